@@ -1,0 +1,87 @@
+"""The simulated Stripe account: every object, the ledger, call counts and fault switches.
+
+One ``Simulator`` is one Stripe test-mode account held in memory (optionally persisted to a file).
+Handlers run on the event loop thread, one at a time, so the state needs no locks.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+JSON = dict[str, Any]
+
+_ID_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_id(prefix: str, length: int = 24) -> str:
+    """Stripe-looking ids: ``pi_3Q...``, ``tmr_...``, ``evt_...``."""
+    return f"{prefix}_" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))
+
+
+@dataclass
+class ApiFaults:
+    """Answer the next ``count`` API calls with ``status`` (500 or 429) instead of serving them."""
+
+    status: int = 0
+    count: int = 0
+
+
+class EventSink(Protocol):
+    """Where handlers report what happened; ``webhooks.EventBus`` stores, signs and delivers it."""
+
+    def emit(
+        self,
+        event_type: str,
+        obj: JSON,
+        previous_attributes: JSON | None = None,
+        request_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> JSON: ...
+
+
+class DiscardEvents:
+    """The sink of a simulator built without the webhook machinery (unit tests of handlers)."""
+
+    def __init__(self) -> None:
+        self.emitted: list[tuple[str, JSON]] = []
+
+    def emit(
+        self,
+        event_type: str,
+        obj: JSON,
+        previous_attributes: JSON | None = None,
+        request_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> JSON:
+        self.emitted.append((event_type, obj))
+        return {"type": event_type, "data": {"object": obj}}
+
+
+@dataclass
+class Simulator:
+    """One simulated Stripe account."""
+
+    api_keys: frozenset[str] = frozenset()
+    persist_path: Path | None = None
+    clock: Callable[[], float] = time.time
+    account_id: str = field(default_factory=lambda: new_id("acct", 16))
+    # objects[kind][id] -> the object as Stripe would render it; kinds are Stripe's "object" names
+    # ("payment_intent", "terminal.reader", "terminal.location", "customer", "refund", "charge", ...).
+    objects: dict[str, dict[str, JSON]] = field(default_factory=dict)
+    # API calls served, by "METHOD /v1/route/{template}", for tests and the benchmark.
+    api_calls: Counter[str] = field(default_factory=Counter)
+    api_faults: ApiFaults = field(default_factory=ApiFaults)
+    events: EventSink = field(default_factory=DiscardEvents)
+
+    def now(self) -> int:
+        return int(self.clock())
+
+    def table(self, kind: str) -> dict[str, JSON]:
+        return self.objects.setdefault(kind, {})

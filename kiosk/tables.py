@@ -1,0 +1,1 @@
+"""Piccolo tables: warehouses, location pairing, users and sessions, receipts, tenders, payments."""

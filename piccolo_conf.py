@@ -1,0 +1,10 @@
+"""Piccolo's entry point: which database, and which apps hold tables and migrations."""
+
+from piccolo.conf.apps import AppRegistry
+
+from kiosk.config import Settings
+from kiosk.db import make_engine
+
+DB = make_engine(Settings.from_env())
+
+APP_REGISTRY = AppRegistry(apps=["kiosk.piccolo_app"])
