@@ -1,12 +1,32 @@
-"""Test-wide setup: the environment is fixed before any kiosk module is imported."""
+"""Test-wide setup: the environment is fixed before any kiosk module is imported.
+
+`KIOSK_TEST_DATABASE=postgres` runs the same tests on a throwaway PostgreSQL cluster started here.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
+
+import pytest
 
 _TMP = Path(tempfile.mkdtemp(prefix="kiosk-tests-"))
 os.environ.setdefault("KIOSK_SQLITE_PATH", str(_TMP / "kiosk.sqlite"))
 os.environ.setdefault("KIOSK_SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("KIOSK_DEMO", "1")
+
+_cluster = contextlib.ExitStack()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("KIOSK_TEST_DATABASE") == "postgres" and not os.environ.get("KIOSK_DATABASE_URL"):
+        from tests.pg_support import create_database, postgres_cluster
+
+        admin_url = _cluster.enter_context(postgres_cluster())
+        os.environ["KIOSK_DATABASE_URL"] = create_database(admin_url, "kiosk_test")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _cluster.close()
