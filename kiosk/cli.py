@@ -14,7 +14,7 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def migrate(_: argparse.Namespace) -> int:
-    """Apply the checked-in Piccolo migrations to the configured database."""
+    """Apply the checked-in migrations of every app (Piccolo's users first, then the kiosk's)."""
     env = {**os.environ, "PICCOLO_CONF": "piccolo_conf"}
     cmd = [sys.executable, "-m", "piccolo.main", "migrations", "forwards", "kiosk"]
     return subprocess.call(cmd, cwd=PROJECT_ROOT, env=env)  # noqa: S603 - fixed argv
@@ -26,6 +26,17 @@ def serve(args: argparse.Namespace) -> int:
     from kiosk.app import create_app
 
     uvicorn.run(create_app(), host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+def simulator(args: argparse.Namespace) -> int:
+    """Run the embedded Stripe simulator alone (the real SDK talks to it as to api.stripe.com)."""
+    from pathlib import Path
+
+    from kiosk.simulator.app import run
+
+    persist = Path(args.persist) if args.persist else None
+    run(args.host, args.port, api_keys=args.api_key, persist=persist, log_level=args.log_level)
     return 0
 
 
@@ -42,10 +53,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log-level", default="info")
     p.set_defaults(func=serve)
 
+    p = sub.add_parser("simulator", help="run the embedded Stripe simulator")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=12111)
+    p.add_argument("--api-key", action="append", default=[], metavar="KEY", help="accept only this key (repeatable)")
+    p.add_argument("--persist", metavar="FILE", help="keep the account in FILE across restarts")
+    p.add_argument("--log-level", default="info")
+    p.set_defaults(func=simulator)
+
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # piccolo_conf.py sits at the project root, outside the package: importable from any directory.
+    if str(PROJECT_ROOT) not in sys.path:
+        sys.path.insert(0, str(PROJECT_ROOT))
     args = build_parser().parse_args(argv)
     func: Command = args.func
     return func(args)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.simulator_support"]
+
 _TMP = Path(tempfile.mkdtemp(prefix="kiosk-tests-"))
 os.environ.setdefault("KIOSK_SQLITE_PATH", str(_TMP / "kiosk.sqlite"))
 os.environ.setdefault("KIOSK_SECRET_KEY", "test-secret-key-not-for-production")

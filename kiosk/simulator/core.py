@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from kiosk.simulator.device import Device
+
 JSON = dict[str, Any]
 
 _ID_ALPHABET = string.ascii_letters + string.digits
@@ -79,6 +81,9 @@ class Simulator:
     api_calls: Counter[str] = field(default_factory=Counter)
     api_faults: ApiFaults = field(default_factory=ApiFaults)
     events: EventSink = field(default_factory=DiscardEvents)
+    # Runtime state of each reader's device (phase, faults, timers, screen), by reader id; never
+    # persisted: a restored simulator recreates it from the reader objects on first use.
+    devices: dict[str, Device] = field(default_factory=dict)
 
     def now(self) -> int:
         return int(self.clock())

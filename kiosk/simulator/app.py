@@ -1,0 +1,134 @@
+"""The simulator's web app: Stripe's ``/v1`` API, the ``/_sim`` control API and the virtual readers.
+
+``create_simulator_app(sim)`` builds it around one ``Simulator``; ``run(...)`` serves it with uvicorn
+for ``kiosk simulator``. The ``/v1`` requests all go through one catch-all route into the
+framework-free ``Pipeline``; the control API and the reader pages are ordinary Litestar routers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar, Request, Response, route
+from litestar.enums import HttpMethod
+
+from kiosk.simulator import control, control_readers, control_webhooks, handlers, params, reader_page
+from kiosk.simulator.api import HANDLERS
+from kiosk.simulator.core import Simulator
+from kiosk.simulator.idempotency import IdempotencyStore
+from kiosk.simulator.persistence import Persister
+from kiosk.simulator.pipeline import Pipeline
+from kiosk.simulator.routes import ROUTES
+from kiosk.simulator.webhooks import EventBus
+
+log = logging.getLogger("kiosk.simulator")
+
+SAVE_INTERVAL_SECONDS = 1.0
+_MUTATING = frozenset({"POST", "DELETE"})
+
+
+# PUT and PATCH too, so that they get Stripe's 404 rather than the framework's 405.
+_METHODS = [HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE, HttpMethod.PUT, HttpMethod.PATCH]
+
+
+@route("/v1/{path:path}", http_method=_METHODS, include_in_schema=False)
+async def stripe_api(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """Every Stripe API request; the pipeline answers it exactly as Stripe would."""
+    state = request.app.state
+    pipeline: Pipeline = state.pipeline
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    answer = pipeline.serve(
+        request.method, request.scope["path"], headers, request.scope["query_string"].decode(), await request.body()
+    )
+    persister: Persister | None = state.persister
+    if persister is not None and request.method in _MUTATING:
+        persister.save_if_changed()
+    return Response(
+        answer.content.encode(), status_code=answer.status, media_type="application/json", headers=answer.headers
+    )
+
+
+def _warm_up() -> None:
+    """Compile the params schema of every route that has a handler, so no first request pays for it."""
+    for route_ in ROUTES.routes:
+        if (route_.method, route_.template) in HANDLERS:
+            params.warm(route_)
+
+
+def create_simulator_app(sim: Simulator | None = None) -> Litestar:
+    """The simulator app serving ``sim`` (a fresh account when None)."""
+    sim = sim or Simulator()
+    if not isinstance(sim.events, EventBus):
+        sim.events = EventBus(sim)
+    bus = sim.events
+    idempotency = IdempotencyStore()
+    persister = Persister(sim.persist_path, sim, idempotency) if sim.persist_path else None
+    if persister is not None:
+        persister.restore()
+    log.debug("simulator handlers: %s", ", ".join(handlers.MODULES))
+    _warm_up()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        async with bus.running(), _saving(persister):
+            yield
+
+    app = Litestar(
+        route_handlers=[
+            stripe_api,
+            control.router,
+            control_readers.router,
+            control_webhooks.router,
+            reader_page.router,
+        ],
+        lifespan=[lifespan],
+        openapi_config=None,
+    )
+    app.state.sim = sim
+    app.state.idempotency = idempotency
+    app.state.pipeline = Pipeline(sim, idempotency)
+    app.state.persister = persister
+    return app
+
+
+@contextlib.asynccontextmanager
+async def _saving(persister: Persister | None) -> AsyncIterator[None]:
+    """While the app runs, save changes made off the API (reader timers, webhook deliveries, GET counts)
+    within a second; save once more at shutdown."""
+    if persister is None:
+        yield
+        return
+    task = asyncio.create_task(_save_periodically(persister))
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        persister.save_if_changed()
+
+
+async def _save_periodically(persister: Persister) -> None:
+    while True:
+        await asyncio.sleep(SAVE_INTERVAL_SECONDS)
+        persister.save_if_changed()
+
+
+def run(
+    host: str, port: int, api_keys: Iterable[str] = (), persist: Path | None = None, log_level: str = "info"
+) -> None:
+    """Serve a simulator with uvicorn until interrupted (``kiosk simulator``)."""
+    import uvicorn
+
+    sim = Simulator(api_keys=frozenset(api_keys), persist_path=persist)
+    app = create_simulator_app(sim)
+    base = f"http://{host}:{port}"
+    print(f"Stripe simulator: API base {base} (StripeClient(key, base_addresses={{'api': '{base}'}}))")
+    print(f"  virtual readers: {base}/_sim/readers   control API: {base}/_sim/calls")
+    if persist:
+        print(f"  state persisted to {persist}")
+    uvicorn.run(app, host=host, port=port, log_level=log_level)

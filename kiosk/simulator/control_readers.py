@@ -1,0 +1,148 @@
+"""Control API for readers (``/_sim/readers/...``) and the ledger (``/_sim/ledger``).
+
+Loopback-only test controls: JSON in and out, no auth. Each fault switch answers the device's status
+(reader, screen, switches); refusals come back as Stripe's error body with its status code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import MediaType, Request, Response, Router, get, post
+from litestar.datastructures import State
+from litestar.exceptions import ClientException
+from litestar.params import FromPath, JSONBody
+
+from kiosk.simulator import ledger, terminal
+from kiosk.simulator.core import Simulator
+from kiosk.simulator.errors import StripeError
+
+JSON = dict[str, Any]
+Body = JSONBody[JSON | None]  # optional: a fault switch without options needs no body
+
+
+def _number(data: JSON | None, name: str, default: Any, nullable: bool = False) -> Any:
+    value = (data or {}).get(name, default)
+    if value is None and nullable:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ClientException(f"{name} must be a number{' or null' if nullable else ''}")
+    return value
+
+
+def _flag(data: JSON | None, name: str, default: bool) -> bool:
+    value = (data or {}).get(name, default)
+    if not isinstance(value, bool):
+        raise ClientException(f"{name} must be true or false")
+    return value
+
+
+@post("/readers/{reader_id:str}/offline", sync_to_thread=False, status_code=200)
+def offline(state: State, reader_id: FromPath[str]) -> JSON:
+    terminal.set_online(state.sim, reader_id, False)
+    return terminal.device_status(state.sim, reader_id)
+
+
+@post("/readers/{reader_id:str}/online", sync_to_thread=False, status_code=200)
+def online(state: State, reader_id: FromPath[str]) -> JSON:
+    terminal.set_online(state.sim, reader_id, True)
+    return terminal.device_status(state.sim, reader_id)
+
+
+@post("/readers/{reader_id:str}/busy", sync_to_thread=False, status_code=200)
+def busy(state: State, reader_id: FromPath[str]) -> JSON:
+    """Another integration's action occupies the reader until ``/idle``."""
+    return terminal.set_busy(state.sim, reader_id, True)
+
+
+@post("/readers/{reader_id:str}/idle", sync_to_thread=False, status_code=200)
+def idle(state: State, reader_id: FromPath[str]) -> JSON:
+    return terminal.set_busy(state.sim, reader_id, False)
+
+
+@post("/readers/{reader_id:str}/timeout", sync_to_thread=False, status_code=200)
+def timeout(state: State, reader_id: FromPath[str], data: Body = None) -> JSON:
+    """{"applied": bool, "count": N}: the next N commands time out; applied = carried out anyway."""
+    count = _number(data, "count", 1)
+    return terminal.add_timeouts(state.sim, reader_id, _flag(data, "applied", False), int(count))
+
+
+@post("/readers/{reader_id:str}/disconnect", sync_to_thread=False, status_code=200)
+def disconnect(state: State, reader_id: FromPath[str], data: Body = None) -> JSON:
+    """{"authorized": bool}: the reader drops mid-action (after authorizing the payment when true)."""
+    return terminal.disconnect(state.sim, reader_id, _flag(data, "authorized", False))
+
+
+@post("/readers/{reader_id:str}/customer_cancel", sync_to_thread=False, status_code=200)
+def customer_cancel(state: State, reader_id: FromPath[str]) -> JSON:
+    return terminal.customer_cancel(state.sim, reader_id)
+
+
+@post("/readers/{reader_id:str}/present", sync_to_thread=False, status_code=200)
+def present(state: State, reader_id: FromPath[str], data: Body = None) -> JSON:
+    """{"card_number": "4242...", "type": "card_present", "amount_tip": N}: the customer taps a card."""
+    body = data or {}
+    tip = _number(body, "amount_tip", None, nullable=True)
+    return terminal.present_payment_method(
+        state.sim,
+        reader_id,
+        card_number=body.get("card_number"),
+        type=str(body.get("type", "card_present")),
+        amount_tip=None if tip is None else int(tip),
+    )
+
+
+@post("/readers/{reader_id:str}/auto_tap", sync_to_thread=False, status_code=200)
+def auto_tap(state: State, reader_id: FromPath[str], data: Body = None) -> JSON:
+    """{"seconds": N|null}: tap the default Visa N seconds after each action starts; null turns it off."""
+    return terminal.set_auto_tap(state.sim, reader_id, _number(data, "seconds", None, nullable=True))
+
+
+@post("/readers/{reader_id:str}/authorization_delay", sync_to_thread=False, status_code=200)
+def authorization_delay(state: State, reader_id: FromPath[str], data: Body = None) -> JSON:
+    """{"seconds": X}: how long a tap stays "processing" (cancel_action answers busy meanwhile)."""
+    return terminal.set_authorization_delay(state.sim, reader_id, float(_number(data, "seconds", 0)))
+
+
+@get("/readers/{reader_id:str}/screen", sync_to_thread=False)
+def screen(state: State, reader_id: FromPath[str]) -> JSON:
+    return terminal.screen(state.sim, reader_id)
+
+
+@get("/readers/{reader_id:str}/device", sync_to_thread=False)
+def device(state: State, reader_id: FromPath[str]) -> JSON:
+    return terminal.device_status(state.sim, reader_id)
+
+
+@get("/ledger", sync_to_thread=False)
+def ledger_summary(state: State) -> JSON:
+    """Money movements per PaymentIntent (authorized, captured, refunded, canceled) and their charges."""
+    sim: Simulator = state.sim
+    return ledger.summary(sim)
+
+
+def _stripe_error(_: Request[Any, Any, Any], error: Exception) -> Response[JSON]:
+    assert isinstance(error, StripeError)
+    return Response(error.body(), status_code=error.status, media_type=MediaType.JSON)
+
+
+router = Router(
+    path="/_sim",
+    route_handlers=[
+        offline,
+        online,
+        busy,
+        idle,
+        timeout,
+        disconnect,
+        customer_cancel,
+        present,
+        auto_tap,
+        authorization_delay,
+        screen,
+        device,
+        ledger_summary,
+    ],
+    exception_handlers={StripeError: _stripe_error},
+    include_in_schema=False,
+)
