@@ -7,4 +7,4 @@ from kiosk.db import make_engine
 
 DB = make_engine(Settings.from_env())
 
-APP_REGISTRY = AppRegistry(apps=["kiosk.piccolo_app"])
+APP_REGISTRY = AppRegistry(apps=["piccolo.apps.user.piccolo_app", "kiosk.piccolo_app"])

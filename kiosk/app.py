@@ -14,6 +14,12 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from kiosk.config import HTMX_DIST_DIR, STATIC_DIR, TEMPLATES_DIR, Settings
+from kiosk.guards import DEPENDENCIES, csrf_config
+from kiosk.payment_app import PAYMENT_ROUTES, payments_lifespan
+from kiosk.routes.auth import AuthController
+from kiosk.routes.errors import EXCEPTION_HANDLERS
+from kiosk.routes.pos import PosController
+from kiosk.templating import register_template_helpers
 
 
 @get("/healthz", sync_to_thread=False, include_in_schema=False)
@@ -57,10 +63,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         name="vendor",
     )
     app = Litestar(
-        route_handlers=[healthz, static, vendor],
-        template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
+        route_handlers=[healthz, static, vendor, AuthController, PosController, *PAYMENT_ROUTES],
+        template_config=TemplateConfig(
+            directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=register_template_helpers
+        ),
         plugins=[HTMXPlugin()],
-        lifespan=[_database_pool],
+        lifespan=[_database_pool, payments_lifespan],
+        dependencies=DEPENDENCIES,
+        csrf_config=csrf_config(settings),
+        exception_handlers=EXCEPTION_HANDLERS,
     )
     app.state.settings = settings
     return app

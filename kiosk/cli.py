@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Sequence
 
+from kiosk.cli_users import add_user_commands
 from kiosk.config import PROJECT_ROOT
 
 Command = Callable[[argparse.Namespace], int]
@@ -16,7 +17,7 @@ Command = Callable[[argparse.Namespace], int]
 def migrate(_: argparse.Namespace) -> int:
     """Apply the checked-in migrations of every app (Piccolo's users first, then the kiosk's)."""
     env = {**os.environ, "PICCOLO_CONF": "piccolo_conf"}
-    cmd = [sys.executable, "-m", "piccolo.main", "migrations", "forwards", "kiosk"]
+    cmd = [sys.executable, "-m", "piccolo.main", "migrations", "forwards", "all"]
     return subprocess.call(cmd, cwd=PROJECT_ROOT, env=env)  # noqa: S603 - fixed argv
 
 
@@ -40,6 +41,12 @@ def simulator(args: argparse.Namespace) -> int:
     return 0
 
 
+def demo(args: argparse.Namespace) -> int:
+    from kiosk.demo import run_demo
+
+    return run_demo(args.port, args.simulator_port, args.data_dir)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -61,6 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log-level", default="info")
     p.set_defaults(func=simulator)
 
+    p = sub.add_parser("demo", help="the embedded Stripe and the kiosk, with seeded demo data")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--simulator-port", type=int, default=12111)
+    p.add_argument("--data-dir", default=None, help="where the demo database goes (default: a new temp dir)")
+    p.set_defaults(func=demo)
+
+    add_user_commands(sub)
     return parser
 
 

@@ -16,6 +16,16 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+CAPTURE_MODES = ("automatic", "manual")
+
+
+def _capture_mode(value: str | None) -> str:
+    mode = (value or "automatic").strip().lower()
+    if mode not in CAPTURE_MODES:
+        raise ValueError(f"KIOSK_CAPTURE_MODE must be one of {', '.join(CAPTURE_MODES)}, not {value!r}")
+    return mode
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the kiosk reads from its environment, read in one place."""
@@ -25,6 +35,11 @@ class Settings:
     stripe_api_base: str | None = None
     secret_key: str | None = None
     demo: bool = False
+    # Stripe (issue 4 moves the keys into the admin pages, stored encrypted).
+    stripe_secret_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    capture_mode: str = "automatic"  # automatic | manual
+    customer_cancellation: bool = True
 
     @property
     def uses_postgres(self) -> bool:
@@ -40,4 +55,8 @@ class Settings:
             stripe_api_base=env.get("KIOSK_STRIPE_API_BASE") or None,
             secret_key=env.get("KIOSK_SECRET_KEY") or None,
             demo=_flag(env.get("KIOSK_DEMO")),
+            stripe_secret_key=env.get("KIOSK_STRIPE_SECRET_KEY") or None,
+            stripe_webhook_secret=env.get("KIOSK_STRIPE_WEBHOOK_SECRET") or None,
+            capture_mode=_capture_mode(env.get("KIOSK_CAPTURE_MODE")),
+            customer_cancellation=_flag(env.get("KIOSK_CUSTOMER_CANCELLATION") or "on"),
         )

@@ -6,7 +6,7 @@ import sqlite3
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from kiosk.config import Settings
 
@@ -30,3 +30,11 @@ def make_engine(settings: Settings) -> Any:
 
 def is_postgres(engine: Any) -> bool:
     return isinstance(engine, PostgresEngine)
+
+
+def write_transaction(engine: Any) -> Any:
+    """A transaction for read-then-write work. On SQLite it takes the write lock at BEGIN
+    (IMMEDIATE), so two writers queue instead of failing when one upgrades a read lock."""
+    if is_postgres(engine):
+        return engine.transaction()
+    return engine.transaction(transaction_type=TransactionType.immediate)

@@ -9,7 +9,8 @@ CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 APP_CONFIG = AppConfig(
     app_name="kiosk",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
-    table_classes=table_finder(modules=["kiosk.tables"], exclude_imported=True),
-    migration_dependencies=[],
+    table_classes=table_finder(modules=["kiosk.tables", "kiosk.payment_tables"], exclude_imported=True),
+    # Users are Piccolo's own BaseUser: its table must exist before ours reference it.
+    migration_dependencies=["piccolo.apps.user.piccolo_app"],
     commands=[],
 )

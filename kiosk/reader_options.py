@@ -1,0 +1,83 @@
+"""The reader picker's content: the readers of the warehouse's location, as the cashier sees them.
+
+Readers come from the gateway's short cache (not a Stripe call per render); "busy" combines the
+database's leases (another till is paying on it) with the reader's own in-progress action.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk import payment_store as store
+from kiosk.payment_driver import Engine
+from kiosk.payment_errors import PaymentError
+from kiosk.tables import LocationPairing
+
+NOT_SET_UP = "Card payments are not set up on this kiosk: an admin must enter the Stripe secret key."
+NOT_PAIRED = (
+    "This warehouse has no Stripe Terminal location yet. An admin must pair it with a location "
+    "(and register readers there) before cards can be taken here."
+)
+NO_READERS = "No reader is registered at this warehouse's location. An admin must register one."
+UNREACHABLE = "The readers could not be loaded from Stripe just now. Retrying…"
+
+# Friendly names for Stripe's device types; others are shown from their code.
+DEVICES = {
+    "bbpos_wisepos_e": "WisePOS E",
+    "simulated_wisepos_e": "WisePOS E (simulated)",
+    "stripe_s700": "Stripe Reader S700",
+    "simulated_stripe_s700": "Stripe Reader S700 (simulated)",
+    "stripe_s710": "Stripe Reader S710",
+    "simulated_stripe_s710": "Stripe Reader S710 (simulated)",
+    "verifone_P400": "Verifone P400",
+}
+
+
+@dataclass(frozen=True)
+class ReaderOption:
+    id: str
+    label: str
+    device: str
+    online: bool
+    busy: bool
+    status: str  # what the badge says
+
+    @property
+    def choosable(self) -> bool:
+        return self.online and not self.busy
+
+
+def device_name(device_type: str) -> str:
+    return DEVICES.get(device_type, device_type.replace("_", " ").capitalize())
+
+
+async def location_of(warehouse_id: int) -> str | None:
+    """The Stripe Terminal location paired with the warehouse, if any."""
+    row = (
+        await LocationPairing.select(LocationPairing.stripe_location_id)
+        .where(LocationPairing.warehouse == warehouse_id)
+        .first()
+    )
+    return str(row["stripe_location_id"]) if row else None
+
+
+async def picker_context(engine: Engine | None, warehouse_id: int, *, post_url: str, target: str) -> dict[str, Any]:
+    """Context of partials/reader_picker.html: options, or the problem that prevents them."""
+    context: dict[str, Any] = {"readers": [], "problem": "", "post_url": post_url, "target": target}
+    location = await location_of(warehouse_id)
+    if engine is None or location is None:
+        return {**context, "problem": NOT_SET_UP if engine is None else NOT_PAIRED}
+    try:
+        readers = await engine.gateway.list_readers(location)
+    except PaymentError:
+        return {**context, "problem": UNREACHABLE}
+    leased = await store.leased_readers()
+    options = []
+    for reader in readers:
+        busy = reader.id in leased or reader.busy
+        status = "offline" if not reader.online else ("busy" if busy else "online")
+        options.append(
+            ReaderOption(reader.id, reader.label, device_name(reader.device_type), reader.online, busy, status)
+        )
+    return {**context, "readers": options, "problem": "" if options else NO_READERS}

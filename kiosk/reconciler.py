@@ -1,0 +1,201 @@
+"""Asking Stripe when webhooks are late or missing, finishing captures, resuming after a restart.
+
+Webhooks are the fast path; this is the safety net. A payment whose `reconcile_after` has passed
+is checked by reading the reader (our action still in progress → wait) and then the PaymentIntent
+(authorized, canceled, or back to requires_payment_method → the reader's result decides). At most
+one check per payment every `Timing.check_interval` seconds (an atomic claim on `last_checked_at`),
+however many tills press "Check status" and however often the background task wakes.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import anyio
+
+from kiosk import payment_store as store
+from kiosk.payment_driver import (
+    Engine,
+    apply_change,
+    attention,
+    drive,
+    idempotency_key,
+    mark_on_reader,
+    next_check,
+    sent_age,
+    sync_intent,
+)
+from kiosk.payment_errors import IntentInvalidState, PaymentError
+from kiosk.payment_states import (
+    CREATING,
+    DECLINED,
+    INTENT_CREATED,
+    NEEDS_ATTENTION,
+    ON_READER,
+    REQUIRES_CAPTURE,
+    SETTLED,
+    Change,
+    failure_fields,
+    from_intent,
+)
+from kiosk.payment_tables import Payment
+from kiosk.stripe_objects import ReaderInfo
+
+logger = logging.getLogger(__name__)
+
+BATCH = 50
+# Card details are fetched for a settled payment for this long, then given up (the money is safe).
+DETAILS_PATIENCE_SECONDS = 60.0
+
+
+async def check(engine: Engine, payment_id: int, *, startup: bool = False) -> Payment | None:
+    """Bring one payment up to date with Stripe (if its turn has come); returns the fresh row."""
+    payment = await store.load(payment_id)
+    if payment is None:
+        return None
+    if payment.state in {CREATING, INTENT_CREATED}:
+        await _resume_unsent(engine, payment, startup)
+    elif payment.state in {ON_READER, NEEDS_ATTENTION, REQUIRES_CAPTURE} or payment.state in SETTLED:
+        if await store.claim_check(payment.id, engine.timing.check_interval):
+            await _ask_stripe(engine, payment)
+    else:
+        await store.update(payment.id, {"reconcile_after": None})
+    return await store.load(payment_id)
+
+
+async def _ask_stripe(engine: Engine, payment: Payment) -> None:
+    try:
+        if payment.state == REQUIRES_CAPTURE:
+            await _capture(engine, payment)
+        elif payment.state in SETTLED:
+            await _fetch_card(engine, payment)
+        else:
+            await _check_reader(engine, payment)
+    except PaymentError as exc:
+        # Stripe unreachable or refusing: try again later; nothing is decided without Stripe's word.
+        await store.log(payment.id, "check_failed", f"{type(exc).__name__}: {exc.message}")
+        await store.update(payment.id, {"reconcile_after": next_check(engine, payment)})
+
+
+async def _resume_unsent(engine: Engine, payment: Payment, startup: bool) -> None:
+    """A payment not yet on a reader whose request died (crash, restart) is taken up again."""
+    idle = (store.now() - payment.updated_at).total_seconds()
+    if not startup and idle < engine.timing.in_flight:
+        return  # a live request is still driving it
+    if (store.now() - payment.created_at).total_seconds() > engine.timing.resume_window:
+        reason = "The kiosk restarted before this payment reached the reader. Try again or cancel."
+        await attention(payment.id, reason, engine.timing.attention_recheck)
+        return
+    await store.log(payment.id, "resume", f"from {payment.state}")
+    await drive(engine, payment.id)
+
+
+async def _check_reader(engine: Engine, payment: Payment) -> None:
+    """Reader first (one call while the customer is still at it), then the intent when needed."""
+    if not payment.payment_intent_id:
+        await store.update(payment.id, {"reconcile_after": store.later(engine.timing.attention_recheck)})
+        return
+    action = None
+    if payment.reader_id:
+        reader = await engine.gateway.retrieve_reader(payment.reader_id)
+        action = reader.action_for(payment.payment_intent_id)
+        if action and action.status == "in_progress":
+            await _still_on_reader(engine, payment, reader)
+            return
+    intent = await engine.gateway.retrieve_intent(payment.payment_intent_id)
+    change = from_intent(intent, payment.capture_method)
+    if change is None and action is not None and action.status == "failed":
+        # Declined, canceled by the customer, or connection_error with nothing authorized.
+        code = action.failure_code or "card_declined"
+        fields = failure_fields(code, action.decline_code or intent.decline_code, action.failure_message)
+        change = Change(DECLINED, fields, note=f"reader action failed: {code}")
+    elif change is None and action is None:
+        # Our action is not on the reader (canceled there, replaced, or never arrived): not charged.
+        code = "action_canceled" if payment.state == ON_READER else "not_sent"
+        change = Change(DECLINED, failure_fields(code, None, None), note="no action of ours on the reader")
+    if change is not None:
+        await apply_change(engine, payment, change, step="reconciled")
+    else:
+        await store.update(payment.id, {"reconcile_after": store.later(engine.timing.attention_recheck)})
+
+
+async def _still_on_reader(engine: Engine, payment: Payment, reader: ReaderInfo) -> None:
+    if payment.state == NEEDS_ATTENTION and sent_age(payment).total_seconds() < engine.timing.stuck_after:
+        await mark_on_reader(engine, payment, reader)
+    elif payment.state == ON_READER and sent_age(payment).total_seconds() >= engine.timing.stuck_after:
+        reason = (
+            "The reader has shown this payment for a long time without an answer. Look at the reader: "
+            "Check status, or Cancel on reader to stop it."
+        )
+        await attention(payment.id, reason, engine.timing.attention_recheck)
+        return
+    await store.update(payment.id, {"reconcile_after": next_check(engine, payment)})
+
+
+async def _capture(engine: Engine, payment: Payment) -> None:
+    """Manual capture mode: capture the authorization now (the key makes a repeat a replay)."""
+    assert payment.payment_intent_id
+    try:
+        intent = await engine.gateway.capture_intent(
+            payment.payment_intent_id, idempotency_key=idempotency_key(payment, "capture")
+        )
+    except IntentInvalidState:
+        await sync_intent(engine, payment)
+        return
+    change = from_intent(intent, payment.capture_method)
+    if change is not None:
+        await apply_change(engine, payment, change, step="captured")
+
+
+async def _fetch_card(engine: Engine, payment: Payment) -> None:
+    """Brand, last4 and EMV fields for the printed receipt, when no webhook brought them."""
+    settled = payment.settled_at or payment.updated_at
+    if payment.card_brand or not payment.payment_intent_id:
+        await store.update(payment.id, {"reconcile_after": None})
+        return
+    intent = await engine.gateway.retrieve_intent(payment.payment_intent_id)
+    change = from_intent(intent, payment.capture_method)
+    if change is not None and intent.card is not None:
+        await apply_change(engine, payment, change, step="card_details")
+        await store.update(payment.id, {"reconcile_after": None})
+    elif (store.now() - settled).total_seconds() > DETAILS_PATIENCE_SECONDS:
+        await store.update(payment.id, {"reconcile_after": None})
+    else:
+        await store.update(payment.id, {"reconcile_after": next_check(engine, payment)})
+
+
+async def run_due(engine: Engine) -> int:
+    """Check every payment whose time has come; returns how many were looked at."""
+    rows = (
+        await Payment.select(Payment.id)
+        .where(Payment.reconcile_after <= store.now())
+        .order_by(Payment.reconcile_after)
+        .limit(BATCH)
+    )
+    for row in rows:
+        try:
+            await check(engine, int(row["id"]))
+        except Exception:  # one broken payment must not stop the others being checked
+            logger.exception("reconciling payment %s failed", row["id"])
+    return len(rows)
+
+
+async def resume_all(engine: Engine) -> None:
+    """At start-up: take up payments a previous process left between two steps."""
+    rows = await Payment.select(Payment.id).where(Payment.state.is_in([CREATING, INTENT_CREATED]))
+    for row in rows:
+        try:
+            await check(engine, int(row["id"]), startup=True)
+        except Exception:
+            logger.exception("resuming payment %s failed", row["id"])
+
+
+async def run_forever(engine: Engine, tick: float = 1.0) -> None:
+    """The background task of the app's lifespan."""
+    await resume_all(engine)
+    while True:
+        try:
+            await run_due(engine)
+        except Exception:  # the database may be briefly down: keep the loop alive
+            logger.exception("reconciler pass failed")
+        await anyio.sleep(tick)

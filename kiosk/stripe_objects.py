@@ -1,0 +1,185 @@
+"""What the payments engine needs from Stripe's objects, parsed from their JSON form.
+
+API responses (via `to_dict()`) and webhook events (raw JSON) share these parsers, so a reader seen
+in an event and a reader read from the API mean exactly the same thing to the state machine.
+Fields are read leniently (`.get`): a missing optional field means "not known", never a crash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+JSON = dict[str, Any]
+
+# EMV and authorization fields a printed receipt shows (charge.payment_method_details.card_present.receipt).
+RECEIPT_FIELDS = (
+    "application_preferred_name",
+    "dedicated_file_name",
+    "authorization_code",
+    "authorization_response_code",
+    "application_cryptogram",
+    "terminal_verification_results",
+    "transaction_status_information",
+    "account_type",
+    "cardholder_verification_method",
+)
+
+
+@dataclass(frozen=True)
+class ReaderAction:
+    """The reader's current or last action; only `process_payment_intent` concerns payments."""
+
+    type: str
+    status: str  # in_progress | succeeded | failed
+    payment_intent_id: str | None
+    failure_code: str | None = None
+    failure_message: str | None = None
+    decline_code: str | None = None
+
+
+@dataclass(frozen=True)
+class ReaderInfo:
+    id: str
+    label: str
+    device_type: str
+    online: bool
+    location: str | None
+    action: ReaderAction | None
+
+    def action_for(self, intent_id: str | None) -> ReaderAction | None:
+        """The reader's action if it is about this PaymentIntent; any other action is not ours."""
+        if intent_id and self.action and self.action.payment_intent_id == intent_id:
+            return self.action
+        return None
+
+    @property
+    def busy(self) -> bool:
+        return self.action is not None and self.action.status == "in_progress"
+
+
+@dataclass(frozen=True)
+class CardInfo:
+    brand: str | None
+    last4: str | None
+    capture_before: int | None  # unix seconds, manual capture only
+    details: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IntentInfo:
+    id: str
+    status: str
+    amount: int
+    currency: str
+    capture_method: str
+    error_code: str | None = None
+    decline_code: str | None = None
+    error_message: str | None = None
+    card: CardInfo | None = None
+    # The charge's id when Stripe answered it unexpanded (its card details need another read).
+    charge_id: str | None = None
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    id: str
+    type: str
+    created: int
+    reader: ReaderInfo | None = None
+    intent: IntentInfo | None = None
+    # A charge event: (its PaymentIntent id, the card it was paid with).
+    charge_intent_id: str | None = None
+    charge_card: CardInfo | None = None
+
+
+def _id_of(value: Any) -> str | None:
+    """An expandable field: an id string, or the expanded object carrying `id`."""
+    if isinstance(value, dict):
+        return str(value["id"]) if value.get("id") else None
+    return str(value) if value else None
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def action_from(data: JSON | None) -> ReaderAction | None:
+    if not data:
+        return None
+    process = data.get("process_payment_intent") or {}
+    api_error = data.get("api_error") or {}
+    return ReaderAction(
+        type=str(data.get("type", "")),
+        status=str(data.get("status", "")),
+        payment_intent_id=_id_of(process.get("payment_intent")),
+        failure_code=_str(data.get("failure_code")),
+        failure_message=_str(data.get("failure_message")),
+        decline_code=_str(api_error.get("decline_code")),
+    )
+
+
+def reader_from(data: JSON) -> ReaderInfo:
+    return ReaderInfo(
+        id=str(data["id"]),
+        label=str(data.get("label") or data["id"]),
+        device_type=str(data.get("device_type") or ""),
+        online=data.get("status") == "online",
+        location=_id_of(data.get("location")),
+        action=action_from(data.get("action")),
+    )
+
+
+def card_from_charge(charge: JSON | None) -> CardInfo | None:
+    """Brand, last4 and receipt fields of a card_present charge (never the card number)."""
+    details = ((charge or {}).get("payment_method_details") or {}).get("card_present")
+    if not details:
+        return None
+    receipt = details.get("receipt") or {}
+    fields = {name: str(receipt[name]) for name in RECEIPT_FIELDS if receipt.get(name)}
+    if details.get("read_method"):
+        fields["read_method"] = str(details["read_method"])
+    return CardInfo(
+        brand=_str(details.get("brand")),
+        last4=_str(details.get("last4")),
+        capture_before=details.get("capture_before"),
+        details=fields,
+    )
+
+
+def intent_from(data: JSON, charge: JSON | None = None) -> IntentInfo:
+    """A PaymentIntent; `charge` is its latest charge when read separately."""
+    error = data.get("last_payment_error") or {}
+    latest = data.get("latest_charge")
+    if charge is None and isinstance(latest, dict):
+        charge = latest
+    return IntentInfo(
+        id=str(data["id"]),
+        status=str(data.get("status", "")),
+        amount=int(data.get("amount") or 0),
+        currency=str(data.get("currency") or ""),
+        capture_method=str(data.get("capture_method") or "automatic"),
+        error_code=_str(error.get("code")),
+        decline_code=_str(error.get("decline_code")),
+        error_message=_str(error.get("message")),
+        card=card_from_charge(charge),
+        charge_id=_id_of(latest),
+    )
+
+
+def event_from(data: JSON) -> EventInfo:
+    """A webhook event; only the objects the payments engine reacts to are parsed."""
+    obj = (data.get("data") or {}).get("object") or {}
+    kind = obj.get("object")
+    info = EventInfo(id=str(data["id"]), type=str(data.get("type", "")), created=int(data.get("created") or 0))
+    if kind == "terminal.reader":
+        return EventInfo(info.id, info.type, info.created, reader=reader_from(obj))
+    if kind == "payment_intent":
+        return EventInfo(info.id, info.type, info.created, intent=intent_from(obj))
+    if kind == "charge":
+        # Only a charge that took the money names the card of the payment (not a declined card's).
+        card = card_from_charge(obj) if obj.get("status") == "succeeded" else None
+        return EventInfo(
+            info.id, info.type, info.created, charge_intent_id=_id_of(obj.get("payment_intent")), charge_card=card
+        )
+    return info
