@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar, get
+from litestar.config.compression import CompressionConfig
 from litestar.datastructures import CacheControlHeader
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -14,11 +15,18 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from kiosk.config import HTMX_DIST_DIR, STATIC_DIR, TEMPLATES_DIR, Settings
-from kiosk.guards import DEPENDENCIES, csrf_config
-from kiosk.payment_app import PAYMENT_ROUTES, payments_lifespan
+from kiosk.guards import DEPENDENCIES, GUARDS, csrf_config
+from kiosk.outage import OUTAGE_HANDLERS, outage_over
+from kiosk.payment_app import PAYMENT_ROUTES
+from kiosk.routes.admin import ADMIN_EXCEPTION_HANDLERS, ADMIN_ROUTES
+from kiosk.routes.admin_payments import PaymentsAdminController
+from kiosk.routes.admin_setup import SETUP_ROUTES
 from kiosk.routes.auth import AuthController
 from kiosk.routes.errors import EXCEPTION_HANDLERS
 from kiosk.routes.pos import PosController
+from kiosk.secret_box import check_secret_key
+from kiosk.security_headers import security_headers
+from kiosk.stripe_runtime import stripe_lifespan
 from kiosk.templating import register_template_helpers
 
 
@@ -26,6 +34,10 @@ from kiosk.templating import register_template_helpers
 def healthz() -> dict[str, str]:
     """Liveness probe; also the framework's floor that the benchmark compares polls against."""
     return {"status": "ok"}
+
+
+# Pages, fragments and static files go out gzipped (htmx alone is 51 KB raw, 16 KB gzipped).
+COMPRESSION = CompressionConfig(backend="gzip", gzip_compress_level=6, minimum_size=500)
 
 
 def _engine() -> Any:
@@ -50,6 +62,7 @@ async def _database_pool(app: Litestar) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
+    check_secret_key(settings)  # stored Stripe keys are encrypted with it: no key, no start (outside the demo)
     static = create_static_files_router(
         path="/static",
         directories=[STATIC_DIR],
@@ -63,15 +76,32 @@ def create_app(settings: Settings | None = None) -> Litestar:
         name="vendor",
     )
     app = Litestar(
-        route_handlers=[healthz, static, vendor, AuthController, PosController, *PAYMENT_ROUTES],
+        route_handlers=[
+            healthz,
+            static,
+            vendor,
+            AuthController,
+            PosController,
+            *PAYMENT_ROUTES,
+            *ADMIN_ROUTES,
+            PaymentsAdminController,
+            *SETUP_ROUTES,
+            outage_over,
+        ],
         template_config=TemplateConfig(
             directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=register_template_helpers
         ),
         plugins=[HTMXPlugin()],
-        lifespan=[_database_pool, payments_lifespan],
+        # stripe_lifespan runs the payments engine with the stored Stripe keys (and restarts it on change).
+        lifespan=[_database_pool, stripe_lifespan],
         dependencies=DEPENDENCIES,
+        guards=GUARDS,  # /admin/** is admins-only, whatever the handler declares
+        before_send=[security_headers(settings)],
+        openapi_config=None,  # no public API schema pages: the kiosk has no API for others to read
         csrf_config=csrf_config(settings),
-        exception_handlers=EXCEPTION_HANDLERS,
+        compression_config=COMPRESSION,
+        # The database briefly away: webhooks 503 (Stripe retries), the till a plain notice (kiosk/outage.py).
+        exception_handlers={**EXCEPTION_HANDLERS, **ADMIN_EXCEPTION_HANDLERS, **OUTAGE_HANDLERS},
     )
     app.state.settings = settings
     return app

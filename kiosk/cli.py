@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
+from kiosk.cli_recovery import add_recovery_commands
 from kiosk.cli_users import add_user_commands
 from kiosk.config import PROJECT_ROOT
 
@@ -21,12 +24,21 @@ def migrate(_: argparse.Namespace) -> int:
     return subprocess.call(cmd, cwd=PROJECT_ROOT, env=env)  # noqa: S603 - fixed argv
 
 
-def serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
+def served_app() -> Any:
+    """The app as `kiosk serve` runs it, built in each worker process."""
     from kiosk.app import create_app
 
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_level=args.log_level)
+    # The SDK and httpx log every Stripe call at INFO: at a chain's volume that is real CPU.
+    for noisy in ("stripe", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return create_app()
+
+
+def serve(args: argparse.Namespace, factory: str = "kiosk.cli:served_app") -> int:
+    import uvicorn
+
+    # Several workers share the machine's cores; state lives in the database, so any may answer.
+    uvicorn.run(factory, factory=True, host=args.host, port=args.port, log_level=args.log_level, workers=args.workers)
     return 0
 
 
@@ -47,6 +59,13 @@ def demo(args: argparse.Namespace) -> int:
     return run_demo(args.port, args.simulator_port, args.data_dir)
 
 
+def bench(args: argparse.Namespace) -> int:
+    from kiosk.bench.options import options_from
+    from kiosk.bench.run import main as run_bench
+
+    return run_bench(options_from(args))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -58,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--log-level", default="info")
+    p.add_argument("--workers", type=int, default=1, help="server processes (one per core is a good start)")
     p.set_defaults(func=serve)
 
     p = sub.add_parser("simulator", help="run the embedded Stripe simulator")
@@ -74,7 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", default=None, help="where the demo database goes (default: a new temp dir)")
     p.set_defaults(func=demo)
 
+    from kiosk.bench.options import add_arguments as add_bench_arguments
+
+    p = sub.add_parser("bench", help="measure a chain of virtual tills against one kiosk server")
+    add_bench_arguments(p)
+    p.set_defaults(func=bench)
+
     add_user_commands(sub)
+    add_recovery_commands(sub)
     return parser
 
 

@@ -6,9 +6,10 @@ import sqlite3
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import TransactionType
 
 from kiosk.config import Settings
+from kiosk.sqlite_reads import FastReadSQLiteEngine
 
 # Seconds a SQLite writer waits for another writer before "database is locked".
 SQLITE_BUSY_TIMEOUT = 30
@@ -25,7 +26,8 @@ def make_engine(settings: Settings) -> Any:
         return PostgresEngine(config={"dsn": settings.database_url})
     settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     enable_wal(str(settings.sqlite_path))
-    return SQLiteEngine(path=str(settings.sqlite_path), timeout=SQLITE_BUSY_TIMEOUT)
+    # Plain reads skip Piccolo's connection-per-query (a thread each): see kiosk/sqlite_reads.py.
+    return FastReadSQLiteEngine(path=str(settings.sqlite_path), timeout=SQLITE_BUSY_TIMEOUT)
 
 
 def is_postgres(engine: Any) -> bool:

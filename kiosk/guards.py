@@ -6,6 +6,10 @@ route declares. Registered app-wide in create_app, so a handler only names the p
 
 No valid session -> LoginRequired (the login page; htmx gets HX-Redirect). A session without a
 usable warehouse -> WarehouseRequired (the warehouse picker).
+
+Admin pages: every route under /admin is admins-only through the app-wide guard `admin_area`,
+whatever its handler declares, so a new admin route cannot forget it. Handlers that need the person
+(for the audit log) declare `admin: NamedDependency[Login]`. A cashier gets AdminRequired (403).
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ from typing import Any
 
 from litestar import Request
 from litestar.config.csrf import CSRFConfig
+from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
 
 from kiosk.auth import ABSOLUTE_TIMEOUT, Login, Till, load_login, till_for
 from kiosk.config import Settings
@@ -38,6 +44,15 @@ class LoginRequired(NotAuthorizedException):
 
 class WarehouseRequired(NotAuthorizedException):
     """Logged in, but no warehouse chosen (or no longer allowed)."""
+
+
+class AdminRequired(PermissionDeniedException):
+    """Logged in, but not an admin."""
+
+
+ADMIN_PREFIX = "/admin"
+# Where the current request's login is kept once loaded, so the guard and handlers share one lookup.
+_LOGIN_STATE = "kiosk_login"
 
 
 def csrf_config(settings: Settings) -> CSRFConfig:
@@ -59,9 +74,10 @@ def is_htmx(request: Request[Any, Any, Any]) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
-def _is_background_poll(request: Request[Any, Any, Any]) -> bool:
-    # htmx GETs are polls and fragment refreshes: they prove a page is open, not that a person is there.
-    return is_htmx(request) and request.method == "GET"
+def client_address(request: Request[Any, Any, Any]) -> str:
+    """The client's address as the server sees it (behind a proxy, run uvicorn with
+    --proxy-headers so this is the browser's, not the proxy's)."""
+    return request.client.host if request.client else "unknown"
 
 
 def settings_of(request: Request[Any, Any, Any]) -> Settings:
@@ -87,11 +103,41 @@ def expired_session_cookie(request: Request[Any, Any, Any]) -> Cookie:
     return replace(session_cookie(request, ""), max_age=0, expires=0)
 
 
-async def provide_login(request: Request[Any, Any, Any]) -> Login:
-    token = request.cookies.get(SESSION_COOKIE)
-    login = await load_login(token, activity=not _is_background_poll(request)) if token else None
+async def _login_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Login:
+    cached: Login | None = connection.state.get(_LOGIN_STATE)
+    if cached is not None:
+        return cached
+    token = connection.cookies.get(SESSION_COOKIE)
+    # htmx GETs are polls and fragment refreshes: they prove a page is open, not that a person is there.
+    background = connection.headers.get("hx-request") == "true" and connection.scope.get("method") == "GET"
+    login = await load_login(token, activity=not background) if token else None
     if login is None:
         raise LoginRequired("Please log in.")
+    connection.state[_LOGIN_STATE] = login
+    return login
+
+
+async def provide_login(request: Request[Any, Any, Any]) -> Login:
+    return await _login_of(request)
+
+
+def is_admin_path(path_template: str) -> bool:
+    return path_template == ADMIN_PREFIX or path_template.startswith(ADMIN_PREFIX + "/")
+
+
+async def admin_area(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """App-wide guard: routes under /admin need an admin. Matched on the route's own template (not
+    the raw URL), so no spelling of the address slips past."""
+    template = str(connection.scope.get("path_template") or connection.scope["path"])
+    if is_admin_path(template):
+        login = await _login_of(connection)
+        if not login.is_admin:
+            raise AdminRequired("Admins only.")
+
+
+async def provide_admin(login: NamedDependency[Login]) -> Login:
+    if not login.is_admin:
+        raise AdminRequired("Admins only.")
     return login
 
 
@@ -102,4 +148,9 @@ async def provide_till(login: NamedDependency[Login]) -> Till:
     return till
 
 
-DEPENDENCIES = {"login": Provide(provide_login), "till": Provide(provide_till)}
+DEPENDENCIES = {
+    "login": Provide(provide_login),
+    "till": Provide(provide_till),
+    "admin": Provide(provide_admin),
+}
+GUARDS = [admin_area]

@@ -8,6 +8,7 @@ appears only here, at the edge where a cashier types an amount. Figures come fro
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 ZERO_DECIMAL = frozenset(
@@ -78,9 +79,27 @@ def exponent(currency: str) -> int:
     return 3 if currency in THREE_DECIMAL else 2
 
 
-def card_minimum(currency: str) -> int | None:
-    """The smallest card charge in minor units, or None where Stripe's list has no figure."""
+# Minimums an admin raised above Stripe's (kiosk/currencies.py keeps this in step with the database).
+_raised_minimums: dict[str, int] = {}
+
+
+def use_raised_minimums(minimums: Mapping[str, int]) -> None:
+    """Replace the admin's minimums; a figure below Stripe's own is never honoured."""
+    _raised_minimums.clear()
+    _raised_minimums.update(minimums)
+
+
+def stripe_minimum(currency: str) -> int | None:
+    """Stripe's own smallest card charge in minor units, or None where its list has no figure."""
     return CARD_MINIMUMS.get(currency)
+
+
+def card_minimum(currency: str) -> int | None:
+    """The smallest card charge the kiosk takes: Stripe's, or higher where an admin raised it."""
+    stripe_figure, raised = CARD_MINIMUMS.get(currency), _raised_minimums.get(currency)
+    if raised is None:
+        return stripe_figure
+    return max(raised, stripe_figure or 0)
 
 
 def _to_decimal(text: str) -> Decimal:

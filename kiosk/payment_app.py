@@ -5,40 +5,43 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 import anyio
 from litestar import Litestar
 from litestar.types import ControllerRouterHandler
 
 from kiosk.config import Settings
-from kiosk.payment_driver import Engine, Timing
-from kiosk.reconciler import run_forever
+from kiosk.payment_engine import Engine, Timing
+from kiosk.recovery import run_forever
+from kiosk.recovery_policy import Recovery, recovery_from_env, timing_from_env
 from kiosk.routes.payments import PaymentsController
 from kiosk.routes.webhooks import stripe_webhook
 from kiosk.stripe_gateway import StripeGateway
 
 PAYMENT_ROUTES: list[ControllerRouterHandler] = [PaymentsController, stripe_webhook]
-# How often the background reconciler looks for payments whose webhook is overdue.
-RECONCILER_TICK_SECONDS = 1.0
 
 
 @asynccontextmanager
 async def payments_lifespan(app: Litestar) -> AsyncIterator[None]:
-    """`app.state.payments` is the Engine (None without a Stripe key). Tests may put a shorter
-    `payment_timing` / `reconciler_tick` in app.state before start-up."""
+    """`app.state.payments` is the Engine (None without a Stripe key). The engine's patience and the
+    reconciler's pace come from KIOSK_PAYMENT_TIMING / KIOSK_RECOVERY (kiosk/recovery_policy.py);
+    in-process tests may put a shorter `payment_timing` / `reconciler_tick` in app.state instead."""
     settings: Settings = app.state.settings
     gateway = StripeGateway.from_settings(settings)
     if gateway is None:
         app.state.payments = None
         yield
         return
-    timing: Timing | None = app.state.get("payment_timing")
+    timing: Timing | None = app.state.get("payment_timing") or timing_from_env()
     engine = Engine.from_settings(settings, gateway, timing)
     app.state.payments = engine
-    tick: float = app.state.get("reconciler_tick", RECONCILER_TICK_SECONDS)
+    recovery: Recovery = recovery_from_env()
+    if app.state.get("reconciler_tick"):
+        recovery = replace(recovery, tick=app.state.reconciler_tick)
     try:
         async with anyio.create_task_group() as tasks:
-            tasks.start_soon(run_forever, engine, tick)
+            tasks.start_soon(run_forever, engine, recovery)
             try:
                 yield
             finally:

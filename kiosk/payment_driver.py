@@ -8,12 +8,13 @@ happened at Stripe replays instead of happening twice.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from kiosk import payment_store as store
-from kiosk.config import Settings
+from kiosk.faults import kill_point
+from kiosk.leases import leased
+from kiosk.payment_engine import Engine, idempotency_key
 from kiosk.payment_errors import (
     IntentInvalidState,
     PaymentError,
@@ -30,59 +31,19 @@ from kiosk.payment_states import (
     NEEDS_ATTENTION,
     ON_READER,
     RECEIPT_SETTLED,
+    REQUIRES_CAPTURE,
     Change,
     failure_fields,
     from_action,
     from_intent,
 )
 from kiosk.payment_tables import Payment
-from kiosk.stripe_gateway import StripeGateway
 from kiosk.stripe_objects import ReaderInfo
 from kiosk.tables import Receipt
 
 logger = logging.getLogger(__name__)
 
 UNREACHABLE = "Stripe could not be reached, so it is not known whether the reader got the payment. Check status."
-
-
-@dataclass(frozen=True)
-class Timing:
-    """How patient the engine is (seconds); tests shrink these."""
-
-    webhook_grace: float = 4.0  # after sending, wait this long for a webhook before asking Stripe
-    check_interval: float = 3.0  # at most one check of Stripe per payment this often
-    max_check_interval: float = 15.0  # a long wait is checked less and less often, up to this
-    slow_after: float = 120.0  # the cashier is told the payment may not have completed
-    stuck_after: float = 300.0  # an action in progress this long needs the cashier's attention
-    attention_recheck: float = 30.0  # payments needing attention are re-checked this often
-    lease_seconds: float = 600.0  # a reader lease outlives any sane payment
-    in_flight: float = 120.0  # an unsent payment untouched this long lost the request driving it
-    resume_window: float = 300.0  # after a restart, older unsent payments are not sent to a reader
-
-
-@dataclass
-class Engine:
-    """What the payments engine runs with: the gateway, the shop's policy, its patience."""
-
-    gateway: StripeGateway
-    capture_method: str = "automatic"
-    customer_cancellation: bool = True
-    timing: Timing = field(default_factory=Timing)
-
-    @classmethod
-    def from_settings(cls, settings: Settings, gateway: StripeGateway, timing: Timing | None = None) -> Engine:
-        return cls(gateway, settings.capture_mode, settings.customer_cancellation, timing or Timing())
-
-
-def idempotency_key(payment: Payment, step: str) -> str:
-    return f"{payment.key}:{step}"
-
-
-def next_check(engine: Engine, payment: Payment) -> Any:
-    """When to ask Stripe again: every few seconds at first, less often as the wait grows."""
-    age = (store.now() - payment.sent_at).total_seconds() if payment.sent_at else 0.0
-    timing = engine.timing
-    return store.later(min(max(timing.check_interval, age / 4), timing.max_check_interval))
 
 
 async def apply_change(engine: Engine, payment: Payment, change: Change, *, step: str) -> bool:
@@ -96,8 +57,11 @@ async def apply_change(engine: Engine, payment: Payment, change: Change, *, step
         return False
     if change.state in RECEIPT_SETTLED:
         fields.setdefault("settled_at", store.now())
-        # Card details or a capture still to fetch/do: the reconciler picks it up at once.
-        fields["reconcile_after"] = store.now()
+        # A capture still to do: the reconciler picks it up at once. Card details only: the
+        # payment_intent webhook normally brings them moments later, so Stripe is asked for them
+        # only if it has not after the webhook grace (one Stripe call per payment saved).
+        details_only = change.state != REQUIRES_CAPTURE and not fields.get("card_brand")
+        fields["reconcile_after"] = store.later(engine.timing.webhook_grace) if details_only else store.now()
     elif change.state in {DECLINED, CANCELED}:
         fields["reconcile_after"] = None
     moved = await store.transition(payment.id, change.state, fields, step=step, detail=change.note)
@@ -113,8 +77,10 @@ async def attention(payment_id: int, reason: str, recheck_after: float, *, code:
     return await store.transition(payment_id, NEEDS_ATTENTION, fields, step="needs_attention", detail=reason)
 
 
+@leased()
 async def drive(engine: Engine, payment_id: int) -> Payment:
-    """Take the payment as far as the reader, from whatever step it was left at."""
+    """Take the payment as far as the reader, from whatever step it was left at (holding its lease:
+    no other server sends it meanwhile)."""
     payment = await _must_load(payment_id)
     if payment.state == CREATING:
         await create_intent(engine, payment)
@@ -154,6 +120,7 @@ async def intent_request(payment: Payment) -> dict[str, Any]:
 
 async def create_intent(engine: Engine, payment: Payment) -> None:
     """One PaymentIntent per card tender, whatever happens (the key makes a repeat a replay)."""
+    kill_point("before_intent")
     try:
         intent = await engine.gateway.create_intent(**await intent_request(payment))
     except (StripeUnavailable, RateLimited) as exc:
@@ -164,6 +131,7 @@ async def create_intent(engine: Engine, payment: Payment) -> None:
         fields = failure_fields(exc.code, None, exc.message)
         await store.transition(payment.id, CANCELED, fields, step="create_refused", detail=exc.message)
         return
+    kill_point("after_intent")
     fields = {"payment_intent_id": intent.id, "intent_status": intent.status}
     if not await store.transition(payment.id, INTENT_CREATED, fields, step="intent_created", detail=intent.id):
         # Canceled by the cashier while Stripe was answering: abandon the intent just made.
@@ -179,7 +147,7 @@ async def send_to_reader(engine: Engine, payment: Payment, *, retried: bool = Fa
         reader = await engine.gateway.process_on_reader(
             payment.reader_id,
             payment.payment_intent_id,
-            customer_cancellation=engine.customer_cancellation,
+            customer_cancellation=payment.customer_cancellation,
             idempotency_key=idempotency_key(payment, f"process:{payment.attempt}"),
         )
     except ReaderTimeout:
@@ -194,6 +162,7 @@ async def send_to_reader(engine: Engine, payment: Payment, *, retried: bool = Fa
         fields = failure_fields(exc.code, None, exc.message)
         await store.transition(payment.id, DECLINED, fields, step="reader_refused", detail=exc.message)
     else:
+        kill_point("after_send")
         await mark_on_reader(engine, payment, reader)
 
 

@@ -13,7 +13,10 @@ from __future__ import annotations
 import logging
 
 from kiosk import payment_store as store
-from kiosk.payment_driver import Engine, apply_change
+from kiosk import refund_events
+from kiosk.faults import kill_point
+from kiosk.payment_driver import apply_change
+from kiosk.payment_engine import Engine
 from kiosk.payment_states import Change, card_fields, from_action, from_failed_intent, from_intent
 from kiosk.payment_tables import Payment, WebhookEvent
 from kiosk.stripe_objects import EventInfo
@@ -39,6 +42,7 @@ async def record_event(engine: Engine, event: EventInfo) -> str:
             row = WebhookEvent(event_id=event.id, type=event.type, payment=payment.id if payment else None)
             row.outcome = outcome[:255]
             await WebhookEvent.insert(row)
+            kill_point("webhook_applied")
     except Exception as exc:
         if _is_unique_violation(exc):  # the same event delivered twice at once: the other one won
             return DUPLICATE
@@ -77,6 +81,8 @@ def _failure(payment: Payment, event: EventInfo, change: Change) -> Change | str
 
 
 async def _apply(engine: Engine, payment: Payment, event: EventInfo) -> str:
+    if refund_events.is_refund_news(event):
+        return await refund_events.apply(payment, event)
     change = _change_for(payment, event)
     if isinstance(change, str):
         return change

@@ -44,10 +44,22 @@ ACTIVE = frozenset({CREATING, INTENT_CREATED, ON_READER})
 FINAL = frozenset({SUCCEEDED, CAPTURED, CANCELED})
 # Stripe confirmed the money was taken.
 SETTLED = frozenset({SUCCEEDED, CAPTURED})
-# The receipt counts these as paid (an authorization counts while it waits for its capture).
+# Stripe has authorized the money: a move into one of these may close the receipt (counts_as_paid).
 RECEIPT_SETTLED = frozenset({SUCCEEDED, REQUIRES_CAPTURE, CAPTURED})
 # The card tender is still open: a new "+ Card" on the receipt resumes it rather than charging twice.
 UNRESOLVED = frozenset({CREATING, INTENT_CREATED, ON_READER, DECLINED, NEEDS_ATTENTION, REQUIRES_CAPTURE})
+
+
+def is_unresolved(state: str, kept_for_capture: bool) -> bool:
+    """Still open at the till; an authorization kept for an admin to capture is done there."""
+    return state in UNRESOLVED and not (state == REQUIRES_CAPTURE and kept_for_capture)
+
+
+def counts_as_paid(state: str, kept_for_capture: bool) -> bool:
+    """The receipt counts it as paid: money taken, or an authorization kept for capture (one that
+    is being captured at once counts once captured)."""
+    return state in SETTLED or (state == REQUIRES_CAPTURE and kept_for_capture)
+
 
 _AUTHORIZED = frozenset({SUCCEEDED, REQUIRES_CAPTURE, CAPTURED, CANCELED})
 MOVES: dict[str, frozenset[str]] = {

@@ -12,6 +12,7 @@ from piccolo.apps.user.tables import BaseUser
 from piccolo.columns import (
     JSON,
     UUID,
+    Boolean,
     ForeignKey,
     Integer,
     LazyTableReference,
@@ -42,6 +43,11 @@ class Payment(Table):
     state = Varchar(length=32, default="creating", index=True)
     # automatic | manual, fixed when the payment starts so a settings change cannot strand it.
     capture_method = Varchar(length=16, default="automatic")
+    # Manual capture only: keep the authorization for an admin to capture or cancel later (the
+    # receipt closes at authorization) rather than capture it at once. Fixed when the payment starts.
+    keep_for_capture = Boolean(default=False)
+    # Whether the customer may cancel on the reader, fixed when the payment starts.
+    customer_cancellation = Boolean(default=True)
     reader_id = Varchar(length=64, null=True, default=None)
     # Shown in "present card on <label>" by polls that must not ask Stripe.
     reader_label = Varchar(length=255, default="")
@@ -60,6 +66,9 @@ class Payment(Table):
     # read_method, authorization_code and the EMV receipt fields Stripe returns.
     card_details = JSON(default="{}")
     capture_before = Timestamptz(null=True, default=None)
+    # Money refunded at Stripe as charge.refunded last reported it (refunds made outside the kiosk
+    # included); the kiosk's own refunds are rows of kiosk.refund_tables.Refund.
+    amount_refunded = Integer(default=0)
     created_by = ForeignKey(references=BaseUser, null=True, default=None, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())

@@ -16,16 +16,17 @@ from kiosk.payment_states import (
     CANCELED,
     CREATING,
     DECLINED,
-    FINAL,
     INTENT_CREATED,
     NEEDS_ATTENTION,
     ON_READER,
     REQUIRES_CAPTURE,
     SETTLED,
-    UNRESOLVED,
+    is_unresolved,
 )
 from kiosk.payment_tables import Payment
-from kiosk.receipts import balance
+from kiosk.receipts import OPEN, balance
+from kiosk.refund_views import receipt_refunds
+from kiosk.tables import Receipt
 
 # After this long on the reader the cashier is told the payment may not have completed.
 SLOW_AFTER_SECONDS = 120.0
@@ -47,6 +48,8 @@ class PaymentView:
     card_brand: str | None
     card_last4: str | None
     capture_before: datetime | None
+    # Manual capture: the authorization waits for an admin to capture it (the till is done).
+    kept_for_capture: bool
     # Polling stops here: nothing more will happen without the cashier.
     final: bool
     slow: bool
@@ -70,6 +73,8 @@ def _headline(payment: Payment, slow: bool) -> tuple[str, str]:
         return f"Present card on {label}", "Waiting for the customer."
     if state in SETTLED:
         return "Approved", ""
+    if state == REQUIRES_CAPTURE and payment.keep_for_capture:
+        return "Approved", "Authorized; kept for capture by an admin."
     if state == REQUIRES_CAPTURE:
         return "Approved", "Authorized; capturing the payment…"
     if state == DECLINED:
@@ -82,6 +87,7 @@ def _headline(payment: Payment, slow: bool) -> tuple[str, str]:
 
 def payment_view(payment: Payment, slow_after: float = SLOW_AFTER_SECONDS) -> PaymentView:
     sent = payment.sent_at
+    kept = bool(payment.keep_for_capture)
     slow = payment.state == ON_READER and sent is not None and (store.now() - sent).total_seconds() > slow_after
     headline, detail = _headline(payment, slow)
     return PaymentView(
@@ -99,7 +105,8 @@ def payment_view(payment: Payment, slow_after: float = SLOW_AFTER_SECONDS) -> Pa
         card_brand=payment.card_brand,
         card_last4=payment.card_last4,
         capture_before=payment.capture_before,
-        final=payment.state in FINAL or payment.state == DECLINED,
+        kept_for_capture=payment.keep_for_capture,
+        final=payment.state == DECLINED or not is_unresolved(payment.state, kept),
         slow=slow,
         can_cancel=payment.state in {INTENT_CREATED, ON_READER, DECLINED, NEEDS_ATTENTION},
         can_retry=payment.state in {DECLINED, NEEDS_ATTENTION},
@@ -112,12 +119,15 @@ async def card_tenders_context(receipt_id: int) -> dict[str, Any]:
     ones, and whether "+ Card" is offered."""
     payments = await Payment.objects().where(Payment.receipt == receipt_id).order_by(Payment.id)
     views = [payment_view(p) for p in payments]
-    active = next((v for v in reversed(views) if v.state in UNRESOLVED), None)
+    active = next((v for v in reversed(views) if is_unresolved(v.state, v.kept_for_capture)), None)
     owed = await balance(receipt_id)
+    # A closed receipt takes no more cards, even when an admin later canceled its authorization.
+    still_open = await Receipt.exists().where((Receipt.id == receipt_id) & (Receipt.status == OPEN))
     return {
         # The running card payment, else the last one (how it ended stays visible).
         "card_payment": active or (views[-1] if views else None),
         "card_due": owed.tenderable,
         "card_currency": owed.currency,
-        "can_add_card": active is None and owed.tenderable > 0,
+        "can_add_card": active is None and owed.tenderable > 0 and still_open,
+        "refunds": await receipt_refunds(receipt_id),
     }

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import uuid
 
+from kiosk import payment_policy
 from kiosk import payment_store as store
-from kiosk.payment_driver import Engine, apply_change, create_intent, drive, idempotency_key
+from kiosk.leases import leased
+from kiosk.payment_driver import apply_change, create_intent, drive
+from kiosk.payment_engine import Engine, idempotency_key
 from kiosk.payment_errors import (
     IntentInvalidState,
     PaymentNotAllowed,
@@ -18,6 +21,7 @@ from kiosk.payment_errors import (
     ReaderOffline,
     ReaderTimeout,
 )
+from kiosk.payment_policy import CAPTURE_NOW, PaymentPolicy
 from kiosk.payment_states import (
     CANCELED,
     CREATING,
@@ -25,6 +29,7 @@ from kiosk.payment_states import (
     FINAL,
     INTENT_CREATED,
     NEEDS_ATTENTION,
+    REQUIRES_CAPTURE,
     UNRESOLVED,
     from_intent,
 )
@@ -60,7 +65,12 @@ async def unresolved_payment(receipt_id: int) -> Payment | None:
     """The receipt's open card tender (running, declined or needing attention), if any."""
     payment: Payment | None = (
         await Payment.objects()
-        .where((Payment.receipt == receipt_id) & Payment.state.is_in(list(UNRESOLVED)))
+        .where(
+            (Payment.receipt == receipt_id)
+            & Payment.state.is_in(list(UNRESOLVED))
+            # An authorization kept for an admin's capture is done as far as the till is concerned.
+            & ((Payment.state != REQUIRES_CAPTURE) | (Payment.keep_for_capture == False))  # noqa: E712
+        )
         .order_by(Payment.id, ascending=False)
         .first()
     )
@@ -95,6 +105,8 @@ async def record_payment(
 ) -> int:
     """Step one, before any Stripe call: the row (state `creating`, its idempotency key) and the
     reader's lease, in one transaction."""
+    # The admin's policy (else the environment's), fixed on the row: a later change cannot strand it.
+    policy = await payment_policy.load(PaymentPolicy(engine.capture_method, CAPTURE_NOW, engine.customer_cancellation))
     async with store.atomic():
         if await unresolved_payment(receipt_id) is not None:
             raise ReaderBusy("A card payment is already running for this receipt.", "kiosk_reader_leased")
@@ -102,7 +114,9 @@ async def record_payment(
             receipt=receipt_id,
             amount=amount,
             currency=currency,
-            capture_method=engine.capture_method,
+            capture_method=policy.capture_mode,
+            keep_for_capture=policy.keep_for_capture,
+            customer_cancellation=policy.customer_cancellation,
             reader_id=reader.id,
             reader_label=reader.label,
             attempt=1,
@@ -148,6 +162,7 @@ async def retry_payment(engine: Engine, payment_id: int, reader: ReaderInfo, hol
     return await drive(engine, payment_id)
 
 
+@leased()
 async def cancel_payment(engine: Engine, payment_id: int) -> Payment:
     """Abandon the card tender: stop our action on the reader (never anyone else's), cancel the intent."""
     payment = await _load(payment_id)
@@ -158,7 +173,7 @@ async def cancel_payment(engine: Engine, payment_id: int) -> Payment:
     intent_id = payment.payment_intent_id
     if intent_id is None and payment.state == NEEDS_ATTENTION:
         # Creating it may have reached Stripe: replaying the create (same key) names the intent to cancel.
-        await drive_create_only(engine, payment)
+        await _recreate_intent(engine, payment)
         intent_id = (await _load(payment_id)).payment_intent_id
     if intent_id:
         try:
@@ -191,7 +206,8 @@ async def _cancel_reader_action(engine: Engine, payment: Payment) -> None:
     await store.log(payment.id, "cancel_action", payment.reader_id)
 
 
-async def drive_create_only(engine: Engine, payment: Payment) -> None:
+async def _recreate_intent(engine: Engine, payment: Payment) -> None:
+    """Replay the create (same key): names the intent if the first create reached Stripe."""
     await store.update(payment.id, {"state": CREATING}, only_in=[NEEDS_ATTENTION])
     await create_intent(engine, await _load(payment.id))
 

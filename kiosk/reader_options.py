@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk import payment_store as store
-from kiosk.payment_driver import Engine
+from kiosk.payment_engine import Engine
 from kiosk.payment_errors import PaymentError
 from kiosk.tables import LocationPairing
 
 NOT_SET_UP = "Card payments are not set up on this kiosk: an admin must enter the Stripe secret key."
 NOT_PAIRED = (
     "This warehouse has no Stripe Terminal location yet. An admin must pair it with a location "
-    "(and register readers there) before cards can be taken here."
+    "(Admin, Locations page) and register readers there before cards can be taken here."
 )
 NO_READERS = "No reader is registered at this warehouse's location. An admin must register one."
 UNREACHABLE = "The readers could not be loaded from Stripe just now. Retrying…"

@@ -13,8 +13,14 @@ from typing import Any
 from kiosk.auth import now_utc
 from kiosk.payment_tables import Payment
 from kiosk.receipts import CARD_RELEASED, CARD_SETTLED, OPEN, Balance, balance, has_tenders, receipt_row
+from kiosk.refund_views import ReceiptRefunds, receipt_refunds
 from kiosk.tables import CashTender, Receipt, ReceiptLine, Warehouse
 
+# What today's list says of an open card payment that waits for the cashier rather than the customer.
+CARD_NOTES = {"declined": "Card declined", "needs_attention": "Card needs attention"}
+# Approved before Stripe told which card paid (a read of Stripe brings brand, last4 and the EMV
+# fields within seconds): the receipt and print pages keep refreshing this long for them.
+CARD_DETAILS_WAIT_SECONDS = 90.0
 # The EMV fields a card receipt prints, in the order printed, with the short labels receipts use.
 CARD_FIELDS = (
     ("application_preferred_name", "Application"),
@@ -38,8 +44,20 @@ class ReceiptSummary:
     total: int
     currency: str
     opened_at: datetime
-    card_running: bool
+    card_state: str | None  # the state of a card payment still open on this open receipt
     earlier: bool  # opened before today, still open
+
+    @property
+    def card_running(self) -> bool:
+        return self.card_state is not None
+
+    @property
+    def card_needs_cashier(self) -> bool:
+        return self.card_state in CARD_NOTES
+
+    @property
+    def card_note(self) -> str:
+        return CARD_NOTES.get(self.card_state or "", "Card payment running")
 
 
 @dataclass(frozen=True)
@@ -48,6 +66,7 @@ class CardTender:
     brand: str
     last4: str
     fields: list[tuple[str, str]]
+    waiting: bool  # approved moments ago; brand, last4 and EMV fields are still on their way
 
 
 @dataclass(frozen=True)
@@ -64,10 +83,28 @@ class ReceiptPage:
     cards: list[CardTender]
     balance: Balance
     editable: bool
+    # Money given back on its card payments (refunds, canceled authorizations).
+    refunds: ReceiptRefunds
 
     @property
     def change(self) -> int:
         return sum(int(c["change"]) for c in self.cash)
+
+    @property
+    def card_details_waiting(self) -> bool:
+        return any(card.waiting for card in self.cards)
+
+    @property
+    def shape(self) -> str:
+        """Which forms the receipt page shows (lines and Void; cash) and whether a card's details
+        are still missing. When a card payment changes it (started, canceled, settled, its details
+        in), the summary asks for a reload so no stale form or half-known card stays."""
+        waiting = "_card_waiting" if self.card_details_waiting else ""
+        if self.status != OPEN:
+            return self.status + waiting
+        if self.editable:
+            return OPEN + waiting
+        return ("open_fixed" if self.balance.tenderable > 0 else "open_held") + waiting
 
 
 def local_midnight(now: datetime | None = None) -> datetime:
@@ -86,10 +123,12 @@ async def todays_receipts(warehouse_id: int) -> list[ReceiptSummary]:
     )
     ids = [row["id"] for row in rows]
     running_states = list(CARD_SETTLED | CARD_RELEASED)
-    running = await Payment.select(Payment.receipt).where(
-        Payment.receipt.is_in(ids or [0]) & Payment.state.not_in(running_states)
+    running = (
+        await Payment.select(Payment.receipt, Payment.state)
+        .where(Payment.receipt.is_in(ids or [0]) & Payment.state.not_in(running_states))
+        .order_by(Payment.id)
     )
-    with_running = {row["receipt"] for row in running}
+    card_states = {row["receipt"]: row["state"] for row in running}  # the latest payment wins
     return [
         ReceiptSummary(
             id=row["id"],
@@ -98,11 +137,18 @@ async def todays_receipts(warehouse_id: int) -> list[ReceiptSummary]:
             total=row["total"],
             currency=row["currency"],
             opened_at=row["opened_at"].astimezone(),
-            card_running=row["status"] == OPEN and row["id"] in with_running,
+            card_state=card_states.get(row["id"]) if row["status"] == OPEN else None,
             earlier=row["opened_at"] < midnight,
         )
         for row in rows
     ]
+
+
+def awaiting_card_details(card_brand: str | None, settled_at: datetime | None) -> bool:
+    """A settled card payment whose card Stripe has not told yet, approved moments ago."""
+    if card_brand or settled_at is None:
+        return False
+    return (now_utc() - settled_at).total_seconds() < CARD_DETAILS_WAIT_SECONDS
 
 
 def card_fields(details: Any) -> list[tuple[str, str]]:
@@ -121,7 +167,13 @@ def card_fields(details: Any) -> list[tuple[str, str]]:
 
 async def settled_cards(receipt_id: int) -> list[CardTender]:
     rows = (
-        await Payment.select(Payment.amount, Payment.card_brand, Payment.card_last4, Payment.card_details)
+        await Payment.select(
+            Payment.amount,
+            Payment.card_brand,
+            Payment.card_last4,
+            Payment.card_details,
+            Payment.settled_at,
+        )
         .where((Payment.receipt == receipt_id) & Payment.state.is_in(list(CARD_SETTLED)))
         .order_by(Payment.id)
         .output(load_json=True)
@@ -132,6 +184,7 @@ async def settled_cards(receipt_id: int) -> list[CardTender]:
             brand=(row["card_brand"] or "card").title(),
             last4=row["card_last4"] or "",
             fields=card_fields(row["card_details"]),
+            waiting=awaiting_card_details(row["card_brand"], row["settled_at"]),
         )
         for row in rows
     ]
@@ -156,4 +209,5 @@ async def receipt_page(receipt_id: int, warehouse_id: int) -> ReceiptPage:
         cards=await settled_cards(receipt_id),
         balance=await balance(receipt_id),
         editable=row["status"] == OPEN and not await has_tenders(receipt_id),
+        refunds=await receipt_refunds(receipt_id),
     )

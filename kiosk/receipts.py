@@ -15,11 +15,13 @@ from typing import Any
 from kiosk.auth import now_utc
 from kiosk.db import is_postgres, write_transaction
 from kiosk.money import MoneyError, parse_amount
+from kiosk.payment_states import counts_as_paid
 from kiosk.payment_tables import Payment
 from kiosk.tables import CashTender, Receipt, ReceiptLine, Warehouse
 
 OPEN, PAID, VOIDED = "open", "paid", "voided"
-# Card payments whose money Stripe has confirmed: captured, or authorized and kept for capture.
+# Card payments whose money Stripe has confirmed: captured, or authorized and kept for capture
+# (an authorization being captured at once counts once captured: payment_states.counts_as_paid).
 CARD_SETTLED = frozenset({"succeeded", "requires_capture", "captured"})
 # Card payments that hold nothing: every other state (running, declined awaiting a retry,
 # needs attention) keeps its amount reserved until it settles or is canceled.
@@ -87,9 +89,12 @@ async def balance(receipt_id: int) -> Balance:
     if receipt is None:
         raise ReceiptNotFound(receipt_id)
     cash = await CashTender.select(CashTender.amount).where(CashTender.receipt == receipt_id)
-    cards = await Payment.select(Payment.amount, Payment.state).where(Payment.receipt == receipt_id)
-    settled = sum(c["amount"] for c in cards if c["state"] in CARD_SETTLED)
-    pending = sum(c["amount"] for c in cards if c["state"] not in CARD_SETTLED | CARD_RELEASED)
+    cards = await Payment.select(Payment.amount, Payment.state, Payment.keep_for_capture).where(
+        Payment.receipt == receipt_id
+    )
+    paid_cards = [c for c in cards if counts_as_paid(c["state"], c["keep_for_capture"])]
+    settled = sum(c["amount"] for c in paid_cards)
+    pending = sum(c["amount"] for c in cards if c not in paid_cards and c["state"] not in CARD_RELEASED)
     paid = sum(c["amount"] for c in cash) + settled
     return Balance(receipt["currency"], receipt["total"], paid, pending)
 

@@ -5,28 +5,22 @@ is checked by reading the reader (our action still in progress → wait) and the
 (authorized, canceled, or back to requires_payment_method → the reader's result decides). At most
 one check per payment every `Timing.check_interval` seconds (an atomic claim on `last_checked_at`),
 however many tills press "Check status" and however often the background task wakes.
+The passes that call `check` (every tick, at start-up, `kiosk reconcile`) are in kiosk/recovery.py;
+`check` holds the payment's lease (kiosk/leases.py), so two servers never check one payment at once.
 """
 
 from __future__ import annotations
 
 import logging
 
-import anyio
-
 from kiosk import payment_store as store
-from kiosk.payment_driver import (
-    Engine,
-    apply_change,
-    attention,
-    drive,
-    idempotency_key,
-    mark_on_reader,
-    next_check,
-    sent_age,
-    sync_intent,
-)
+from kiosk.faults import kill_point
+from kiosk.leases import leased_or_skip
+from kiosk.payment_driver import apply_change, attention, drive, mark_on_reader, sent_age, sync_intent
+from kiosk.payment_engine import Engine, idempotency_key, next_check
 from kiosk.payment_errors import IntentInvalidState, PaymentError
 from kiosk.payment_states import (
+    CANCELED,
     CREATING,
     DECLINED,
     INTENT_CREATED,
@@ -43,13 +37,14 @@ from kiosk.stripe_objects import ReaderInfo
 
 logger = logging.getLogger(__name__)
 
-BATCH = 50
 # Card details are fetched for a settled payment for this long, then given up (the money is safe).
 DETAILS_PATIENCE_SECONDS = 60.0
 
 
+@leased_or_skip
 async def check(engine: Engine, payment_id: int, *, startup: bool = False) -> Payment | None:
-    """Bring one payment up to date with Stripe (if its turn has come); returns the fresh row."""
+    """Bring one payment up to date with Stripe (if its turn has come); returns the fresh row.
+    Another server already acting on it (it holds the lease): nothing to do here."""
     payment = await store.load(payment_id)
     if payment is None:
         return None
@@ -65,9 +60,9 @@ async def check(engine: Engine, payment_id: int, *, startup: bool = False) -> Pa
 
 async def _ask_stripe(engine: Engine, payment: Payment) -> None:
     try:
-        if payment.state == REQUIRES_CAPTURE:
+        if payment.state == REQUIRES_CAPTURE and not payment.keep_for_capture:
             await _capture(engine, payment)
-        elif payment.state in SETTLED:
+        elif payment.state in SETTLED or payment.state == REQUIRES_CAPTURE:  # kept: an admin captures it
             await _fetch_card(engine, payment)
         else:
             await _check_reader(engine, payment)
@@ -100,7 +95,8 @@ async def _check_reader(engine: Engine, payment: Payment) -> None:
         reader = await engine.gateway.retrieve_reader(payment.reader_id)
         action = reader.action_for(payment.payment_intent_id)
         if action and action.status == "in_progress":
-            await _still_on_reader(engine, payment, reader)
+            if not await _authorized_while_stuck(engine, payment):
+                await _still_on_reader(engine, payment, reader)
             return
     intent = await engine.gateway.retrieve_intent(payment.payment_intent_id)
     change = from_intent(intent, payment.capture_method)
@@ -119,6 +115,19 @@ async def _check_reader(engine: Engine, payment: Payment) -> None:
         await store.update(payment.id, {"reconcile_after": store.later(engine.timing.attention_recheck)})
 
 
+async def _authorized_while_stuck(engine: Engine, payment: Payment) -> bool:
+    """A reader that dropped off after authorizing shows its action in progress for ever: once the
+    wait is long, read the intent too (one more call), so money Stripe holds is not left unseen."""
+    if sent_age(payment).total_seconds() < engine.timing.stuck_after:
+        return False
+    assert payment.payment_intent_id
+    change = from_intent(await engine.gateway.retrieve_intent(payment.payment_intent_id), payment.capture_method)
+    if change is None or change.state == CANCELED:
+        return False
+    await apply_change(engine, payment, change, step="authorized_while_stuck")
+    return True
+
+
 async def _still_on_reader(engine: Engine, payment: Payment, reader: ReaderInfo) -> None:
     if payment.state == NEEDS_ATTENTION and sent_age(payment).total_seconds() < engine.timing.stuck_after:
         await mark_on_reader(engine, payment, reader)
@@ -135,6 +144,7 @@ async def _still_on_reader(engine: Engine, payment: Payment, reader: ReaderInfo)
 async def _capture(engine: Engine, payment: Payment) -> None:
     """Manual capture mode: capture the authorization now (the key makes a repeat a replay)."""
     assert payment.payment_intent_id
+    kill_point("before_capture")
     try:
         intent = await engine.gateway.capture_intent(
             payment.payment_intent_id, idempotency_key=idempotency_key(payment, "capture")
@@ -142,6 +152,7 @@ async def _capture(engine: Engine, payment: Payment) -> None:
     except IntentInvalidState:
         await sync_intent(engine, payment)
         return
+    kill_point("after_capture")
     change = from_intent(intent, payment.capture_method)
     if change is not None:
         await apply_change(engine, payment, change, step="captured")
@@ -162,40 +173,3 @@ async def _fetch_card(engine: Engine, payment: Payment) -> None:
         await store.update(payment.id, {"reconcile_after": None})
     else:
         await store.update(payment.id, {"reconcile_after": next_check(engine, payment)})
-
-
-async def run_due(engine: Engine) -> int:
-    """Check every payment whose time has come; returns how many were looked at."""
-    rows = (
-        await Payment.select(Payment.id)
-        .where(Payment.reconcile_after <= store.now())
-        .order_by(Payment.reconcile_after)
-        .limit(BATCH)
-    )
-    for row in rows:
-        try:
-            await check(engine, int(row["id"]))
-        except Exception:  # one broken payment must not stop the others being checked
-            logger.exception("reconciling payment %s failed", row["id"])
-    return len(rows)
-
-
-async def resume_all(engine: Engine) -> None:
-    """At start-up: take up payments a previous process left between two steps."""
-    rows = await Payment.select(Payment.id).where(Payment.state.is_in([CREATING, INTENT_CREATED]))
-    for row in rows:
-        try:
-            await check(engine, int(row["id"]), startup=True)
-        except Exception:
-            logger.exception("resuming payment %s failed", row["id"])
-
-
-async def run_forever(engine: Engine, tick: float = 1.0) -> None:
-    """The background task of the app's lifespan."""
-    await resume_all(engine)
-    while True:
-        try:
-            await run_due(engine)
-        except Exception:  # the database may be briefly down: keep the loop alive
-            logger.exception("reconciler pass failed")
-        await anyio.sleep(tick)

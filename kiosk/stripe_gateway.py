@@ -24,12 +24,23 @@ from stripe.params import (
     PaymentIntentCaptureParams,
     PaymentIntentCreateParams,
     PaymentIntentRetrieveParams,
+    RefundCreateParams,
+    RefundListParams,
 )
 from stripe.params.terminal import ReaderListParams, ReaderProcessPaymentIntentParams
 
 from kiosk import payment_errors as errors
 from kiosk.config import Settings
-from kiosk.stripe_objects import EventInfo, IntentInfo, ReaderInfo, event_from, intent_from, reader_from
+from kiosk.stripe_objects import (
+    EventInfo,
+    IntentInfo,
+    ReaderInfo,
+    RefundInfo,
+    event_from,
+    intent_from,
+    reader_from,
+    refund_from,
+)
 
 T = TypeVar("T")
 
@@ -205,6 +216,30 @@ class StripeGateway:
         intents = self._client.v1.payment_intents
         intent = await self._call(intents.capture_async(intent_id, params, {"idempotency_key": idempotency_key}))
         return intent_from(intent.to_dict())
+
+    async def create_refund(
+        self, intent_id: str, *, amount: int, reason: str, metadata: dict[str, str], idempotency_key: str
+    ) -> RefundInfo:
+        """Give back `amount` of a captured PaymentIntent. https://docs.stripe.com/api/refunds/create"""
+        params: RefundCreateParams = {
+            "payment_intent": intent_id,
+            "amount": amount,
+            "reason": reason,
+            "metadata": metadata,
+        }
+        refund = await self._call(self._client.v1.refunds.create_async(params, {"idempotency_key": idempotency_key}))
+        return refund_from(refund.to_dict())
+
+    async def list_refunds(self, intent_id: str) -> list[RefundInfo]:
+        """Every refund of a PaymentIntent, wherever it was made. https://docs.stripe.com/api/refunds/list"""
+        refunds: list[RefundInfo] = []
+        params: RefundListParams = {"payment_intent": intent_id, "limit": 100}
+        while True:
+            page = await self._call(self._client.v1.refunds.list_async(params))
+            refunds.extend(refund_from(r.to_dict()) for r in page.data)
+            if not page.has_more or not page.data:
+                return refunds
+            params = {"payment_intent": intent_id, "limit": 100, "starting_after": page.data[-1].id}
 
     def parse_event(self, payload: bytes, signature: str | None) -> EventInfo:
         """Verify `Stripe-Signature` on the raw body, then parse. https://docs.stripe.com/webhooks#verify-events"""

@@ -82,15 +82,33 @@ class IntentInfo:
 
 
 @dataclass(frozen=True)
+class RefundInfo:
+    """A refund of a card payment; `kiosk_refund` is our Refund row's id (from its metadata)."""
+
+    id: str
+    amount: int
+    currency: str
+    status: str  # pending | requires_action | succeeded | failed | canceled
+    reason: str | None
+    payment_intent_id: str | None
+    failure_reason: str | None = None
+    kiosk_refund: int | None = None
+
+
+@dataclass(frozen=True)
 class EventInfo:
     id: str
     type: str
     created: int
     reader: ReaderInfo | None = None
     intent: IntentInfo | None = None
-    # A charge event: (its PaymentIntent id, the card it was paid with).
+    # A charge or refund event: (its PaymentIntent id, the card it was paid with).
     charge_intent_id: str | None = None
     charge_card: CardInfo | None = None
+    # A refund event's refund, or the refunds a charge event lists (when Stripe includes them).
+    refunds: tuple[RefundInfo, ...] = ()
+    # A charge event about a captured charge: how much of the captured money has been refunded.
+    charge_refunded: int | None = None
 
 
 def _id_of(value: Any) -> str | None:
@@ -167,6 +185,35 @@ def intent_from(data: JSON, charge: JSON | None = None) -> IntentInfo:
     )
 
 
+def refund_from(data: JSON) -> RefundInfo:
+    ours = str((data.get("metadata") or {}).get("kiosk_refund") or "")
+    return RefundInfo(
+        id=str(data["id"]),
+        amount=int(data.get("amount") or 0),
+        currency=str(data.get("currency") or ""),
+        status=str(data.get("status") or "pending"),
+        reason=_str(data.get("reason")),
+        payment_intent_id=_id_of(data.get("payment_intent")),
+        failure_reason=_str(data.get("failure_reason")),
+        kiosk_refund=int(ours) if ours.isdigit() else None,
+    )
+
+
+def _captured_refunded(charge: JSON) -> int | None:
+    """Money refunded out of what was captured (an uncaptured remainder released also counts as
+    `amount_refunded` at Stripe); None for a charge never captured."""
+    if not charge.get("captured"):
+        return None
+    released = int(charge.get("amount") or 0) - int(charge.get("amount_captured") or 0)
+    return max(int(charge.get("amount_refunded") or 0) - released, 0)
+
+
+def _listed_refunds(charge: JSON) -> tuple[RefundInfo, ...]:
+    listed = charge.get("refunds")
+    rows = listed.get("data") if isinstance(listed, dict) else None
+    return tuple(refund_from(r) for r in rows or [] if isinstance(r, dict) and r.get("id"))
+
+
 def event_from(data: JSON) -> EventInfo:
     """A webhook event; only the objects the payments engine reacts to are parsed."""
     obj = (data.get("data") or {}).get("object") or {}
@@ -180,6 +227,15 @@ def event_from(data: JSON) -> EventInfo:
         # Only a charge that took the money names the card of the payment (not a declined card's).
         card = card_from_charge(obj) if obj.get("status") == "succeeded" else None
         return EventInfo(
-            info.id, info.type, info.created, charge_intent_id=_id_of(obj.get("payment_intent")), charge_card=card
+            info.id,
+            info.type,
+            info.created,
+            charge_intent_id=_id_of(obj.get("payment_intent")),
+            charge_card=card,
+            refunds=_listed_refunds(obj),
+            charge_refunded=_captured_refunded(obj),
         )
+    if kind == "refund":
+        refund = refund_from(obj)
+        return EventInfo(info.id, info.type, info.created, charge_intent_id=refund.payment_intent_id, refunds=(refund,))
     return info

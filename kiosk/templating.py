@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from kiosk.admin_nav import admin_sections
 from kiosk.money import format_decimal, format_money
 
 
@@ -19,3 +20,5 @@ def register_template_helpers(engine: Any) -> None:
     filters["money"] = format_money
     filters["plain_amount"] = format_decimal
     filters["local_time"] = _local_time
+    # The admin layout's section nav (templates/admin/base.html).
+    engine.register_template_callable("admin_sections", admin_sections)

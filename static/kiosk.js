@@ -9,3 +9,13 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+
+// htmx does not swap error answers. The one exception: the kiosk's "database unavailable" notice
+// (503, retargeted at #kiosk-outage by kiosk/outage.py), which must reach the cashier.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var xhr = event.detail.xhr;
+  if (xhr.status === 503 && xhr.getResponseHeader("HX-Retarget") === "#kiosk-outage") {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.simulator_support", "tests.kiosk_support", "tests.payments_support"]
+pytest_plugins = ["tests.simulator_support", "tests.kiosk_support", "tests.payments_support", "tests.admin_support"]
 
 _TMP = Path(tempfile.mkdtemp(prefix="kiosk-tests-"))
 os.environ.setdefault("KIOSK_SQLITE_PATH", str(_TMP / "kiosk.sqlite"))

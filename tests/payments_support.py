@@ -22,7 +22,7 @@ import uvicorn
 from litestar import Litestar
 
 from kiosk import payments
-from kiosk.payment_driver import Engine, Timing
+from kiosk.payment_engine import Engine, Timing
 from kiosk.payment_tables import Payment, PaymentLog
 from kiosk.receipts import add_quick_amount, open_receipt
 from kiosk.tables import LocationPairing
@@ -38,7 +38,6 @@ FAST = Timing(
     webhook_grace=0.8,
     check_interval=0.4,
     max_check_interval=0.8,
-    slow_after=60.0,
     stuck_after=3.0,
     attention_recheck=1.0,
     lease_seconds=600.0,

@@ -10,9 +10,10 @@ from litestar.di import NamedDependency
 from litestar.params import URLEncodedBody
 from litestar.response import Redirect, Template
 
+from kiosk import login_limit
 from kiosk.auth import Login, authenticate, choose_warehouse, end_session, load_login, start_session, till_for
 from kiosk.auth import warehouses_for as allowed_warehouses
-from kiosk.guards import SESSION_COOKIE, expired_session_cookie, session_cookie
+from kiosk.guards import SESSION_COOKIE, client_address, expired_session_cookie, session_cookie
 
 
 @dataclass
@@ -54,10 +55,18 @@ class AuthController(Controller):
 
     @post("/login", include_in_schema=False)
     async def login(self, request: Request[Any, Any, Any], data: URLEncodedBody[LoginForm]) -> Response[Any]:
+        client = client_address(request)
+        refused = await login_limit.refusal(data.username, client)
+        if refused is not None:  # rate limited: the password is not even checked
+            context = {"username": data.username, "error": refused.message}
+            headers = {"Retry-After": str(refused.retry_after_seconds)}
+            return Template("pages/login.html", context=context, status_code=429, headers=headers)
         user_id = await authenticate(data.username, data.password)
         if user_id is None:
+            await login_limit.note_failure(data.username, client)
             context = {"username": data.username, "error": "Wrong username or password."}
             return Template("pages/login.html", context=context, status_code=401)
+        await login_limit.note_success(data.username)
         token = await start_session(user_id, replaced_token=request.cookies.get(SESSION_COOKIE))
         response = _see_other("/")
         response.set_cookie(session_cookie(request, token))

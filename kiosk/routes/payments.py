@@ -9,20 +9,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Template
 
-from kiosk import payments
+from kiosk import payments, poll_cache
 from kiosk.auth import Till
 from kiosk.decline_messages import FAILURES
+from kiosk.guards import provide_login, provide_till
 from kiosk.money import MoneyError, check_card_amount
-from kiosk.payment_driver import Engine
+from kiosk.payment_engine import Engine
 from kiosk.payment_errors import PaymentError
 from kiosk.payment_tables import Payment
 from kiosk.payment_views import PaymentView, payment_view
+from kiosk.poll_lookup import payment_for_poll
 from kiosk.reader_options import picker_context
 from kiosk.receipts import OPEN, ReceiptNotFound, balance, receipt_row
 
@@ -58,18 +60,26 @@ async def _receipt(till: Till, receipt_id: int) -> dict[str, Any]:
 
 
 async def _payment(till: Till, payment_id: int) -> Payment:
-    payment = await Payment.objects().get(Payment.id == payment_id)
+    """The payment, if its receipt is one of the till's warehouse (one query: polls come often)."""
+    payment: Payment | None = (
+        await Payment.objects()
+        .where((Payment.id == payment_id) & (Payment.receipt.warehouse == till.warehouse.id))
+        .first()
+    )
     if payment is None:
         raise NotFoundException()
-    await _receipt(till, int(payment.receipt))
     return payment
 
 
-async def _progress(view: PaymentView) -> Template:
+async def _progress(view: PaymentView, if_none_match: str | None = None) -> Response[Any]:
     """The polled fragment; a finished payment stops the polling, offers "+ Card" if the receipt is
-    still due, and tells the receipt page to refresh."""
+    still due, and tells the receipt page to refresh. While it runs, a poll that finds nothing new
+    is answered 304 (kiosk/poll_cache.py): no rendering, no body."""
     if not view.final:
-        return Template(PROGRESS, context={"p": view, "notice": ""})
+        etag = poll_cache.etag_of(view)
+        if poll_cache.unchanged(if_none_match, etag):
+            return poll_cache.not_modified(etag)
+        return Template(PROGRESS, context={"p": view, "notice": ""}, headers=poll_cache.validators(etag))
     add_card = await payments.card_tenders_context(view.receipt_id)
     context = {"p": view, "notice": "", "add_card": add_card}
     return Template(PROGRESS, context=context, status_code=STOP_POLLING, headers=RECEIPT_CHANGED)
@@ -87,10 +97,15 @@ class PaymentsController(Controller):
 
     @get("/receipts/{receipt_id:int}/card/readers", include_in_schema=False)
     async def readers(self, request: Request[Any, Any, Any], till: CurrentTill, receipt_id: FromPath[int]) -> Template:
-        await _receipt(till, receipt_id)
+        receipt = await _receipt(till, receipt_id)
         url = f"/receipts/{receipt_id}/card"
+        base = {"refresh_url": f"{url}/readers", "post_url": url, "target": "#card-tenders"}
+        try:  # an amount no card can pay is refused before a reader is even offered
+            check_card_amount((await balance(receipt_id)).tenderable, receipt["currency"])
+        except MoneyError as exc:
+            return Template(PICKER, context={**base, "readers": [], "problem": str(exc)})
         context = await picker_context(engine_of(request), till.warehouse.id, post_url=url, target="#card-tenders")
-        return Template(PICKER, context={**context, "refresh_url": f"{url}/readers"})
+        return Template(PICKER, context={**context, **base})
 
     @post("/receipts/{receipt_id:int}/card", include_in_schema=False)
     async def start(
@@ -125,8 +140,14 @@ class PaymentsController(Controller):
         return await card_section(till, receipt_id, started=True)
 
     @get("/payments/{payment_id:int}/progress", include_in_schema=False)
-    async def progress(self, till: CurrentTill, payment_id: FromPath[int]) -> Template:
-        return await _progress(payment_view(await _payment(till, payment_id)))
+    async def progress(self, request: Request[Any, Any, Any], payment_id: FromPath[int]) -> Response[Any]:
+        # Polled every second by every open till: one query when all is well (kiosk/poll_lookup.py),
+        # else the usual `login` and `till` checks, which answer as on every other till route.
+        payment = await payment_for_poll(request, payment_id)
+        if payment is None:
+            till = await provide_till(await provide_login(request))
+            payment = await _payment(till, payment_id)
+        return await _progress(payment_view(payment), request.headers.get("if-none-match"))
 
     @post("/payments/{payment_id:int}/cancel", include_in_schema=False)
     async def cancel(self, request: Request[Any, Any, Any], till: CurrentTill, payment_id: FromPath[int]) -> Template:
@@ -142,9 +163,8 @@ class PaymentsController(Controller):
     ) -> Template:
         payment = await _payment(till, payment_id)
         url = f"/payments/{payment.id}/retry"
-        context = await picker_context(
-            engine_of(request), till.warehouse.id, post_url=url, target=f"#payment-{payment.id}"
-        )
+        # The retry answers with the whole card section, so that is what it replaces.
+        context = await picker_context(engine_of(request), till.warehouse.id, post_url=url, target="#card-tenders")
         return Template(PICKER, context={**context, "refresh_url": f"/payments/{payment.id}/readers"})
 
     @post("/payments/{payment_id:int}/retry", include_in_schema=False)

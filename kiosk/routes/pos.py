@@ -94,10 +94,11 @@ class PosController(Controller):
 
     @get("/{receipt_id:int}/summary", include_in_schema=False)
     async def summary(self, till: CurrentTill, receipt_id: FromPath[int], shown: FromQuery[str] = "") -> Response[Any]:
-        """The status and totals fragment. When the status moved since the page was drawn (a card
-        payment closed the receipt), the whole page is reloaded so every part shows the new state."""
+        """The status and totals fragment. When the page's shape moved since it was drawn (a card
+        payment started, ended or closed the receipt), the whole page is reloaded so every part
+        shows the new state: no Void button or cash form is left that the server would refuse."""
         context = await _receipt_context(till, receipt_id, with_cards=False)
-        headers = {"HX-Refresh": "true"} if shown and shown != context["receipt"].status else {}
+        headers = {"HX-Refresh": "true"} if shown and shown != context["receipt"].shape else {}
         return Template("partials/receipt_summary.html", context=context, headers=headers)
 
     @get("/{receipt_id:int}/print", include_in_schema=False)

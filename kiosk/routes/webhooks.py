@@ -13,7 +13,7 @@ from typing import Any
 from litestar import Request, Response, post
 from litestar.params import RawBody
 
-from kiosk.payment_driver import Engine
+from kiosk.payment_engine import Engine
 from kiosk.payment_events import record_event
 from kiosk.stripe_gateway import InvalidSignature
 

@@ -9,7 +9,8 @@ import stripe
 
 from kiosk import payment_store as store
 from kiosk import payments
-from kiosk.payment_driver import idempotency_key, intent_request
+from kiosk.payment_driver import intent_request
+from kiosk.payment_engine import idempotency_key
 from tests.payments_support import Kiosk, Shop, assert_charged_once, payment, serve_kiosk, wait_state
 from tests.simulator_support import RunningSimulator
 

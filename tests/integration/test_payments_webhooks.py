@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from kiosk import payments
-from kiosk.payment_driver import Timing
+from kiosk.payment_engine import Timing
 from kiosk.payment_tables import PaymentLog, WebhookEvent
 from tests.payments_support import (
     FAST,

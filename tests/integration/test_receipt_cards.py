@@ -53,7 +53,16 @@ async def test_settled_card_payment_closes_the_receipt(warehouse: int, cashier: 
 
 async def test_authorized_payment_kept_for_capture_settles_the_till(warehouse: int, cashier: int) -> None:
     receipt_id = await receipt_for(warehouse, cashier)
-    await card(receipt_id, 2000, "requires_capture")
+    await card(receipt_id, 2000, "requires_capture", keep_for_capture=True)
+    assert await refresh_receipt_status(receipt_id) == "paid"
+
+
+async def test_authorization_being_captured_at_once_settles_once_captured(warehouse: int, cashier: int) -> None:
+    receipt_id = await receipt_for(warehouse, cashier)
+    await card(receipt_id, 2000, "requires_capture", capture_method="manual")
+    assert await refresh_receipt_status(receipt_id) == "open"
+    assert (await balance(receipt_id)).pending == 2000
+    await Payment.update({Payment.state: "captured"}, force=True)
     assert await refresh_receipt_status(receipt_id) == "paid"
 
 

@@ -1,0 +1,124 @@
+"""A tablet's browser as the kiosk's pages drive it: cookies, form posts with the CSRF field, htmx
+requests with the CSRF header, and the HTTP cache's revalidation (ETag → If-None-Match → 304, which
+the browser hands to htmx as the cached 200, so htmx swaps exactly what it would have swapped).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from kiosk.bench.metrics import Recorder
+
+# What a tablet's browser accepts; the bench decodes gzip and deflate (no brotli decoder needed).
+ACCEPT_ENCODING = "gzip, deflate"
+OK_STATUSES = frozenset({200, 204, 286, 303, 304})
+_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+class PageError(Exception):
+    """A request the tablet could not use (non-2xx, connection failure, unexpected markup).
+
+    `recorded`: the browser already counted it among the run's errors."""
+
+    def __init__(self, message: str, recorded: bool = False) -> None:
+        super().__init__(message)
+        self.recorded = recorded
+
+
+@dataclass
+class Answer:
+    status: int  # as htmx sees it: a revalidated 304 is the cached 200
+    text: str
+    headers: httpx.Headers
+    wire_bytes: int  # status line + headers + body as sent (compressed)
+    not_modified: bool
+    started: float
+
+    def header(self, name: str) -> str:
+        return str(self.headers.get(name, ""))
+
+
+def header_bytes(response: httpx.Response) -> int:
+    status_line = len(f"HTTP/1.1 {response.status_code} {response.reason_phrase}\r\n")
+    return status_line + sum(len(k) + len(v) + 4 for k, v in response.headers.raw) + 2
+
+
+class Browser:
+    """One tablet's browser on the kiosk: its own connections, cookies and cache."""
+
+    def __init__(self, base_url: str, recorder: Recorder) -> None:
+        self.recorder = recorder
+        self.client = httpx.AsyncClient(
+            base_url=base_url,
+            trust_env=False,
+            timeout=30.0,
+            follow_redirects=False,
+            headers={"Accept-Encoding": ACCEPT_ENCODING, "User-Agent": "kiosk-bench tablet"},
+            limits=httpx.Limits(max_connections=6, max_keepalive_connections=6),
+        )
+        self.cache: dict[str, tuple[str, str]] = {}  # url -> (etag, body)
+        self.csrf = ""
+        self.page_url = "/"
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def fetch(
+        self, kind: str, method: str, url: str, *, form: dict[str, str] | None = None, htmx: bool = False
+    ) -> Answer:
+        headers: dict[str, str] = {}
+        if htmx:
+            headers = {"HX-Request": "true", "HX-Current-URL": str(self.client.base_url.join(self.page_url))}
+            if method != "GET":
+                headers["x-csrftoken"] = self.csrf
+        cached = self.cache.get(url) if method == "GET" else None
+        if cached:
+            headers["If-None-Match"] = cached[0]
+        started = time.monotonic()
+        try:
+            response = await self.client.request(method, url, data=form, headers=headers)
+        except httpx.HTTPError as exc:
+            self.recorder.error(f"{type(exc).__name__} on {kind}", started)
+            raise PageError(f"{method} {url}: {type(exc).__name__}", recorded=True) from exc
+        self.recorder.request(kind, started, time.monotonic() - started)
+        if response.status_code not in OK_STATUSES:
+            self.recorder.http_error(kind, response.status_code, started)
+            raise PageError(f"{method} {url} answered {response.status_code}", recorded=True)
+        return self._answer(url, response, cached, started)
+
+    def _answer(self, url: str, response: httpx.Response, cached: tuple[str, str] | None, started: float) -> Answer:
+        wire = header_bytes(response) + response.num_bytes_downloaded
+        if response.status_code == 304 and cached:
+            return Answer(200, cached[1], response.headers, wire, True, started)
+        etag = response.headers.get("etag")
+        if etag and response.status_code == 200 and "no-store" not in response.headers.get("cache-control", ""):
+            self.cache[url] = (etag, response.text)
+        return Answer(response.status_code, response.text, response.headers, wire, False, started)
+
+    async def navigate(self, url: str, kind: str = "page") -> Answer:
+        """A full page load (following redirects as the browser does); the page's CSRF token is kept."""
+        for _ in range(5):
+            answer = await self.fetch(kind, "GET", url)
+            if answer.status != 303:
+                break
+            url = answer.header("location")
+        self.page_url = url
+        found = _CSRF.search(answer.text)
+        if found:
+            self.csrf = found.group(1)
+        return answer
+
+    async def submit(self, url: str, fields: dict[str, str], kind: str) -> Answer:
+        """A plain form post (with the page's hidden CSRF field); a 303 leads to the next page."""
+        token = self.csrf or str(self.client.cookies.get("kiosk_csrf", ""))
+        answer = await self.fetch(kind, "POST", url, form={**fields, "_csrf_token": token})
+        if answer.status == 303:
+            return await self.navigate(answer.header("location"))
+        return answer
+
+    async def hx(self, kind: str, method: str, url: str, form: dict[str, str] | None = None) -> Answer:
+        return await self.fetch(kind, method, url, form=form, htmx=True)

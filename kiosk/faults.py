@@ -1,0 +1,33 @@
+"""A test-only hook that kills the server process at a named step of a payment.
+
+`KIOSK_FAULT_KILL_AT=after_intent kiosk serve` dies with SIGKILL the first time a payment reaches
+`after_intent`, exactly as a power cut or an OOM kill would: no `finally`, no commit, no goodbye.
+The fault suite (tests/faults) restarts the server without the variable and checks that the payment
+is finished correctly. The variable is read once at import, so in production (unset) each step costs
+one comparison of two strings.
+
+The named steps:
+- `before_intent`   the payment row is written; Stripe has not been asked to create the intent
+- `after_intent`    Stripe created the PaymentIntent; its id is not recorded yet
+- `after_send`      the reader accepted process_payment_intent; `on_reader` is not recorded yet
+- `webhook_applied` a webhook's change is written inside its transaction, not committed yet
+- `before_capture`  manual capture: the capture is about to be sent to Stripe
+- `after_capture`   manual capture: Stripe captured; the capture is not recorded yet
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+STEPS = frozenset({"before_intent", "after_intent", "after_send", "webhook_applied", "before_capture", "after_capture"})
+ENV = "KIOSK_FAULT_KILL_AT"
+_KILL_AT = os.environ.get(ENV) or None
+if _KILL_AT is not None and _KILL_AT not in STEPS:
+    raise ValueError(f"{ENV}={_KILL_AT!r} names no step; one of {', '.join(sorted(STEPS))}")
+
+
+def kill_point(step: str) -> None:
+    """Die here, at once, when the environment names this step (test-only)."""
+    if step == _KILL_AT:
+        os.kill(os.getpid(), signal.SIGKILL)
