@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 APT := DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
 DEMO_ARGS ?=
 
-.PHONY: demo test setup python-deps node-deps system-deps lint test-fast test-e2e test-postgres bench-smoke clean
+.PHONY: demo test setup python-deps node-deps system-deps lint test-fast test-e2e test-postgres clean
 
 demo: setup
 	$(BIN)/kiosk demo $(DEMO_ARGS)
@@ -48,14 +48,15 @@ lint: python-deps
 
 # Async and HTTP tests first; Playwright's sync API leaves an event loop behind, so the browser
 # tests run in a pytest process of their own.
-test-fast: python-deps
+# tests/faults starts PostgreSQL of its own (several servers, database outage): system-deps.
+test-fast: python-deps system-deps
 	$(BIN)/pytest -q -m "not e2e" -p no:playwright
 
 test-e2e: setup system-deps
 	$(BIN)/pytest -q -m e2e tests/e2e
 
 test-postgres: python-deps system-deps
-	KIOSK_TEST_DATABASE=postgres $(BIN)/pytest -q -m "not e2e" -p no:playwright tests/integration
+	KIOSK_TEST_DATABASE=postgres $(BIN)/pytest -q -m "not e2e and not soak" -p no:playwright tests/integration tests/faults
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

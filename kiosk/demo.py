@@ -19,21 +19,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import stripe
 import uvicorn
 
 from kiosk.config import PROJECT_ROOT
 
 DEMO_STRIPE_KEY = "sk_test_kiosk_demo"
-WEBHOOK_EVENTS = [
-    "terminal.reader.action_succeeded",
-    "terminal.reader.action_failed",
-    "payment_intent.succeeded",
-    "payment_intent.amount_capturable_updated",
-    "payment_intent.payment_failed",
-    "payment_intent.canceled",
-    "charge.refunded",
-]
 
 
 @dataclass(frozen=True)
@@ -65,29 +55,24 @@ def _serve_in_thread(app: object, port: int) -> uvicorn.Server:
     return server
 
 
-def _seed_stripe(api_base: str, kiosk_url: str) -> tuple[str, dict[str, str], dict[str, list[str]]]:
-    """Locations, readers and the webhook endpoint, made through the API as an admin would."""
-    client = stripe.StripeClient(DEMO_STRIPE_KEY, base_addresses={"api": api_base})
-    endpoint = client.v1.webhook_endpoints.create(
-        params={"url": f"{kiosk_url}/webhooks/stripe", "enabled_events": WEBHOOK_EVENTS}  # type: ignore[typeddict-item]
-    )
+async def _seed_stripe(api_base: str, kiosk_url: str) -> tuple[str, dict[str, str], dict[str, list[str]]]:
+    """Locations, readers and the webhook endpoint, made through the API exactly as an admin would."""
+    from stripe.params.terminal import LocationCreateParamsAddress
+
+    from kiosk.stripe_admin_gateway import StripeAdmin
+
     locations: dict[str, str] = {}
     readers: dict[str, list[str]] = {}
-    for shop in SHOPS:
-        location = client.v1.terminal.locations.create(
-            params={
-                "display_name": f"{shop.warehouse} shop",
-                "address": {"line1": "1 Demo Street", "city": shop.city, "country": shop.country},
-            }
-        )
-        locations[shop.warehouse] = location.id
-        readers[shop.warehouse] = [
-            client.v1.terminal.readers.create(
-                params={"registration_code": code, "label": label, "location": location.id}
-            ).id
-            for code, label in shop.readers
-        ]
-    return str(endpoint.secret), locations, readers
+    async with StripeAdmin(DEMO_STRIPE_KEY, api_base) as admin:
+        _, secret = await admin.create_webhook_endpoint(f"{kiosk_url}/webhooks/stripe")
+        for shop in SHOPS:
+            address: LocationCreateParamsAddress = {"line1": "1 Demo St", "city": shop.city, "country": shop.country}
+            location = await admin.create_location(f"{shop.warehouse} shop", address)
+            locations[shop.warehouse] = location.id
+            readers[shop.warehouse] = [
+                (await admin.register_reader(code, label, location.id)).id for code, label in shop.readers
+            ]
+    return secret, locations, readers
 
 
 async def _seed_database(locations: dict[str, str]) -> None:
@@ -119,7 +104,7 @@ def run_demo(port: int, simulator_port: int, data_dir: str | None) -> int:
     path = _prepare_data_dir(data_dir)
     api_base, kiosk_url = f"http://127.0.0.1:{simulator_port}", f"http://127.0.0.1:{port}"
     simulator = _serve_in_thread(create_simulator_app(Simulator()), simulator_port)
-    webhook_secret, locations, readers = _seed_stripe(api_base, kiosk_url)
+    webhook_secret, locations, readers = asyncio.run(_seed_stripe(api_base, kiosk_url))
     os.environ.pop("KIOSK_DATABASE_URL", None)  # the demo is one store on SQLite, whatever the shell says
     os.environ.update(
         KIOSK_SQLITE_PATH=str(path / "kiosk.sqlite"),

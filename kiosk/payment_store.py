@@ -11,11 +11,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from kiosk.db import write_transaction
+from kiosk.db import is_postgres, write_transaction
 from kiosk.payment_errors import ReaderBusy
 from kiosk.payment_states import ACTIVE, RECEIPT_SETTLED, sources_of
 from kiosk.payment_tables import Payment, PaymentLog, ReaderLease
 from kiosk.receipts import refresh_receipt_status
+from kiosk.tables import Receipt
 
 
 def now() -> datetime:
@@ -93,15 +94,29 @@ async def acquire_lease(reader_id: str, payment_id: int, holder: str, seconds: f
     Another payment keeps the reader while it is active and its lease has not expired: then
     ReaderBusy, and the other till's action is left alone.
     """
+    busy = ReaderBusy("This reader is taking a payment for another till.", "kiosk_reader_leased")
     lease = await ReaderLease.objects().get(ReaderLease.reader_id == reader_id)
     if lease is not None and lease.payment != payment_id:
         other = await Payment.select(Payment.state).where(Payment.id == lease.payment).first()
         if other and other["state"] in ACTIVE and lease.expires_at > now():
-            raise ReaderBusy("This reader is taking a payment for another till.", "kiosk_reader_leased")
-    await ReaderLease.delete().where((ReaderLease.reader_id == reader_id) | (ReaderLease.payment == payment_id))
-    await ReaderLease.insert(
-        ReaderLease(reader_id=reader_id, payment=payment_id, holder=holder[:255], expires_at=later(seconds))
+            raise busy
+    # Only leases that no longer hold the reader go (on PostgreSQL another till's lease may have been
+    # committed since the read above); a live one makes the insert below a conflict: busy.
+    active = Payment.select(Payment.id).where(Payment.state.is_in(list(ACTIVE)))
+    stale = (ReaderLease.expires_at <= now()) | ReaderLease.payment.not_in(active)
+    await ReaderLease.delete().where(
+        (ReaderLease.payment == payment_id) | ((ReaderLease.reader_id == reader_id) & stale)
     )
+    row = ReaderLease(reader_id=reader_id, payment=payment_id, holder=holder[:255], expires_at=later(seconds))
+    if not await ReaderLease.insert(row).on_conflict(action="DO NOTHING").returning(ReaderLease.id):
+        raise busy
+
+
+async def lock_receipt(receipt_id: int) -> None:
+    """Inside a transaction: one writer of this receipt's card tenders at a time (a row lock on
+    PostgreSQL; SQLite's write transaction already admits one writer)."""
+    if is_postgres(Payment._meta.db):
+        await Receipt.select(Receipt.id).where(Receipt.id == receipt_id).lock_rows()
 
 
 async def release_lease(payment_id: int) -> None:

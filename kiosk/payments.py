@@ -108,6 +108,7 @@ async def record_payment(
     # The admin's policy (else the environment's), fixed on the row: a later change cannot strand it.
     policy = await payment_policy.load(PaymentPolicy(engine.capture_method, CAPTURE_NOW, engine.customer_cancellation))
     async with store.atomic():
+        await store.lock_receipt(receipt_id)  # a double-submitted form waits here, then finds the first
         if await unresolved_payment(receipt_id) is not None:
             raise ReaderBusy("A card payment is already running for this receipt.", "kiosk_reader_leased")
         payment = Payment(

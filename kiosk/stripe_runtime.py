@@ -2,9 +2,11 @@
 
 The payments engine (kiosk/payment_app.py) builds its gateway from `app.state.settings` when its
 lifespan starts. This lifespan runs it inside a supervisor that hands it the stored keys (falling
-back to the environment) and, when the keys change, stops it and starts it again with the new ones.
-The admin page that saved them waits for that (`await runtime.reload()`); other kiosk processes of
-the same shop notice the change within `CHECK_SECONDS` through the settings revision number.
+back to the environment). When the keys change, a running engine gets a new gateway in place (its
+reconciler is never cancelled mid-write); the old gateway is closed once its calls are surely over.
+Only a change between "no key" and "a key" starts or stops the engine. The admin page that saved
+the keys waits for this (`await runtime.reload()`); other kiosk processes of the same shop notice
+the change within `CHECK_SECONDS` through the settings revision number.
 
 It also keeps `app.state.stripe_mode` ("test" | "live" | None, for the TEST MODE banner) and the
 till's card minimums (kiosk/money.py) up to date.
@@ -18,12 +20,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
-from anyio.abc import TaskStatus
+from anyio.abc import TaskGroup, TaskStatus
 from litestar import Litestar
 
 from kiosk import currencies, money, settings_store, stripe_settings
 from kiosk.config import Settings
 from kiosk.payment_app import payments_lifespan
+from kiosk.payment_engine import Engine
+from kiosk.stripe_gateway import StripeGateway
 from kiosk.stripe_settings import StripeConfig
 
 logger = logging.getLogger(__name__)
@@ -33,6 +37,8 @@ CHECK_SECONDS = 5.0
 # How long a saving admin waits for the payments engine to restart with the new keys.
 RELOAD_WAIT_SECONDS = 10.0
 RELOAD_POLL_SECONDS = 0.02
+# A replaced gateway stays open this long for calls already under way (HTTP timeout and retries).
+GATEWAY_DRAIN_SECONDS = 90.0
 
 
 class StripeRuntime:
@@ -59,7 +65,7 @@ class StripeRuntime:
                 await anyio.sleep(RELOAD_POLL_SECONDS)
 
     async def _refresh(self) -> bool:
-        """Read the settings again; True when the payments engine must restart."""
+        """Read the settings again; True when the payments engine needs a new gateway."""
         revision = await settings_store.revision()
         config = await stripe_settings.load(self.base)
         await currencies.load_raised_minimums()
@@ -101,18 +107,38 @@ class StripeRuntime:
         finally:
             self.app.state.settings = self.base
 
+    def _swap_gateway(self, retiring: TaskGroup) -> bool:
+        """Give the running engine a gateway with the new keys; False when it must (re)start instead."""
+        engine: Engine | None = self.app.state.get("payments")
+        gateway = StripeGateway.from_settings(self.config.applied_to(self.base))
+        if engine is None or gateway is None:
+            return False
+        old, engine.gateway = engine.gateway, gateway
+        retiring.start_soon(_retire, old)
+        return True
+
     async def supervise(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         self._loop = asyncio.get_running_loop()
         await self._first_load()
         started = False
-        while True:
-            async with self._engine():
-                if not started:
-                    task_status.started()
-                    started = True
-                self.applied = self.revision
-                while not await self._changed_keys():
+        async with anyio.create_task_group() as retiring:
+            while True:
+                async with self._engine():
+                    if not started:
+                        task_status.started()
+                        started = True
                     self.applied = self.revision
+                    while not await self._changed_keys() or self._swap_gateway(retiring):
+                        self.applied = self.revision
+
+
+async def _retire(gateway: StripeGateway) -> None:
+    """Close a replaced gateway once any call still using it has finished or timed out."""
+    try:
+        await anyio.sleep(GATEWAY_DRAIN_SECONDS)
+    finally:
+        with anyio.CancelScope(shield=True):
+            await gateway.aclose()
 
 
 def runtime_of(app: Litestar) -> StripeRuntime:

@@ -93,7 +93,7 @@ class StripeConfig:
 
     @property
     def fingerprint(self) -> tuple[str | None, str | None]:
-        """What the payments engine depends on: a change means it must be rebuilt."""
+        """What the payments engine depends on: a change gives it a new gateway."""
         return (self.secret_key, self.webhook_secret)
 
 

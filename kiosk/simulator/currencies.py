@@ -2,39 +2,13 @@
 
 from __future__ import annotations
 
+from kiosk.money import CARD_MINIMUMS, THREE_DECIMAL, exponent
 from kiosk.simulator.errors import invalid
 
-# Smallest chargeable amount in minor units; currencies not listed fall back to DEFAULT_MINIMUM.
-MINIMUM_CHARGE = {
-    **dict.fromkeys(("usd", "eur", "aud", "cad", "chf", "nzd", "sgd", "brl", "inr"), 50),
-    "gbp": 30,
-    "aed": 200,
-    "bgn": 100,
-    "czk": 1500,
-    "dkk": 250,
-    "hkd": 400,
-    "huf": 17500,
-    "jpy": 50,
-    "mxn": 1000,
-    "myr": 200,
-    "nok": 300,
-    "pln": 200,
-    "ron": 200,
-    "sek": 300,
-    "thb": 1000,
-}
+# Stripe's own rules, written down once in kiosk.money (a stdlib-only module) and shared with the
+# kiosk: the simulator must refuse exactly what the kiosk refuses before it ever calls Stripe.
+MINIMUM_CHARGE = CARD_MINIMUMS
 DEFAULT_MINIMUM = 50
-
-ZERO_DECIMAL = frozenset(
-    ["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"]
-)
-THREE_DECIMAL = frozenset(["bhd", "jod", "kwd", "omr", "tnd"])
-
-
-def exponent(currency: str) -> int:
-    if currency in ZERO_DECIMAL:
-        return 0
-    return 3 if currency in THREE_DECIMAL else 2
 
 
 def format_amount(amount: int, currency: str) -> str:

@@ -20,6 +20,7 @@ from litestar.params import Body, FromPath
 from litestar.static_files import create_static_files_router
 
 from kiosk.config import HTMX_DIST_DIR, STATIC_DIR, TEMPLATES_DIR
+from kiosk.money import format_money
 from kiosk.simulator import terminal
 from kiosk.simulator.core import Simulator
 from kiosk.simulator.errors import StripeError
@@ -28,20 +29,11 @@ JSON = dict[str, Any]
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 AUTO_TAP_CHOICES: list[int | None] = [None, 1, 3, 5, 10, 30]
-_ZERO_DECIMAL = frozenset(
-    {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"}
-)
-_THREE_DECIMAL = frozenset({"bhd", "jod", "kwd", "omr", "tnd"})
-_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥"}
 
 
 def money(amount: int, currency: str | None) -> str:
-    """Minor units as the device shows them: ``1234, "usd"`` -> ``$12.34``; unknown symbols get the code."""
-    code = (currency or "").lower()
-    places = 0 if code in _ZERO_DECIMAL else 3 if code in _THREE_DECIMAL else 2
-    major = f"{amount / 10**places:,.{places}f}" if places else f"{amount:,}"
-    symbol = _SYMBOLS.get(code)
-    return f"{symbol}{major}" if symbol else f"{major} {code.upper()}".strip()
+    """Minor units as the device shows them: ``1234, "usd"`` -> ``$12.34``."""
+    return format_money(amount, (currency or "").lower())
 
 
 _env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html"]))

@@ -81,7 +81,7 @@ async def test_sigkill_then_restart_finishes_the_payment(stack: Stack, step: str
     till = await stack.till(server)
     page = await till.client.get(f"/receipts/{receipt}")
     assert f'data-state="{final}"' in page.text and 'data-testid="receipt-status" data-state="paid"' in page.text
-    intents = [i for i in (await stack.sim.api("GET", "/v1/payment_intents", {"limit": 100}))["data"]]
+    intents = (await stack.sim.api("GET", "/v1/payment_intents", {"limit": 100}))["data"]
     assert [i["id"] for i in intents] == [done.payment_intent_id]  # one PaymentIntent for the tender
     await stack.invariants()
 

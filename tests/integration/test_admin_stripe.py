@@ -180,6 +180,9 @@ async def test_environment_keys_are_the_fallback_until_keys_are_saved(db: str, s
         page = (await browser.get("/admin/stripe")).text
         assert "sk_test_••••ment" in page and "(from KIOSK_STRIPE_SECRET_KEY)" in page
         assert BANNER in page
+        engine, old_gateway = env_app.state.payments, env_app.state.payments.gateway
         await save_keys(browser)
-        assert await env_app.state.payments.gateway.list_readers("tml_none") == []
+        # The same engine (its reconciler never interrupted) now calls Stripe with the saved key.
+        assert env_app.state.payments is engine and engine.gateway is not old_gateway
+        assert await engine.gateway.list_readers("tml_none") == []
         assert "(from KIOSK_STRIPE_SECRET_KEY)" not in (await browser.get("/admin/stripe")).text
