@@ -16,13 +16,13 @@ from litestar.template.config import TemplateConfig
 
 from kiosk.config import HTMX_DIST_DIR, STATIC_DIR, TEMPLATES_DIR, Settings
 from kiosk.guards import DEPENDENCIES, GUARDS, csrf_config
-from kiosk.outage import OUTAGE_HANDLERS, outage_over
 from kiosk.payment_app import PAYMENT_ROUTES
 from kiosk.routes.admin import ADMIN_EXCEPTION_HANDLERS, ADMIN_ROUTES
 from kiosk.routes.admin_payments import PaymentsAdminController
 from kiosk.routes.admin_setup import SETUP_ROUTES
 from kiosk.routes.auth import AuthController
 from kiosk.routes.errors import EXCEPTION_HANDLERS
+from kiosk.routes.outage import OUTAGE_HANDLERS, outage_over
 from kiosk.routes.pos import PosController
 from kiosk.secret_box import check_secret_key
 from kiosk.security_headers import security_headers
@@ -100,7 +100,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=None,  # no public API schema pages: the kiosk has no API for others to read
         csrf_config=csrf_config(settings),
         compression_config=COMPRESSION,
-        # The database briefly away: webhooks 503 (Stripe retries), the till a plain notice (kiosk/outage.py).
+        # The database briefly away: webhooks 503 (Stripe retries), the till a plain notice (kiosk/routes/outage.py).
         exception_handlers={**EXCEPTION_HANDLERS, **ADMIN_EXCEPTION_HANDLERS, **OUTAGE_HANDLERS},
     )
     app.state.settings = settings

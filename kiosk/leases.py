@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, Concatenate, ParamSpec, TypeAlias, TypeVar
 
+import anyio
+
 from kiosk import payment_store as store
 from kiosk.db import is_postgres, write_transaction
 from kiosk.lease_tables import PaymentLease
@@ -114,21 +116,30 @@ def _unleased() -> Any:
     return Payment.id.not_in(live)
 
 
+def _candidates(where: Any, limit: int, order_by: Any) -> Any:
+    query = Payment.select(Payment.id).where(where & _unleased()).limit(limit)
+    return query.order_by(order_by) if order_by is not None else query
+
+
 async def claim(where: Any, *, limit: int, order_by: Any = None) -> Lease:
     """Lease up to `limit` payments matching `where` that nobody else holds."""
     lease = Lease(_new_holder())
-    async with write_transaction(Payment._meta.db):
-        query = Payment.select(Payment.id).where(where & _unleased()).limit(limit)
-        if order_by is not None:
-            query = query.order_by(order_by)
-        if is_postgres(Payment._meta.db):
-            query = query.lock_rows("UPDATE", skip_locked=True, of=(Payment,))
-        lease.ids = [int(row["id"]) for row in await query]
-        if lease.ids:
-            await PaymentLease.delete().where(PaymentLease.payment.is_in(lease.ids))  # expired ones
-            expires = store.later(LEASE_SECONDS)
-            rows = [PaymentLease(payment=pid, holder=lease.holder, expires_at=expires) for pid in lease.ids]
-            await PaymentLease.insert(*rows)
+    # Most ticks find nothing to do: a plain read first, so they take no write lock at all.
+    if not await _candidates(where, 1, None):
+        return lease
+    # Shielded: a server shutting down (or a request cancelled) mid-claim must still commit or roll
+    # back, never leave a transaction open holding row locks.
+    with anyio.CancelScope(shield=True):
+        async with write_transaction(Payment._meta.db):
+            query = _candidates(where, limit, order_by)
+            if is_postgres(Payment._meta.db):
+                query = query.lock_rows("UPDATE", skip_locked=True, of=(Payment,))
+            lease.ids = [int(row["id"]) for row in await query]
+            if lease.ids:
+                await PaymentLease.delete().where(PaymentLease.payment.is_in(lease.ids))  # expired ones
+                expires = store.later(LEASE_SECONDS)
+                rows = [PaymentLease(payment=pid, holder=lease.holder, expires_at=expires) for pid in lease.ids]
+                await PaymentLease.insert(*rows)
     return lease
 
 

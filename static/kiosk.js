@@ -11,7 +11,7 @@ document.addEventListener("click", function (event) {
 });
 
 // htmx does not swap error answers. The one exception: the kiosk's "database unavailable" notice
-// (503, retargeted at #kiosk-outage by kiosk/outage.py), which must reach the cashier.
+// (503, retargeted at #kiosk-outage by kiosk/routes/outage.py), which must reach the cashier.
 document.addEventListener("htmx:beforeSwap", function (event) {
   var xhr = event.detail.xhr;
   if (xhr.status === 503 && xhr.getResponseHeader("HX-Retarget") === "#kiosk-outage") {
