@@ -179,8 +179,7 @@ async def kept(lease: Lease) -> AsyncIterator[Lease]:
         yield lease
     finally:
         renewer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await renewer
+        await asyncio.gather(renewer, return_exceptions=True)  # its own cancellation is expected
         try:
             await release(lease)
         except Exception:  # it expires by itself

@@ -92,11 +92,23 @@ class Verdict:
         return "\n".join(["invariants broken:", *self.violations, "receipts:", *self.receipts.values()])
 
 
-async def _recorded_card(receipt_id: int) -> tuple[int, list[dict[str, Any]]]:
-    rows = await Payment.select(
-        Payment.id, Payment.amount, Payment.state, Payment.payment_intent_id, Payment.keep_for_capture
-    ).where(Payment.receipt == receipt_id)
-    return sum(r["amount"] for r in rows if r["state"] in RECEIPT_SETTLED), rows
+@dataclass
+class KioskBooks:
+    """What the kiosk's database says, per receipt: its card payments and the cash taken."""
+
+    payments: dict[int, list[dict[str, Any]]]
+    cash: dict[int, int]
+
+    @classmethod
+    async def read(cls) -> KioskBooks:
+        columns = (Payment.id, Payment.receipt, Payment.amount, Payment.state, Payment.payment_intent_id)
+        payments: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for row in await Payment.select(*columns, Payment.keep_for_capture):
+            payments[row["receipt"]].append(row)
+        cash: dict[int, int] = defaultdict(int)
+        for row in await CashTender.select(CashTender.receipt, CashTender.amount):
+            cash[row["receipt"]] += row["amount"]
+        return cls(payments, cash)
 
 
 async def verdict(
@@ -115,43 +127,62 @@ async def verdict(
     receipts = Receipt.select(Receipt.id, Receipt.total, Receipt.status)
     if only is not None:
         receipts = receipts.where(Receipt.id.is_in([*only, -1]))
+    kiosk = await KioskBooks.read()
     for receipt in await receipts:
-        await _check_receipt(books, receipt, intents_of[receipt["id"]], receipt["id"] in abandoned, final, result)
+        rid = receipt["id"]
+        check = ReceiptCheck(receipt, kiosk.payments[rid], kiosk.cash[rid], intents_of[rid])
+        check.run(books, rid in abandoned, final, result)
     return result
 
 
-async def _check_receipt(
-    books: StripeBooks, receipt: dict[str, Any], intents: list[str], abandoned: bool, final: bool, result: Verdict
-) -> None:
-    rid = receipt["id"]
-    recorded, payments = await _recorded_card(rid)
-    stripe_money = sum(books.confirmed(i) for i in intents)
-    cash = sum(r["amount"] for r in await CashTender.select(CashTender.amount).where(CashTender.receipt == rid))
-    states = ", ".join(f"P{p['id']}={p['state']}" for p in payments)
-    result.receipts[rid] = f"  receipt {rid} {receipt['status']}: total {receipt['total']} cash {cash} " + (
-        f"card recorded {recorded} stripe {stripe_money} [{states}] intents {intents}"
-    )
-    broken = (stripe_money != recorded) if final else (recorded > stripe_money)
-    if broken:
-        result.violations.append(f"receipt {rid}: Stripe confirmed {stripe_money}, the receipt records {recorded}")
-    for intent_id in intents:
-        if books.succeeded_charges(intent_id) > 1:
-            result.violations.append(f"receipt {rid}: {intent_id} has several successful charges")
-    per_payment: dict[str, int] = defaultdict(int)
-    for intent_id in intents:
-        if books.confirmed(intent_id) > 0:
-            per_payment[books.metadata[intent_id].get("payment", "?")] += 1
-    result.violations += [
-        f"receipt {rid}: payment {p} was charged on {n} intents" for p, n in per_payment.items() if n > 1
-    ]
-    held = [i for i in intents if books.open_hold(i) > 0] if final else []
-    if held and (abandoned or receipt["status"] == "voided"):
-        result.violations.append(f"receipt {rid} was abandoned but {held} still hold an uncaptured authorization")
-    kept = {p["payment_intent_id"] for p in payments if p["keep_for_capture"] and p["state"] == "requires_capture"}
-    if set(held) - kept:
-        result.violations.append(f"receipt {rid}: {sorted(set(held) - kept)} authorized but never captured")
-    if receipt["status"] == "paid" and cash + stripe_money != receipt["total"]:
-        result.violations.append(f"receipt {rid} is paid but cash {cash} + card {stripe_money} != {receipt['total']}")
+@dataclass
+class ReceiptCheck:
+    """The four promises for one receipt; each broken one is a line in `result.violations`."""
+
+    receipt: dict[str, Any]
+    payments: list[dict[str, Any]]
+    cash: int
+    intents: list[str]
+
+    def run(self, books: StripeBooks, abandoned: bool, final: bool, result: Verdict) -> None:
+        rid, total = self.receipt["id"], self.receipt["total"]
+        recorded = sum(p["amount"] for p in self.payments if p["state"] in RECEIPT_SETTLED)
+        stripe_money = sum(books.confirmed(i) for i in self.intents)
+        states = ", ".join(f"P{p['id']}={p['state']}" for p in self.payments)
+        result.receipts[rid] = (
+            f"  receipt {rid} {self.receipt['status']}: total {total} cash {self.cash} "
+            f"card recorded {recorded} stripe {stripe_money} [{states}] intents {self.intents}"
+        )
+        broken = [
+            *self._money(recorded, stripe_money, final),
+            *self._doubles(books),
+            *(self._holds(books, abandoned) if final else []),
+        ]
+        if self.receipt["status"] == "paid" and self.cash + stripe_money != total:
+            broken.append(f"is paid but cash {self.cash} + card {stripe_money} != {total}")
+        result.violations += [f"receipt {rid}: {problem}" for problem in broken]
+
+    def _money(self, recorded: int, stripe_money: int, final: bool) -> list[str]:
+        if (stripe_money != recorded) if final else (recorded > stripe_money):
+            return [f"Stripe confirmed {stripe_money}, the receipt records {recorded}"]
+        return []
+
+    def _doubles(self, books: StripeBooks) -> list[str]:
+        problems = [f"{i} has several successful charges" for i in self.intents if books.succeeded_charges(i) > 1]
+        per_payment: dict[str, int] = defaultdict(int)
+        for intent_id in self.intents:
+            if books.confirmed(intent_id) > 0:
+                per_payment[books.metadata[intent_id].get("payment", "?")] += 1
+        return problems + [f"payment {p} was charged on {n} intents" for p, n in per_payment.items() if n > 1]
+
+    def _holds(self, books: StripeBooks, abandoned: bool) -> list[str]:
+        held = {i for i in self.intents if books.open_hold(i) > 0}
+        if held and (abandoned or self.receipt["status"] == "voided"):
+            return [f"was abandoned but {sorted(held)} still hold an uncaptured authorization"]
+        kept = {
+            p["payment_intent_id"] for p in self.payments if p["keep_for_capture"] and p["state"] == "requires_capture"
+        }
+        return [f"{sorted(held - kept)} authorized but never captured"] if held - kept else []
 
 
 async def assert_invariants(

@@ -9,9 +9,10 @@ import subprocess
 import sys
 
 from kiosk.config import PROJECT_ROOT
+from kiosk.payment_tables import Payment, WebhookEvent
 from tests.faults.conftest import Stack
 from tests.faults.harness import FAST_TIMING, SIM_KEY
-from tests.faults.till import INSUFFICIENT_FUNDS, wait_payment
+from tests.faults.till import INSUFFICIENT_FUNDS, wait_payment, wait_until
 
 
 async def kiosk_command(stack: Stack, *argv: str) -> subprocess.CompletedProcess[str]:
@@ -55,6 +56,14 @@ async def test_payment_log_tells_what_happened_to_a_receipt(stack: Stack) -> Non
     await wait_payment(receipt, "on_reader")
     await stack.shop.tap(0)
     done = await wait_payment(receipt, "succeeded")
+
+    async def settled() -> bool:  # the decline's two events and the approval's two, and the card read
+        card = await Payment.exists().where(
+            (Payment.id == done.id) & Payment.card_last4.is_not_null() & Payment.reconcile_after.is_null()
+        )
+        return card and await WebhookEvent.count().where(WebhookEvent.payment == done.id) >= 4
+
+    await wait_until(settled, what="the four webhooks recorded and the card read from Stripe")
     number = "1"  # the shop's first receipt
     result = await kiosk_command(stack, "payment-log", number, "--warehouse", "Main")
     assert result.returncode == 0, result.stderr

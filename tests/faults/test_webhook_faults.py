@@ -81,7 +81,7 @@ async def test_reordered_webhooks_never_move_a_payment_backwards(stack: Stack) -
 async def test_webhooks_delayed_past_the_poll_are_overtaken_by_asking_stripe(stack: Stack) -> None:
     server = (await stack.server()).start()
     till = await stack.till(server)
-    await _fault(stack, "delay", 10, delay_seconds=6)
+    await _fault(stack, "delay", 10, delay_seconds=30)  # released by the flush below
     receipt = await _paid(stack, till)  # settled by the reconciler long before the webhooks
     assert not [r for r in await _deliveries(stack) if r["status"] == 200]
     assert await stack.sim.calls(RETRIEVE_INTENT) >= 1

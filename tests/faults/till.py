@@ -9,6 +9,8 @@ login page itself is tested elsewhere; here it would only cost PBKDF2 time).
 from __future__ import annotations
 
 import asyncio
+import secrets
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -16,12 +18,12 @@ from typing import Any, TypeVar
 
 import httpx
 
-from kiosk.auth import start_session
+from kiosk.auth import ABSOLUTE_TIMEOUT, hash_token, now_utc, start_session
 from kiosk.guards import SESSION_COOKIE
 from kiosk.payment_tables import Payment, PaymentLog
 from kiosk.receipts import add_quick_amount, open_receipt
 from kiosk.stripe_admin_gateway import WEBHOOK_EVENTS
-from kiosk.tables import LocationPairing
+from kiosk.tables import LocationPairing, Session
 from tests.faults.harness import SimulatorProcess
 from tests.kiosk_support import CSRF_COOKIE, make_user, make_warehouse
 
@@ -76,11 +78,35 @@ async def register_webhook(sim: SimulatorProcess, url: str) -> str:
     return str(endpoint["secret"])
 
 
+async def mint_sessions(user_ids: list[int], warehouse_id: int) -> list[str]:
+    """Logged-in sessions at the warehouse, one per user id given, in one insert (what a login
+    stores: kiosk.auth.start_session), for a crowd of tablets; returns their cookie tokens."""
+    now = now_utc()
+    tokens = [secrets.token_urlsafe(32) for _ in user_ids]
+    rows = [
+        Session(
+            token_hash=hash_token(token),
+            user=user_id,
+            warehouse=warehouse_id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + ABSOLUTE_TIMEOUT,
+        )
+        for token, user_id in zip(tokens, user_ids, strict=True)
+    ]
+    await Session.insert(*rows)
+    return tokens
+
+
+# Plain HTTP on loopback; one TLS context for every client (building one per client costs ~20 ms).
+_TLS = ssl.create_default_context()
+
+
 class Till:
     """A cashier's browser on one server."""
 
     def __init__(self, base_url: str, token: str) -> None:
-        self.client = httpx.AsyncClient(base_url=base_url, trust_env=False, timeout=30)
+        self.client = httpx.AsyncClient(base_url=base_url, trust_env=False, timeout=30, verify=_TLS)
         self.client.cookies.set(SESSION_COOKIE, token)
 
     @classmethod
