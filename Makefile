@@ -55,8 +55,12 @@ test-fast: python-deps system-deps
 test-e2e: setup system-deps
 	$(BIN)/pytest -q -m e2e tests/e2e
 
+# The same suite again on a throwaway PostgreSQL cluster (tests/conftest.py): unit, integration and
+# fault tests, the soak included. The browser tests (tests/e2e) stay SQLite-only: they drive the pages
+# through a browser, the database work under those pages runs on PostgreSQL in tests/integration here,
+# and a second browser run would double the slowest part of `make test`.
 test-postgres: python-deps system-deps
-	KIOSK_TEST_DATABASE=postgres $(BIN)/pytest -q -m "not e2e and not soak" -p no:playwright tests/integration tests/faults
+	KIOSK_TEST_DATABASE=postgres $(BIN)/pytest -q -m "not e2e" -p no:playwright tests/unit tests/integration tests/faults
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -38,7 +38,16 @@ def serve(args: argparse.Namespace, factory: str = "kiosk.cli:served_app") -> in
     import uvicorn
 
     # Several workers share the machine's cores; state lives in the database, so any may answer.
-    uvicorn.run(factory, factory=True, host=args.host, port=args.port, log_level=args.log_level, workers=args.workers)
+    # No `Server: uvicorn` header: it tells a browser nothing and costs every poll 17 bytes.
+    uvicorn.run(
+        factory,
+        factory=True,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        workers=args.workers,
+        server_header=False,
+    )
     return 0
 
 

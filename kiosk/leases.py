@@ -134,13 +134,23 @@ async def claim(where: Any, *, limit: int, order_by: Any = None) -> Lease:
             query = _candidates(where, limit, order_by)
             if is_postgres(Payment._meta.db):
                 query = query.lock_rows("UPDATE", skip_locked=True, of=(Payment,))
-            lease.ids = [int(row["id"]) for row in await query]
-            if lease.ids:
-                await PaymentLease.delete().where(PaymentLease.payment.is_in(lease.ids))  # expired ones
-                expires = store.later(LEASE_SECONDS)
-                rows = [PaymentLease(payment=pid, holder=lease.holder, expires_at=expires) for pid in lease.ids]
-                await PaymentLease.insert(*rows)
+            wanted = [int(row["id"]) for row in await query]
+            if wanted:
+                lease.ids = await _insert_leases(wanted, lease.holder)
     return lease
+
+
+async def _insert_leases(payment_ids: list[int], holder: str) -> list[int]:
+    """Inside the claim's transaction: lease the payments whose lease is free, and return them.
+    Only expired leases go: on PostgreSQL another server's lease may have been committed after
+    this statement's snapshot was taken, and then the insert conflicts and that payment is theirs."""
+    expired = PaymentLease.payment.is_in(payment_ids) & (PaymentLease.expires_at <= store.now())
+    await PaymentLease.delete().where(expired)
+    expires = store.later(LEASE_SECONDS)
+    rows = [PaymentLease(payment=pid, holder=holder, expires_at=expires) for pid in payment_ids]
+    inserted = await PaymentLease.insert(*rows).on_conflict(action="DO NOTHING").returning(PaymentLease.payment)
+    taken = {int(row["payment"]) for row in inserted}
+    return [pid for pid in payment_ids if pid in taken]  # in the order asked for
 
 
 async def claim_ids(payment_ids: Sequence[int]) -> Lease:

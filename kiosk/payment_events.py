@@ -4,13 +4,17 @@ Events are hints. Each is matched to a payment by its PaymentIntent id, ignored 
 another intent or another reader than the payment's current one, ignored when it reports the
 failure of an earlier attempt (older than the current send), and otherwise turned into a `Change`
 that the state machine applies only if the move is forward from the row's state at write time.
-No Stripe call happens here: anything that needs one (card details, capture, connection_error)
-is left to the reconciler by setting `reconcile_after`.
+The card (brand, last4, the receipt's EMV fields, capture_before) comes with `charge.succeeded`,
+before or after the event that settles the payment: it is written whatever the state, never moves
+it, and the same card written twice is the same card. No Stripe call happens here: anything that
+needs one (capture, connection_error, a card whose charge event is late) is left to the reconciler
+by setting `reconcile_after`.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from kiosk import payment_store as store
 from kiosk import refund_events
@@ -19,11 +23,13 @@ from kiosk.payment_driver import apply_change
 from kiosk.payment_engine import Engine
 from kiosk.payment_states import Change, card_fields, from_action, from_failed_intent, from_intent
 from kiosk.payment_tables import Payment, WebhookEvent
+from kiosk.reader_snapshot import DatabaseReaderNews
 from kiosk.stripe_objects import EventInfo
 
 logger = logging.getLogger(__name__)
 
 DUPLICATE = "duplicate"
+_READER_NEWS = DatabaseReaderNews()
 
 
 def _is_unique_violation(exc: Exception) -> bool:
@@ -47,6 +53,8 @@ async def record_event(engine: Engine, event: EventInfo) -> str:
         if _is_unique_violation(exc):  # the same event delivered twice at once: the other one won
             return DUPLICATE
         raise
+    if event.reader is not None:  # the reader picker's snapshot learns the reader's status too
+        await _READER_NEWS.seen(event.reader, datetime.fromtimestamp(event.created, UTC))
     return outcome
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from kiosk import payment_policy
+from kiosk import payment_policy, reader_snapshot
 from kiosk import payment_store as store
 from kiosk.leases import leased
 from kiosk.payment_driver import apply_change, create_intent, drive
@@ -52,13 +52,15 @@ __all__ = [
 
 
 async def find_reader(engine: Engine, location_id: str, reader_id: str) -> ReaderInfo:
-    """A reader of this location that can take a payment now (readers elsewhere do not exist here)."""
-    for reader in await engine.gateway.list_readers(location_id):
-        if reader.id == reader_id:
-            if not reader.online:
-                raise ReaderOffline(f"{reader.label} is offline.", "terminal_reader_offline")
-            return reader
-    raise LookupError(f"no reader {reader_id} at this location")
+    """A reader of this location that can take a payment now (readers elsewhere do not exist here),
+    as the picker just showed it: no listing at Stripe per payment. One that went offline since is
+    refused by Stripe when the payment is sent, with `terminal_reader_offline`."""
+    reader = await reader_snapshot.reader_for_payment(engine.gateway, location_id, reader_id) if location_id else None
+    if reader is None:
+        raise LookupError(f"no reader {reader_id} at this location")
+    if not reader.online:
+        raise ReaderOffline(f"{reader.label} is offline.", "terminal_reader_offline")
+    return reader
 
 
 async def unresolved_payment(receipt_id: int) -> Payment | None:

@@ -18,6 +18,7 @@ APP_CONFIG = AppConfig(
             "kiosk.settings_tables",
             "kiosk.audit_tables",
             "kiosk.security_tables",
+            "kiosk.reader_tables",
         ],
         exclude_imported=True,
     ),

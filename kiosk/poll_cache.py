@@ -6,10 +6,12 @@ If-None-Match. When nothing changed the server answers 304 with no body after re
 as usual (the poll still shows the database's truth); the browser hands htmx its cached 200, which
 htmx swaps like any other answer, so the markup (and its polling) goes on unchanged. Several kiosk
 processes compute the same tag for the same view, so it works behind a load balancer.
+The route (kiosk/routes/payments.py) and the fast path (kiosk/poll_fast_path.py) answer alike.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from typing import Any
 
@@ -20,13 +22,19 @@ from kiosk.config import TEMPLATES_DIR
 PROGRESS_TEMPLATE = TEMPLATES_DIR / "partials" / "payment_progress.html"
 # Revalidate on every use; the answer is about one cashier's payment, never for shared caches.
 REVALIDATE = "no-cache, private"
+# A 304 repeats the Vary of the 200 it stands for (RFC 9110 §15.4.5); the compression middleware
+# only adds it to the bodies it compresses. (Answers to htmx also vary on HX-Request:
+# kiosk/security_headers.py adds that to both.)
+VARY = "Accept-Encoding"
 _TEMPLATE_VERSION = hashlib.sha256(PROGRESS_TEMPLATE.read_bytes()).hexdigest()[:16]
+# 72 bits tell one payment's successive views apart with room to spare, in 12 characters.
+_TAG_BYTES = 9
 
 
 def etag_of(view: Any) -> str:
     """A weak tag (the body may be compressed differently) for what `view` renders to."""
-    digest = hashlib.sha256(f"{_TEMPLATE_VERSION}:{view!r}".encode()).hexdigest()[:24]
-    return f'W/"{digest}"'
+    digest = hashlib.sha256(f"{_TEMPLATE_VERSION}:{view!r}".encode()).digest()[:_TAG_BYTES]
+    return f'W/"{base64.urlsafe_b64encode(digest).decode()}"'
 
 
 def _opaque(tag: str) -> str:
@@ -46,5 +54,9 @@ def validators(etag: str) -> dict[str, str]:
     return {"ETag": etag, "Cache-Control": REVALIDATE}
 
 
+def not_modified_headers(etag: str) -> dict[str, str]:
+    return {**validators(etag), "Vary": VARY}
+
+
 def not_modified(etag: str) -> Response[None]:
-    return Response(content=None, status_code=304, headers=validators(etag))
+    return Response(content=None, status_code=304, headers=not_modified_headers(etag))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiosk import audit
+from kiosk import audit, reader_snapshot
 from kiosk.forms import FormErrors
 from kiosk.stripe_admin_gateway import AdminStripeError, StripeAdmin
 from kiosk.stripe_admin_objects import Reader
@@ -66,6 +66,7 @@ async def register(stripe: StripeAdmin, registration: Registration, actor_id: in
         raise _on_field(exc, "_form") from exc
     detail = {"id": reader.id, "location": registration.location, "device_type": reader.device_type}
     await audit.record(actor_id, "reader.register", f"reader {reader.label}", detail)
+    await reader_snapshot.expire_all()
     return reader
 
 
@@ -75,6 +76,7 @@ async def rename(stripe: StripeAdmin, reader_id: str, label: str, actor_id: int)
     except AdminStripeError as exc:
         raise _on_field(exc, "label") from exc
     await audit.record(actor_id, "reader.rename", f"reader {reader.id}", {"to": label})
+    await reader_snapshot.expire_all()
     return reader
 
 
@@ -84,3 +86,4 @@ async def remove(stripe: StripeAdmin, reader_id: str, actor_id: int) -> None:
     except AdminStripeError as exc:
         raise FormErrors({"_form": exc.message}) from exc
     await audit.record(actor_id, "reader.remove", f"reader {reader_id}", {})
+    await reader_snapshot.expire_all()

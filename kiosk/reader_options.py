@@ -1,7 +1,8 @@
 """The reader picker's content: the readers of the warehouse's location, as the cashier sees them.
 
-Readers come from the gateway's short cache (not a Stripe call per render); "busy" combines the
-database's leases (another till is paying on it) with the reader's own in-progress action.
+Readers come from the snapshot shared by every server (kiosk/reader_snapshot.py: a Stripe call per
+location now and then, not per render); "busy" combines the database's leases (another till is
+paying on it) with the reader's own in-progress action.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk import payment_store as store
+from kiosk import reader_snapshot
 from kiosk.payment_engine import Engine
 from kiosk.payment_errors import PaymentError
 from kiosk.tables import LocationPairing
@@ -69,7 +71,7 @@ async def picker_context(engine: Engine | None, warehouse_id: int, *, post_url: 
     if engine is None or location is None:
         return {**context, "problem": NOT_SET_UP if engine is None else NOT_PAIRED}
     try:
-        readers = await engine.gateway.list_readers(location)
+        readers = await reader_snapshot.readers_for_picker(engine.gateway, location)
     except PaymentError:
         return {**context, "problem": UNREACHABLE}
     leased = await store.leased_readers()

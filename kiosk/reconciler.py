@@ -159,17 +159,23 @@ async def _capture(engine: Engine, payment: Payment) -> None:
 
 
 async def _fetch_card(engine: Engine, payment: Payment) -> None:
-    """Brand, last4 and EMV fields for the printed receipt, when no webhook brought them."""
+    """Brand, last4 and EMV fields for the printed receipt, when no `charge.succeeded` brought them:
+    the intent is read only once the webhook grace after settling has passed without them."""
     settled = payment.settled_at or payment.updated_at
     if payment.card_brand or not payment.payment_intent_id:
         await store.update(payment.id, {"reconcile_after": None})
+        return
+    waited = (store.now() - settled).total_seconds()
+    if payment.settled_at and waited < engine.timing.webhook_grace:
+        # E.g. an authorization kept for an admin's capture is looked at as soon as it settles.
+        await store.update(payment.id, {"reconcile_after": store.later(engine.timing.webhook_grace - waited)})
         return
     intent = await engine.gateway.retrieve_intent(payment.payment_intent_id)
     change = from_intent(intent, payment.capture_method)
     if change is not None and intent.card is not None:
         await apply_change(engine, payment, change, step="card_details")
         await store.update(payment.id, {"reconcile_after": None})
-    elif (store.now() - settled).total_seconds() > DETAILS_PATIENCE_SECONDS:
+    elif waited > DETAILS_PATIENCE_SECONDS:
         await store.update(payment.id, {"reconcile_after": None})
     else:
         await store.update(payment.id, {"reconcile_after": next_check(engine, payment)})

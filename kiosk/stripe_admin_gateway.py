@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast, get_args
 
 import stripe
-from stripe.params import WebhookEndpointCreateParams
+from stripe.params import WebhookEndpointCreateParams, WebhookEndpointUpdateParams
 from stripe.params.terminal import LocationCreateParamsAddress, ReaderCreateParams
 
 from kiosk.stripe_admin_objects import OPTIONAL, REQUIRED, Location, Reader, Verification, location_from, reader_from
@@ -21,27 +21,20 @@ from kiosk.stripe_settings import Account, classify
 
 T = TypeVar("T")
 HTTP_TIMEOUT_SECONDS = 20.0
-# The events the kiosk's webhook route acts on (payments) and the refunds shown on receipts.
-WEBHOOK_EVENTS: tuple[
-    Literal[
-        "terminal.reader.action_succeeded",
-        "terminal.reader.action_failed",
-        "payment_intent.succeeded",
-        "payment_intent.amount_capturable_updated",
-        "payment_intent.payment_failed",
-        "payment_intent.canceled",
-        "charge.refunded",
-    ],
-    ...,
-] = (
+# The events the kiosk's webhook route acts on (payments), the card a payment was made with
+# (charge.succeeded: brand, last4 and the receipt's EMV fields without reading the intent) and
+# the refunds shown on receipts.
+WebhookEvent = Literal[
     "terminal.reader.action_succeeded",
     "terminal.reader.action_failed",
     "payment_intent.succeeded",
     "payment_intent.amount_capturable_updated",
     "payment_intent.payment_failed",
     "payment_intent.canceled",
+    "charge.succeeded",
     "charge.refunded",
-)
+]
+WEBHOOK_EVENTS: tuple[WebhookEvent, ...] = get_args(WebhookEvent)
 # Ids that cannot exist: updating them answers 404 with the permission and 403 without, changing nothing.
 PROBE_ID = "kiosk_permission_check"
 
@@ -181,6 +174,27 @@ class StripeAdmin:
         if not endpoint.secret:
             raise AdminStripeError("Stripe created the endpoint but returned no signing secret.", "invalid")
         return endpoint.id, endpoint.secret
+
+    async def add_missing_webhook_events(self, endpoint_id: str) -> bool:
+        """An endpoint registered by an older kiosk gets the events this one needs (the events an
+        admin added stay); True when it changed. Another account's endpoint or one deleted in the
+        Dashboard (404) is left alone. https://docs.stripe.com/api/webhook_endpoints/update"""
+        endpoints = self._client.v1.webhook_endpoints
+        try:
+            enabled = list((await endpoints.retrieve_async(endpoint_id)).enabled_events or [])
+        except stripe.InvalidRequestError as exc:
+            if exc.http_status == 404:
+                return False
+            raise _admin_error(exc) from exc
+        except stripe.StripeError as exc:
+            raise _admin_error(exc) from exc
+        missing = [event for event in WEBHOOK_EVENTS if event not in enabled]
+        if "*" in enabled or not missing:
+            return False
+        # Stripe's own event names, read back from the endpoint: the params' Literal lists them all.
+        params = cast(WebhookEndpointUpdateParams, {"enabled_events": [*enabled, *missing]})
+        await self._call(endpoints.update_async(endpoint_id, params))
+        return True
 
     async def delete_webhook_endpoint(self, endpoint_id: str) -> None:
         """An endpoint already gone is fine. https://docs.stripe.com/api/webhook_endpoints/delete"""

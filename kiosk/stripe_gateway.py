@@ -9,14 +9,18 @@ the app builds it in its lifespan, tests build one per test.
 Every POST carries the idempotency key the caller derives from the payment and the step, so the
 SDK's own retries (`max_network_retries`) and our retries after a crash replay instead of charging
 twice. Params are the SDK's TypedDicts: mypy checks each call against Stripe's spec.
+
+Every reader Stripe returns (and every reader Stripe calls offline) is reported to `reader_news`,
+which keeps the reader picker's snapshot current without listing readers again
+(kiosk/reader_snapshot.py).
 """
 
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Awaitable
+from datetime import UTC, datetime
+from typing import Any, Protocol, TypeVar
 
 import stripe
 from stripe.params import (
@@ -31,6 +35,7 @@ from stripe.params.terminal import ReaderListParams, ReaderProcessPaymentIntentP
 
 from kiosk import payment_errors as errors
 from kiosk.config import Settings
+from kiosk.reader_snapshot import DatabaseReaderNews
 from kiosk.stripe_objects import (
     EventInfo,
     IntentInfo,
@@ -44,8 +49,6 @@ from kiosk.stripe_objects import (
 
 T = TypeVar("T")
 
-# A picker re-renders every few seconds on every till: cache a location's readers this long.
-READER_CACHE_SECONDS = 5.0
 # Seconds before an HTTP call to Stripe gives up (the SDK then retries with the same key).
 HTTP_TIMEOUT_SECONDS = 20.0
 MAX_NETWORK_RETRIES = 2
@@ -63,6 +66,14 @@ _READER_CODES: dict[str, type[errors.PaymentError]] = {
 
 class InvalidSignature(Exception):
     """A webhook whose Stripe-Signature does not match its raw body (or is too old)."""
+
+
+class ReaderNews(Protocol):
+    """Told what Stripe said about a reader, and when it was asked (kiosk/reader_snapshot.py)."""
+
+    async def seen(self, reader: ReaderInfo, observed_at: datetime) -> None: ...
+
+    async def offline(self, reader_id: str, observed_at: datetime) -> None: ...
 
 
 def map_error(exc: stripe.StripeError) -> errors.PaymentError:
@@ -93,7 +104,7 @@ class StripeGateway:
         api_base: str | None = None,
         webhook_secret: str | None = None,
         max_network_retries: int = MAX_NETWORK_RETRIES,
-        clock: Callable[[], float] = time.monotonic,
+        reader_news: ReaderNews | None = None,
     ) -> None:
         """`api_base` points at the simulator (or any Stripe-compatible API); None is Stripe itself."""
         self._http = stripe.HTTPXClient(timeout=HTTP_TIMEOUT_SECONDS)
@@ -104,8 +115,7 @@ class StripeGateway:
             http_client=self._http,
         )
         self._webhook_secret = webhook_secret
-        self._clock = clock
-        self._readers: dict[str, tuple[float, list[ReaderInfo]]] = {}
+        self._reader_news = reader_news
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StripeGateway | None:
@@ -116,6 +126,7 @@ class StripeGateway:
             settings.stripe_secret_key,
             api_base=settings.stripe_api_base,
             webhook_secret=settings.stripe_webhook_secret,
+            reader_news=DatabaseReaderNews(),
         )
 
     async def _call(self, request: Awaitable[T]) -> T:
@@ -124,11 +135,22 @@ class StripeGateway:
         except stripe.StripeError as exc:
             raise map_error(exc) from exc
 
+    async def _reader_call(self, reader_id: str, request: Awaitable[Any]) -> ReaderInfo:
+        """A call answered with the reader: what it says (or that it is offline) goes to `reader_news`."""
+        asked = datetime.now(UTC)
+        try:
+            reader = reader_from((await self._call(request)).to_dict())
+        except errors.ReaderOffline:
+            if self._reader_news:
+                await self._reader_news.offline(reader_id, asked)
+            raise
+        if self._reader_news:
+            await self._reader_news.seen(reader, asked)
+        return reader
+
     async def list_readers(self, location_id: str) -> list[ReaderInfo]:
-        """Readers of a location, cached briefly. https://docs.stripe.com/api/terminal/readers/list"""
-        cached = self._readers.get(location_id)
-        if cached and cached[0] > self._clock():
-            return cached[1]
+        """Every reader of a location (the caller keeps the snapshot: kiosk/reader_snapshot.py).
+        https://docs.stripe.com/api/terminal/readers/list"""
         readers: list[ReaderInfo] = []
         params: ReaderListParams = {"location": location_id, "limit": 100}
         while True:
@@ -137,13 +159,11 @@ class StripeGateway:
             if not page.has_more or not page.data:
                 break
             params = {"location": location_id, "limit": 100, "starting_after": page.data[-1].id}
-        self._readers[location_id] = (self._clock() + READER_CACHE_SECONDS, readers)
         return readers
 
     async def retrieve_reader(self, reader_id: str) -> ReaderInfo:
         """https://docs.stripe.com/api/terminal/readers/retrieve"""
-        reader = await self._call(self._client.v1.terminal.readers.retrieve_async(reader_id))
-        return reader_from(reader.to_dict())
+        return await self._reader_call(reader_id, self._client.v1.terminal.readers.retrieve_async(reader_id))
 
     async def create_intent(
         self,
@@ -194,14 +214,13 @@ class StripeGateway:
         }
         readers = self._client.v1.terminal.readers
         options: stripe.RequestOptions = {"idempotency_key": idempotency_key}
-        reader = await self._call(readers.process_payment_intent_async(reader_id, params, options))
-        return reader_from(reader.to_dict())
+        return await self._reader_call(reader_id, readers.process_payment_intent_async(reader_id, params, options))
 
     async def cancel_action(self, reader_id: str, *, idempotency_key: str) -> ReaderInfo:
         """https://docs.stripe.com/api/terminal/readers/cancel_action"""
         readers = self._client.v1.terminal.readers
-        reader = await self._call(readers.cancel_action_async(reader_id, None, {"idempotency_key": idempotency_key}))
-        return reader_from(reader.to_dict())
+        options: stripe.RequestOptions = {"idempotency_key": idempotency_key}
+        return await self._reader_call(reader_id, readers.cancel_action_async(reader_id, None, options))
 
     async def cancel_intent(self, intent_id: str, *, idempotency_key: str) -> IntentInfo:
         """https://docs.stripe.com/api/payment_intents/cancel"""

@@ -149,8 +149,10 @@ def reader_from(data: JSON) -> ReaderInfo:
 
 
 def card_from_charge(charge: JSON | None) -> CardInfo | None:
-    """Brand, last4 and receipt fields of a card_present charge (never the card number)."""
-    details = ((charge or {}).get("payment_method_details") or {}).get("card_present")
+    """Brand, last4 and receipt fields of a card_present (or Canada's interac_present) charge,
+    never the card number."""
+    methods = (charge or {}).get("payment_method_details") or {}
+    details = methods.get("card_present") or methods.get("interac_present")
     if not details:
         return None
     receipt = details.get("receipt") or {}

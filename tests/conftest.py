@@ -1,10 +1,12 @@
 """Test-wide setup: the environment is fixed before any kiosk module is imported.
 
-`KIOSK_TEST_DATABASE=postgres` runs the same tests on a throwaway PostgreSQL cluster started here.
+`KIOSK_TEST_DATABASE=postgres` runs the same tests on a throwaway PostgreSQL cluster started here
+(kiosk/bench/postgres.py, the one `kiosk bench --database postgres` uses).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import tempfile
@@ -24,10 +26,10 @@ _cluster = contextlib.ExitStack()
 
 def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get("KIOSK_TEST_DATABASE") == "postgres" and not os.environ.get("KIOSK_DATABASE_URL"):
-        from tests.pg_support import create_database, postgres_cluster
+        from kiosk.bench.postgres import create_database, postgres_cluster
 
         admin_url = _cluster.enter_context(postgres_cluster())
-        os.environ["KIOSK_DATABASE_URL"] = create_database(admin_url, "kiosk_test")
+        os.environ["KIOSK_DATABASE_URL"] = asyncio.run(create_database(admin_url, "kiosk_test"))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -23,7 +23,7 @@ import uvicorn
 
 from kiosk.simulator.core import Simulator
 
-START_TIMEOUT = 10.0
+START_TIMEOUT = 30.0  # generous: a machine busy with other test runs starts threads slowly
 DEFAULT_KEY = "sk_test_kiosk"
 
 

@@ -1,7 +1,8 @@
 """A tiny webhook receiver for tests: an HTTP server on 127.0.0.1 that records every delivery.
 
 It answers with the statuses queued in ``responses`` (then 200), so tests can make the simulator
-retry, and ``wait_for`` polls with a deadline instead of sleeping.
+retry, and ``wait_for`` polls with a deadline instead of sleeping. A delivery whose body contains a
+key of ``gates`` is recorded on arrival but answered only once that gate opens (a slow receiver).
 """
 
 from __future__ import annotations
@@ -39,6 +40,13 @@ class Receiver:
     responses: deque[int] = field(default_factory=deque)
     deliveries: list[Delivery] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    gates: dict[str, threading.Event] = field(default_factory=dict)
+
+    def hold(self, body: bytes, timeout: float = 30.0) -> None:
+        """Keep the answer to ``body`` until its gate opens (bounded: a test that fails still ends)."""
+        for key, gate in list(self.gates.items()):
+            if key.encode() in body:
+                gate.wait(timeout)
 
     def record(self, body: bytes, signature: str) -> int:
         with self.lock:
@@ -72,6 +80,7 @@ def webhook_receiver(path: str = "/webhooks/stripe") -> Iterator[Receiver]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             status = holder["r"].record(body, self.headers.get("Stripe-Signature", ""))
+            holder["r"].hold(body)
             self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()

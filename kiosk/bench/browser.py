@@ -1,6 +1,8 @@
 """A tablet's browser as the kiosk's pages drive it: cookies, form posts with the CSRF field, htmx
 requests with the CSRF header, and the HTTP cache's revalidation (ETag → If-None-Match → 304, which
 the browser hands to htmx as the cached 200, so htmx swaps exactly what it would have swapped).
+Form posts go through httpx; GETs (pages, polls, assets) through kiosk/bench/wire.py, the same
+requests at a twentieth of the bench's CPU.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 import httpx
 
 from kiosk.bench.metrics import Recorder
+from kiosk.bench.wire import Wire, WireError
 
 # What a tablet's browser accepts; the bench decodes gzip and deflate (no brotli decoder needed).
 ACCEPT_ENCODING = "gzip, deflate"
@@ -42,6 +45,14 @@ class Answer:
         return str(self.headers.get(name, ""))
 
 
+@dataclass
+class _Reply:
+    status: int
+    headers: httpx.Headers
+    text: str
+    wire_bytes: int
+
+
 def header_bytes(response: httpx.Response) -> int:
     status_line = len(f"HTTP/1.1 {response.status_code} {response.reason_phrase}\r\n")
     return status_line + sum(len(k) + len(v) + 4 for k, v in response.headers.raw) + 2
@@ -60,11 +71,13 @@ class Browser:
             headers={"Accept-Encoding": ACCEPT_ENCODING, "User-Agent": "kiosk-bench tablet"},
             limits=httpx.Limits(max_connections=6, max_keepalive_connections=6),
         )
+        self.wire = Wire(self.client)
         self.cache: dict[str, tuple[str, str]] = {}  # url -> (etag, body)
         self.csrf = ""
         self.page_url = "/"
 
     async def aclose(self) -> None:
+        await self.wire.aclose()
         await self.client.aclose()
 
     async def fetch(
@@ -80,24 +93,38 @@ class Browser:
             headers["If-None-Match"] = cached[0]
         started = time.monotonic()
         try:
-            response = await self.client.request(method, url, data=form, headers=headers)
-        except httpx.HTTPError as exc:
+            reply = await self._send(method, url, form, headers)
+        except (httpx.HTTPError, WireError) as exc:
             self.recorder.error(f"{type(exc).__name__} on {kind}", started)
             raise PageError(f"{method} {url}: {type(exc).__name__}", recorded=True) from exc
         self.recorder.request(kind, started, time.monotonic() - started)
-        if response.status_code not in OK_STATUSES:
-            self.recorder.http_error(kind, response.status_code, started)
-            raise PageError(f"{method} {url} answered {response.status_code}", recorded=True)
-        return self._answer(url, response, cached, started)
+        if reply.status not in OK_STATUSES:
+            self.recorder.http_error(kind, reply.status, started)
+            raise PageError(f"{method} {url} answered {reply.status}", recorded=True)
+        return self._answer(url, reply, cached, started)
 
-    def _answer(self, url: str, response: httpx.Response, cached: tuple[str, str] | None, started: float) -> Answer:
-        wire = header_bytes(response) + response.num_bytes_downloaded
-        if response.status_code == 304 and cached:
-            return Answer(200, cached[1], response.headers, wire, True, started)
-        etag = response.headers.get("etag")
-        if etag and response.status_code == 200 and "no-store" not in response.headers.get("cache-control", ""):
-            self.cache[url] = (etag, response.text)
-        return Answer(response.status_code, response.text, response.headers, wire, False, started)
+    async def _send(self, method: str, url: str, form: dict[str, str] | None, headers: dict[str, str]) -> _Reply:
+        if method == "GET":
+            raw = await self.wire.get(url, headers)
+            # The kiosk's pages and fragments are UTF-8 (and say so).
+            text = raw.body.decode("utf-8", errors="replace")
+            return _Reply(raw.status, httpx.Headers(raw.headers), text, raw.wire_bytes)
+        response = await self.client.request(method, url, data=form, headers=headers)
+        self.wire.cookies_changed()  # the answer may have set cookies in the jar
+        return _Reply(
+            response.status_code,
+            response.headers,
+            response.text,
+            header_bytes(response) + response.num_bytes_downloaded,
+        )
+
+    def _answer(self, url: str, reply: _Reply, cached: tuple[str, str] | None, started: float) -> Answer:
+        if reply.status == 304 and cached:
+            return Answer(200, cached[1], reply.headers, reply.wire_bytes, True, started)
+        etag = reply.headers.get("etag")
+        if etag and reply.status == 200 and "no-store" not in reply.headers.get("cache-control", ""):
+            self.cache[url] = (etag, reply.text)
+        return Answer(reply.status, reply.text, reply.headers, reply.wire_bytes, False, started)
 
     async def navigate(self, url: str, kind: str = "page") -> Answer:
         """A full page load (following redirects as the browser does); the page's CSRF token is kept."""

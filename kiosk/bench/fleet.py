@@ -73,6 +73,10 @@ class Fleet:
     def processes(self) -> dict[str, int]:
         return {"kiosk": self.stack.kiosk_pid, "simulator": self.stack.sim.pid, "bench": os.getpid()}
 
+    def _sample(self) -> dict[str, ProcSample]:
+        # The bench's own children are the simulator and the kiosk: counted apart, not twice.
+        return {name: sample(pid, with_children=name != "bench") for name, pid in self.processes().items()}
+
     def _use(self, recorder: Recorder) -> None:
         self.recorder = self.customer.recorder = recorder
         for tablet in self.tablets:
@@ -97,7 +101,7 @@ class Fleet:
         recorder = Recorder()
         self._use(recorder)
         await self.stack.control("POST", "/_sim/calls/reset")
-        usage = Usage({name: sample(pid) for name, pid in self.processes().items()})
+        usage = Usage(self._sample())
         stop = asyncio.Event()
         recorder.open(seconds)
         loss = asyncio.create_task(self._lose_webhooks(stop)) if self.opts.webhook_loss > 0 else None
@@ -111,7 +115,7 @@ class Fleet:
             task.cancel()
             recorder.errors["a sale still running after the grace period"] += 1
         drops = await self._end_loss(loss)
-        usage.after = {name: sample(pid) for name, pid in self.processes().items()}
+        usage.after = self._sample()
         calls = _kiosk_calls(await self.stack.control("GET", "/_sim/calls"))
         await self._abandon([t for t, task in zip(self.tablets, sales, strict=False) if task in late])
         return Step(count, recorder, usage, calls, sum(window_calls.values()), drops, round(load, 2))

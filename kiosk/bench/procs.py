@@ -108,11 +108,12 @@ def _tree(pid: int) -> list[int]:
     return found
 
 
-def sample(pid: int) -> ProcSample:
+def sample(pid: int, with_children: bool = True) -> ProcSample:
     """CPU (utime + stime) and memory (VmRSS, VmHWM) of a process and its workers, summed: the
-    peak is then the sum of each process's own peak."""
+    peak is then the sum of each process's own peak. `with_children=False`: the process alone (the
+    bench, whose children are the simulator and the kiosk)."""
     cpu, rss, peak = 0.0, 0, 0
-    for member in _tree(pid):
+    for member in _tree(pid) if with_children else [pid]:
         try:
             fields = _stat_fields(member)
             status = Path(f"/proc/{member}/status").read_text()

@@ -4,6 +4,7 @@ Keys never reach a log: nothing here logs, and Stripe's own messages name keys o
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -60,6 +61,11 @@ async def _verify(runtime: StripeRuntime, entry: KeyEntry) -> tuple[Verification
     try:
         async with StripeAdmin(config.secret_key, runtime.base.stripe_api_base) as stripe:
             verification = await stripe.verify()
+            if verification.ok and config.webhook_endpoint_id:
+                # An endpoint registered by an older kiosk gets the events added since; without the
+                # permission it keeps working as it is (payments then read card details from Stripe).
+                with suppress(AdminStripeError):
+                    await stripe.add_missing_webhook_events(config.webhook_endpoint_id)
     except AdminStripeError as exc:
         field = "secret_key" if exc.kind in ("auth", "permission") else "_form"
         return None, {field: exc.message}

@@ -1,48 +1,53 @@
 """Webhook delivery: a due-time queue drained by a background task that posts signed events.
 
-Each ``Delivery`` is one event on its way to one endpoint. The task posts it with httpx and a
-``Stripe-Signature`` header, then retries with capped backoff while the endpoint answers non-2xx
-or cannot be reached. Every attempt is written to ``log`` for the control API.
+Each ``Delivery`` is one event on its way to one endpoint. Like Stripe, the simulator delivers in
+parallel and promises no order: a due delivery starts as soon as a slot is free (at most
+``max_in_flight`` at once, ``max_in_flight_per_endpoint`` to one endpoint), so a slow answer holds
+up nothing but its own retry. Each attempt is a signed POST (``webhook_post``), retried with capped
+backoff while the endpoint answers non-2xx or cannot be reached. Every attempt is written to
+``log`` for the control API.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
+import functools
 import heapq
-import hmac
 import itertools
-import json
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from kiosk.simulator.core import new_id
+from kiosk.simulator.webhook_post import post_event
 
 if TYPE_CHECKING:
     from kiosk.simulator.core import Simulator
 
 JSON = dict[str, Any]
 
-# Secrets live in their own table so that no rendering of a webhook_endpoint can leak them.
-SECRETS_KIND = "webhook_endpoint_secret"
-USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
-
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Stripe retries for days; the simulator retries for seconds (1, 2, 4, 8... capped)."""
+    """How deliveries go out. Stripe retries for days; the simulator retries for seconds (1, 2, 4,
+    8... capped). Stripe sends in parallel; so does the simulator, within bounds that keep a slow
+    or dead receiver from drawing unlimited connections."""
 
     max_attempts: int = 5
     first_delay: float = 1.0
     max_delay: float = 8.0
-    timeout: float = 2.0  # per attempt: a hung receiver must not hold the queue
+    timeout: float = 2.0  # per attempt: a hung receiver must not hold its slot for long
+    max_in_flight: int = 16  # all endpoints together (the connection pool is sized to it at start)
+    max_in_flight_per_endpoint: int = 8
+
+    def __post_init__(self) -> None:
+        if self.max_in_flight < 1 or self.max_in_flight_per_endpoint < 1:
+            raise ValueError("webhook deliveries need at least one slot (max_in_flight, max_in_flight_per_endpoint)")
 
     def delay(self, attempt: int) -> float:
         return float(min(self.first_delay * 2 ** (attempt - 1), self.max_delay))
@@ -56,16 +61,9 @@ class Delivery:
     endpoint_id: str = field(compare=False)
     attempt: int = field(default=0, compare=False)
     bad_signature: bool = field(default=False, compare=False)
-
-
-def sign(body: bytes, secret: str, timestamp: int) -> str:
-    """The ``Stripe-Signature`` header: HMAC-SHA256 of ``"<t>.<body>"`` keyed with the whsec_ secret."""
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
-
-
-def endpoint_secret(sim: Simulator, endpoint_id: str) -> str:
-    return str(sim.table(SECRETS_KIND)[endpoint_id]["secret"])
+    # Deliveries that must start only once this one's first attempt is over, in this order: the
+    # reorder fault needs its order kept on the wire, which parallel delivery would not do.
+    then: list[Delivery] = field(default_factory=list, compare=False)
 
 
 class DeliveryQueue:
@@ -76,6 +74,9 @@ class DeliveryQueue:
         self.policy = policy
         self.log: deque[JSON] = deque(maxlen=5000)
         self._heap: list[Delivery] = []
+        # Due deliveries waiting for a free slot, first in first out per endpoint.
+        self._ready: dict[str, deque[Delivery]] = {}
+        self._busy: Counter[str] = Counter()  # attempts in flight per endpoint
         self._delivered: set[tuple[str, str]] = set()
         self._seq = itertools.count()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -83,8 +84,8 @@ class DeliveryQueue:
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
+        self._pool_size = 0
         self._inflight: set[asyncio.Task[None]] = set()
-        self._locks: dict[str, asyncio.Lock] = {}
 
     def new(self, event_id: str, endpoint_id: str, delay: float = 0.0, bad_signature: bool = False) -> Delivery:
         return Delivery(time.monotonic() + delay, next(self._seq), event_id, endpoint_id, 0, bad_signature)
@@ -114,8 +115,19 @@ class DeliveryQueue:
 
     def clear(self) -> None:
         self._heap.clear()
+        self._ready.clear()
         self._delivered.clear()
         self.log.clear()
+
+    @property
+    def in_flight(self) -> int:
+        """Attempts posted and not yet answered."""
+        return len(self._inflight)
+
+    @property
+    def waiting(self) -> int:
+        """Deliveries due but held back because every slot (or their endpoint's) is taken."""
+        return sum(len(q) for q in list(self._ready.values()))  # list(): tests read it from another thread
 
     def record(self, d: Delivery, event: JSON, status: int | None, outcome: str, error: str | None = None) -> None:
         endpoint = self.sim.table("webhook_endpoint").get(d.endpoint_id, {})
@@ -140,11 +152,18 @@ class DeliveryQueue:
         self._loop = asyncio.get_running_loop()
         self._thread = threading.get_ident()
         self._wake = asyncio.Event()
-        # trust_env off: an HTTP proxy from the environment must not swallow loopback deliveries.
-        self._client = httpx.AsyncClient(timeout=self.policy.timeout, trust_env=False)
+        # One client for every delivery, its pool as large as the deliveries allowed at once (more
+        # would idle; fewer would make attempts wait for a connection). trust_env off: an HTTP proxy
+        # from the environment must not swallow loopback deliveries.
+        self._pool_size = self.policy.max_in_flight
+        limits = httpx.Limits(max_connections=self._pool_size, max_keepalive_connections=self._pool_size)
+        self._client = httpx.AsyncClient(timeout=self.policy.timeout, limits=limits, trust_env=False)
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
+        """Cancel the dispatcher and every attempt in flight (their receivers see a closed
+        connection; nothing waits for their answers), then close the client. Deliveries not yet
+        started stay queued for a later start."""
         tasks = [t for t in (self._task, *self._inflight) if t is not None]
         for task in tasks:
             task.cancel()
@@ -153,7 +172,7 @@ class DeliveryQueue:
             await self._client.aclose()
         self._task = self._client = self._wake = self._loop = self._thread = None
         self._inflight.clear()
-        self._locks.clear()
+        self._busy.clear()
 
     async def _run(self) -> None:
         assert self._wake is not None
@@ -161,24 +180,60 @@ class DeliveryQueue:
             self._wake.clear()
             now = time.monotonic()
             while self._heap and self._heap[0].due <= now:
-                task = asyncio.create_task(self._attempt(heapq.heappop(self._heap)))
-                self._inflight.add(task)
-                task.add_done_callback(self._inflight.discard)
+                d = heapq.heappop(self._heap)
+                self._ready.setdefault(d.endpoint_id, deque()).append(d)
+            self._dispatch()
             timeout = self._heap[0].due - now if self._heap else None
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
+
+    def _dispatch(self) -> None:
+        """Start waiting deliveries while slots are free, one endpoint after the other, so that an
+        endpoint with a long backlog cannot starve the others."""
+        limit = min(self.policy.max_in_flight, self._pool_size)
+        per_endpoint = self.policy.max_in_flight_per_endpoint
+        started = True
+        while started and len(self._inflight) < limit:
+            started = False
+            for endpoint_id in list(self._ready):
+                if len(self._inflight) >= limit:
+                    break
+                if self._busy[endpoint_id] >= per_endpoint:
+                    continue
+                queue = self._ready[endpoint_id]
+                self._start(queue.popleft())
+                if not queue:
+                    del self._ready[endpoint_id]
+                started = True
+
+    def _start(self, d: Delivery) -> None:
+        self._busy[d.endpoint_id] += 1
+        task = asyncio.create_task(self._attempt(d))
+        self._inflight.add(task)
+        task.add_done_callback(functools.partial(self._finished, d.endpoint_id))
+
+    def _finished(self, endpoint_id: str, task: asyncio.Task[None]) -> None:
+        """A slot is free again: wake the dispatcher for whatever waits for it."""
+        self._inflight.discard(task)
+        self._busy[endpoint_id] -= 1
+        if self._busy[endpoint_id] <= 0:
+            del self._busy[endpoint_id]
+        if self._wake is not None:
+            self._wake.set()
 
     async def _attempt(self, d: Delivery) -> None:
         endpoint = self.sim.table("webhook_endpoint").get(d.endpoint_id)
         event = self.sim.table("event").get(d.event_id)
         if endpoint is None or event is None or endpoint.get("status") != "enabled":
+            self._next_in_line(d)
             return  # deleted or disabled since: Stripe stops delivering too
         d.attempt += 1
-        # One delivery at a time per endpoint, in queue order: only the faults reorder events.
-        async with self._locks.setdefault(d.endpoint_id, asyncio.Lock()):
-            status, error = await self._post(endpoint, event, d.bad_signature)
+        assert self._client is not None
+        # The policy's timeout as it is now: tests shorten it on a running simulator.
+        status, error = await post_event(self._client, self.sim, endpoint, event, d.bad_signature, self.policy.timeout)
         ok = status is not None and 200 <= status < 300
         self.record(d, event, status, "delivered" if ok else "failed", error)
+        self._next_in_line(d)
         if ok:
             self._mark_delivered(event, d.endpoint_id)
         elif not d.bad_signature and d.attempt < self.policy.max_attempts:
@@ -186,21 +241,12 @@ class DeliveryQueue:
             d.due, d.seq = time.monotonic() + self.policy.delay(d.attempt), next(self._seq)
             self.push(d)
 
-    async def _post(self, endpoint: JSON, event: JSON, bad_signature: bool) -> tuple[int | None, str | None]:
-        assert self._client is not None
-        body = json.dumps(event, indent=2).encode()
-        secret = new_id("whsec", 32) if bad_signature else endpoint_secret(self.sim, endpoint["id"])
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            "User-Agent": USER_AGENT,
-            # Wall-clock time, not the simulator's clock: receivers check it against their own.
-            "Stripe-Signature": sign(body, secret, int(time.time())),
-        }
-        try:
-            response = await self._client.post(endpoint["url"], content=body, headers=headers)
-        except httpx.HTTPError as exc:
-            return None, f"{type(exc).__name__}: {exc}"
-        return response.status_code, None
+    def _next_in_line(self, d: Delivery) -> None:
+        """Hand the rest of ``d``'s chain on: its head is due now, the others follow it in turn."""
+        if d.then:
+            head, *rest = d.then
+            d.then, head.then = [], rest
+            self.push(head, now=True)
 
     def _mark_delivered(self, event: JSON, endpoint_id: str) -> None:
         """``pending_webhooks`` counts endpoints still waiting for a 2xx; a duplicate counts once."""

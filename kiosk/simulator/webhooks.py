@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 import stripe
 
 from kiosk.simulator.core import new_id
-from kiosk.simulator.webhook_queue import SECRETS_KIND, Delivery, DeliveryQueue, RetryPolicy, endpoint_secret, sign
+from kiosk.simulator.webhook_post import SECRETS_KIND, endpoint_secret, sign
+from kiosk.simulator.webhook_queue import Delivery, DeliveryQueue, RetryPolicy
 
 if TYPE_CHECKING:
     from kiosk.simulator.core import Simulator
@@ -151,9 +152,13 @@ class EventBus:
             self.queue.push(*batch)
 
     def _release_held(self) -> None:
-        """The reorder fault lets its events go newest first."""
+        """The reorder fault lets its events go newest first, each once the one before it has had
+        its first attempt: delivered in parallel, they could arrive in any order, the original one
+        included."""
         held, self._held = self._held[::-1], []
-        self.queue.push(*held, now=True)
+        if held:
+            held[0].then = held[1:]
+            self.queue.push(held[0], now=True)
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self) -> None:

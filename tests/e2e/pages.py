@@ -11,8 +11,9 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
-# Long enough for a webhook (or the reconciler) and the next poll of a fragment.
-WAIT_MS = 15_000
+# Long enough for a webhook (or the reconciler) and the next poll of a fragment, on a machine busy
+# with other work too: an expectation returns as soon as it holds.
+WAIT_MS = 30_000
 # Smallest comfortable finger target, in CSS pixels (Apple and Material both say about 44-48).
 TOUCH_PX = 44
 # Every control a finger might be asked to press, with its size and whether it fits the screen.

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.conftest import Live
-from tests.e2e.pages import ReceiptPage, Till, VirtualReader
+from tests.e2e.pages import WAIT_MS, ReceiptPage, Till, VirtualReader
 from tests.kiosk_support import PASSWORD
 from tests.payments_support import INSUFFICIENT_FUNDS, VISA
 
@@ -190,7 +190,7 @@ def test_offline_reader_is_refused(counter: Counter) -> None:
     receipt.screenshot("offline-reader")
 
     second.plug_back_in()
-    expect(offline).to_be_enabled(timeout=15_000)  # the picker refreshed itself
+    expect(offline).to_be_enabled(timeout=WAIT_MS)  # the picker refreshed itself
     second.unplug()
     offline.tap()  # the picker still shows it online (it refreshes every few seconds): the server refuses
     receipt.expect_payment("declined")

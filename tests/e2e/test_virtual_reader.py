@@ -9,6 +9,7 @@ import pytest
 import stripe
 from playwright.sync_api import Page, expect
 
+from tests.e2e.pages import WAIT_MS
 from tests.webhook_receiver import Receiver
 
 pytestmark = pytest.mark.e2e
@@ -105,7 +106,7 @@ def test_auto_tap_approves_without_a_click(simulator: Any, page: Page) -> None:
     expect(page.get_by_test_id("notice-ok")).to_contain_text("1 s")
 
     intent_id = start_payment(client, reader_id, 700)
-    expect(page.get_by_test_id("screen-headline")).to_have_text("Approved", timeout=10_000)
+    expect(page.get_by_test_id("screen-headline")).to_have_text("Approved", timeout=WAIT_MS)
     assert client.v1.payment_intents.retrieve(intent_id).status == "succeeded"
     page.reload()
     expect(page.get_by_test_id("auto-tap")).to_have_value("1")

@@ -11,7 +11,7 @@ import pytest
 
 from tests.faults.harness import FAST_RECOVERY, FAST_TIMING, SIM_KEY, KioskServer, SimulatorProcess
 from tests.faults.invariants import Verdict, assert_invariants
-from tests.faults.pg_cluster import Cluster, dedicated_cluster, tables_on
+from tests.faults.pg_cluster import Cluster, dedicated_cluster, new_database, tables_on
 from tests.faults.till import Shop, Till, make_shop, register_webhook
 from tests.kiosk_support import postgres_url
 
@@ -100,7 +100,7 @@ def pg_cluster() -> Iterator[Cluster]:
 @pytest.fixture
 async def pg_stack(pg_cluster: Cluster, sim: SimulatorProcess, tmp_path: Path) -> AsyncIterator[Stack]:
     """Like `stack`, on a fresh database of the suite's PostgreSQL (this process's tables too)."""
-    url = await pg_cluster.new_database()
+    url = await new_database(pg_cluster)
     with tables_on(url):
         running = Stack(sim, await make_shop(sim), {"KIOSK_DATABASE_URL": url}, tmp_path)
         try:

@@ -68,8 +68,9 @@ def error_of(call: Callable[[], Any]) -> stripe.StripeError:
     raise AssertionError("the call succeeded but an error was expected")
 
 
-def wait_for(probe: Callable[[], T | None], timeout: float = 5.0) -> T:
-    """Poll ``probe`` until it answers something truthy, within a bounded deadline."""
+def wait_for(probe: Callable[[], T | None], timeout: float = 30.0) -> T:
+    """Poll ``probe`` until it answers something truthy, within a bounded deadline (generous: it
+    returns as soon as the condition holds, and a machine busy with other work is slow)."""
     deadline = time.monotonic() + timeout
     while True:
         value = probe()

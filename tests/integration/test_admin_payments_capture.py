@@ -16,7 +16,7 @@ from kiosk.tables import Receipt
 from tests.admin_payments_support import admin_browser, attr, audit_log, message_of, paid, save_policy, tagged
 from tests.admin_support import Client
 from tests.kiosk_support import post_form
-from tests.payments_support import Kiosk, assert_charged_once, wait_state
+from tests.payments_support import Kiosk, assert_charged_once, wait_card, wait_state
 
 
 async def receipt_status(receipt_id: int) -> str:
@@ -106,8 +106,8 @@ async def test_an_admin_cancels_a_kept_authorization_and_nothing_is_charged(kios
 async def test_the_list_warns_as_the_deadline_nears_and_after_it(kiosk: Kiosk) -> None:
     async with admin_browser(kiosk) as admin:
         await save_policy(admin, "manual", "keep")
-        soon = await paid(kiosk, "5.00", states=("requires_capture",))
-        late = await paid(kiosk, "6.00", states=("requires_capture",))
+        soon = await wait_card((await paid(kiosk, "5.00", states=("requires_capture",))).id)
+        late = await wait_card((await paid(kiosk, "6.00", states=("requires_capture",))).id)
         assert soon.capture_before is not None and late.capture_before is not None
         near = soon.capture_before - timedelta(hours=40)
         await Payment.update({Payment.capture_before: near}).where(Payment.id == soon.id)

@@ -13,19 +13,21 @@ import pytest
 
 from kiosk import payments, stripe_settings
 from kiosk.payment_engine import Timing
-from kiosk.payment_tables import WebhookEvent
+from kiosk.payment_tables import Payment, WebhookEvent
 from kiosk.receipts import add_quick_amount, open_receipt
 from kiosk.settings_tables import Setting
 from kiosk.simulator.webhooks import endpoint_secret
-from kiosk.stripe_admin_gateway import WEBHOOK_EVENTS
+from kiosk.stripe_admin_gateway import WEBHOOK_EVENTS, StripeAdmin
 from kiosk.tables import LocationPairing
 from tests.kiosk_support import log_in, make_user, make_warehouse, post_form
-from tests.payments_support import ADDRESS, VISA, wait_state
-from tests.setup_support import save_keys, serving, setup_app
-from tests.simulator_support import RunningSimulator
+from tests.payments_support import ADDRESS, VISA, wait_state, wait_until
+from tests.setup_support import save_keys, serving, setup_app, submit_keys
+from tests.simulator_support import DEFAULT_KEY, RunningSimulator
 
 # The reconciler stays out of the way: only a verified webhook can finish the payment in time.
 WEBHOOKS_ONLY = Timing(webhook_grace=60.0, check_interval=60.0, max_check_interval=60.0)
+# What Stripe sends the kiosk about an approved payment (automatic capture).
+PAYMENT_EVENTS = {"terminal.reader.action_succeeded", "payment_intent.succeeded", "charge.succeeded"}
 
 
 @dataclass
@@ -99,8 +101,54 @@ async def test_registered_endpoint_secret_verifies_the_payments_webhooks(
     payment_id = await pay(live, simulator)
     # Events reach the payment only once their signature checked out against the stored secret.
     assert await WebhookEvent.exists().where(WebhookEvent.payment == payment_id)
-    deliveries = (await asyncio.to_thread(simulator.control, "GET", "/_sim/webhooks/deliveries"))["deliveries"]
-    assert deliveries and {d["status"] for d in deliveries} == {200}
+    # The card came with charge.succeeded (the reconciler waits a minute before it would ask Stripe).
+    paid = await wait_until(lambda: _with_card(payment_id), what="the card by webhook")
+    assert paid.card_last4 == "4242"
+    assert await _calls(simulator, "GET /v1/payment_intents/{intent}") == 0
+
+    async def all_answered() -> list[dict[str, object]] | None:
+        found = (await asyncio.to_thread(simulator.control, "GET", "/_sim/webhooks/deliveries"))["deliveries"]
+        return found if {d["type"] for d in found} >= PAYMENT_EVENTS else None
+
+    deliveries = await wait_until(all_answered, what="the payment's events delivered")
+    assert {d["status"] for d in deliveries} == {200}
+
+
+async def _with_card(payment_id: int) -> Payment | None:
+    row = await Payment.objects().get(Payment.id == payment_id)
+    return row if row is not None and row.card_brand else None
+
+
+async def _calls(simulator: RunningSimulator, route: str) -> int:
+    counts = await asyncio.to_thread(simulator.control, "GET", "/_sim/calls")
+    return int(counts["calls"].get(route, 0))
+
+
+OLDER_EVENTS = [event for event in WEBHOOK_EVENTS if event != "charge.succeeded"]
+
+
+async def test_an_endpoint_registered_before_gets_the_new_events_on_verify(
+    live: Live, simulator: RunningSimulator
+) -> None:
+    """A kiosk upgraded from a version without charge.succeeded: checking the keys brings its
+    endpoint up to date and keeps the events an admin added in the Dashboard."""
+    older = [*OLDER_EVENTS, "charge.dispute.created"]
+    endpoint = await asyncio.to_thread(
+        lambda: simulator.client().v1.webhook_endpoints.create(
+            params={"url": f"{live.url}/webhooks/stripe", "enabled_events": older}  # type: ignore[typeddict-item]
+        )
+    )
+    assert endpoint.secret
+    runtime = live.app.state.stripe_runtime  # type: ignore[attr-defined]
+    await stripe_settings.save_webhook(runtime.base, endpoint.id, f"{live.url}/webhooks/stripe", endpoint.secret, 1)
+    response = await submit_keys(live.admin, "/admin/stripe/verify")
+    assert response.status_code == 200
+    updated = simulator.sim.table("webhook_endpoint")[endpoint.id]
+    assert set(updated["enabled_events"]) == {*WEBHOOK_EVENTS, "charge.dispute.created"}
+    async with StripeAdmin(DEFAULT_KEY, simulator.url) as stripe:
+        assert not await stripe.add_missing_webhook_events(endpoint.id)  # up to date: left as it is
+        assert not await stripe.add_missing_webhook_events("we_deleted_in_the_dashboard")
+    await save_keys(live.admin)  # saving checks it too, and still succeeds
 
 
 async def test_registering_again_replaces_the_old_endpoint(live: Live, simulator: RunningSimulator) -> None:

@@ -1,5 +1,7 @@
 """`kiosk bench` in a tiny configuration keeps working: it starts its own simulator and kiosk, takes
-payments through virtual tablets and writes a complete report. Timings are never asserted here."""
+payments through virtual tablets and writes a complete report. Timings are never asserted here, nor
+anything that depends on them: what happened inside the short measured window varies with the load on
+the machine, so payments are counted over the whole run (the window and the sales that finished after)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from kiosk.config import PROJECT_ROOT
 
 RUN_KEYS = {
     "payments_approved",
+    "payments_total",
     "payments_per_minute",
     "errors",
     "non_2xx",
@@ -22,6 +25,9 @@ RUN_KEYS = {
     "server",
     "bytes_per_poll",
 }
+# Generous: the run takes about half a minute, several times that on a machine busy with other work.
+BENCH_TIMEOUT = 600
+SLOW_SALE = "a sale still running after the grace period"
 
 
 def test_a_tiny_bench_takes_payments_and_reports_every_metric(tmp_path: Path) -> None:
@@ -31,13 +37,17 @@ def test_a_tiny_bench_takes_payments_and_reports_every_metric(tmp_path: Path) ->
     cmd = [sys.executable, "-m", "kiosk.cli", "bench", "--tablets", "3", "--duration", "4", "--database", database]
     cmd += ["--pause", "0,0.5", "--tap-after", "0.5,1", "--decline-share", "0.5", "--json", str(out)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
-    done = subprocess.run(cmd, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=240, check=False)
+    done = subprocess.run(
+        cmd, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=BENCH_TIMEOUT, check=False
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
     report = json.loads(out.read_text())
     run = report["run"]
     assert run.keys() >= RUN_KEYS
-    assert run["payments_approved"] > 0 and run["errors"] == 0, run
+    assert run["payments_total"] > 0, run
+    # A sale still running after the bench's grace period is a slow machine, not a failure.
+    assert set(run["error_kinds"]) <= {SLOW_SALE}, run
     assert set(run["poll_ms"]) == {"p50", "p95", "p99"} and set(run["tap_to_screen_ms"]) == {"p50", "p95"}
     calls = run["stripe"]["by_route_per_payment"]
     assert calls["POST /v1/payment_intents"] > 0

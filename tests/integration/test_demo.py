@@ -10,8 +10,8 @@ from pathlib import Path
 
 import httpx
 
+from kiosk.bench.procs import free_port
 from kiosk.config import PROJECT_ROOT
-from tests.pg_support import free_port
 
 
 def _wait_for_banner(proc: subprocess.Popen[str], deadline: float) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import datetime
 
 import pytest
 
@@ -13,6 +14,7 @@ from kiosk import payment_store as store
 from kiosk.lease_tables import PaymentLease
 from kiosk.payment_tables import Payment
 from kiosk.receipts import add_quick_amount, open_receipt
+from tests.payments_support import wait_until
 
 
 async def _payments(warehouse: int, user: int, count: int) -> list[int]:
@@ -91,10 +93,24 @@ async def test_a_held_lease_is_renewed_while_the_work_lasts(
     warehouse: int, cashier: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (pid,) = await _payments(warehouse, cashier, 1)
-    monkeypatch.setattr(leases, "LEASE_SECONDS", 0.6)
+    monkeypatch.setattr(leases, "LEASE_SECONDS", 0.5)
     monkeypatch.setattr(leases, "RENEW_SECONDS", 0.1)
     lease = await leases.claim_ids([pid])
+    first_expiry = await _expiry(pid)
+    # Renewals from now on last long, so a busy machine's pauses cannot let a renewed lease lapse.
+    monkeypatch.setattr(leases, "LEASE_SECONDS", 600.0)
     async with leases.kept(lease):
-        await asyncio.sleep(1.0)  # longer than the lease: only renewals keep it
-        assert (await leases.claim_ids([pid])).ids == []
+
+        async def renewed_past_the_first_expiry() -> bool:
+            return store.now() > first_expiry and await _expiry(pid) > first_expiry
+
+        await wait_until(renewed_past_the_first_expiry, what="the lease renewed and outliving its first term")
+        assert (await leases.claim_ids([pid])).ids == []  # the work still holds it
     assert await PaymentLease.count() == 0
+
+
+async def _expiry(payment_id: int) -> datetime:
+    row = await PaymentLease.select(PaymentLease.expires_at).where(PaymentLease.payment == payment_id).first()
+    assert row is not None
+    expires: datetime = row["expires_at"]
+    return expires

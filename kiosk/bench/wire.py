@@ -1,0 +1,189 @@
+"""A tablet's GET requests on plain keep-alive connections: the bench's own load must stay cheap.
+
+httpx spends about a millisecond of the bench's CPU on every request, twice what the kiosk spends
+answering a poll; with hundreds of tablets on the same two cores the load generator then delays the
+answers it measures. The GETs (page loads, fragment polls, assets) go out here instead: the same
+request bytes httpx would send (request line, its default headers in its order, the request's own
+headers, the Cookie header of its jar: httpx builds them; tests/integration/test_bench_wire.py compares
+the bytes), on at most six connections per tablet like a browser, parsed by httptools (the C parser
+uvicorn uses). Cookies that answers set go into the httpx jar, which the form posts still use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+from dataclasses import dataclass, field
+
+import httptools
+import httpx
+
+# A browser opens at most this many connections to one host.
+MAX_CONNECTIONS = 6
+# Drop an idle connection before the server does (uvicorn closes idle ones after 5 s), as httpx does.
+KEEPALIVE_SECONDS = 4.0
+TIMEOUT_SECONDS = 30.0
+READ_SIZE = 65536
+CACHED_REQUESTS = 64
+
+
+class WireError(Exception):
+    """The connection failed or the answer could not be read."""
+
+
+class _ClosedBeforeAnswer(Exception):
+    """The server had closed a kept connection: nothing of an answer arrived."""
+
+
+@dataclass
+class RawAnswer:
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes  # decoded (gzip, deflate)
+    wire_bytes: int  # status line, headers and body as they came over the connection
+
+
+@dataclass
+class _Parse:
+    """httptools callbacks: collect one response."""
+
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    chunks: list[bytes] = field(default_factory=list)
+    parser: httptools.HttpResponseParser | None = None
+    keep_alive: bool = False
+    done: bool = False
+
+    def on_headers_complete(self) -> None:
+        # Asked here: once the message is complete the parser is ready for the next one.
+        self.keep_alive = self.parser is not None and self.parser.should_keep_alive()
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers.append((name, value))
+
+    def on_body(self, body: bytes) -> None:
+        self.chunks.append(body)
+
+    def on_message_complete(self) -> None:
+        self.done = True
+
+
+@dataclass
+class _Connection:
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    idle_since: float = 0.0
+
+    def usable(self, now: float) -> bool:
+        return not self.reader.at_eof() and not self.writer.is_closing() and now - self.idle_since < KEEPALIVE_SECONDS
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def _decoded(body: bytes, headers: list[tuple[bytes, bytes]]) -> bytes:
+    encoding = next((v.strip().lower() for n, v in headers if n.lower() == b"content-encoding"), b"identity")
+    if encoding == b"gzip":
+        return zlib.decompress(body, wbits=zlib.MAX_WBITS | 16)
+    if encoding == b"deflate":
+        return zlib.decompress(body)
+    if encoding != b"identity":
+        raise WireError(f"unexpected content-encoding {encoding!r}")
+    return body
+
+
+class Wire:
+    """The GET side of one tablet's browser, sharing `client`'s default headers and cookie jar."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        url = client.base_url
+        self.host, self.port = str(url.host), url.port or 80
+        self.idle: list[_Connection] = []
+        self.slots = asyncio.Semaphore(MAX_CONNECTIONS)
+        # Request bytes by URL and headers, as httpx builds them (its merge of headers and cookies
+        # costs a fifth of a millisecond); forgotten whenever the cookie jar may have changed.
+        self._requests: dict[tuple[str, ...], bytes] = {}
+
+    def cookies_changed(self) -> None:
+        self._requests.clear()
+
+    def request_bytes(self, target: str, headers: dict[str, str]) -> bytes:
+        """What httpx sends for this GET: the request line, Host, its default headers, the
+        request's own headers, then the Cookie header of its jar."""
+        key = (target, *(f"{name}: {value}" for name, value in headers.items()))
+        data = self._requests.get(key)
+        if data is None:
+            if len(self._requests) >= CACHED_REQUESTS:
+                self._requests.clear()
+            request = self.client.build_request("GET", target, headers=headers)
+            lines = [b"GET " + request.url.raw_path + b" HTTP/1.1"]
+            lines += [name + b": " + value for name, value in request.headers.raw]
+            data = self._requests[key] = b"\r\n".join(lines) + b"\r\n\r\n"
+        return data
+
+    async def get(self, target: str, headers: dict[str, str]) -> RawAnswer:
+        data = self.request_bytes(target, headers)
+        async with self.slots:
+            try:
+                async with asyncio.timeout(TIMEOUT_SECONDS):
+                    answer = await self._exchange(data)
+            except (OSError, TimeoutError, httptools.HttpParserError, zlib.error) as exc:
+                raise WireError(f"{type(exc).__name__} on GET {target}") from exc
+        if any(name.lower() == b"set-cookie" for name, _ in answer.headers):
+            self._keep_cookies(target, answer)
+        return answer
+
+    async def _exchange(self, data: bytes) -> RawAnswer:
+        """One request and its answer; a kept connection the server closed meanwhile is replaced
+        once (a GET may be sent again, as browsers do)."""
+        connection, reused = await self._connection()
+        try:
+            return await self._round_trip(connection, data)
+        except _ClosedBeforeAnswer:
+            if not reused:
+                raise WireError("the server closed the connection without an answer") from None
+            connection, _ = await self._connection(fresh=True)
+            return await self._round_trip(connection, data)
+
+    async def _connection(self, fresh: bool = False) -> tuple[_Connection, bool]:
+        loop = asyncio.get_running_loop()
+        while self.idle and not fresh:
+            kept = self.idle.pop()
+            if kept.usable(loop.time()):
+                return kept, True
+            kept.close()
+        reader, writer = await asyncio.open_connection(self.host, self.port)
+        return _Connection(reader, writer), False
+
+    async def _round_trip(self, connection: _Connection, data: bytes) -> RawAnswer:
+        parse = _Parse()
+        parser = parse.parser = httptools.HttpResponseParser(parse)
+        connection.writer.write(data)
+        received = 0
+        try:
+            while not parse.done:
+                chunk = await connection.reader.read(READ_SIZE)
+                if not chunk:
+                    raise _ClosedBeforeAnswer() if received == 0 else WireError("the answer was cut short")
+                received += len(chunk)
+                parser.feed_data(chunk)
+        except BaseException:
+            connection.close()
+            raise
+        if parse.keep_alive:
+            connection.idle_since = asyncio.get_running_loop().time()
+            self.idle.append(connection)
+        else:
+            connection.close()
+        body = _decoded(b"".join(parse.chunks), parse.headers)
+        return RawAnswer(parser.get_status_code(), parse.headers, body, received)
+
+    def _keep_cookies(self, target: str, answer: RawAnswer) -> None:
+        request = httpx.Request("GET", self.client.base_url.join(target))
+        self.client.cookies.extract_cookies(httpx.Response(answer.status, headers=answer.headers, request=request))
+        self.cookies_changed()
+
+    async def aclose(self) -> None:
+        for connection in self.idle:
+            connection.close()
+        self.idle.clear()

@@ -1,0 +1,52 @@
+"""One webhook request as Stripe sends it: the event as JSON, signed with the endpoint's secret."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from kiosk.simulator.core import new_id
+
+if TYPE_CHECKING:
+    from kiosk.simulator.core import Simulator
+
+JSON = dict[str, Any]
+
+# Secrets live in their own table so that no rendering of a webhook_endpoint can leak them.
+SECRETS_KIND = "webhook_endpoint_secret"
+USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
+
+
+def sign(body: bytes, secret: str, timestamp: int) -> str:
+    """The ``Stripe-Signature`` header: HMAC-SHA256 of ``"<t>.<body>"`` keyed with the whsec_ secret."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def endpoint_secret(sim: Simulator, endpoint_id: str) -> str:
+    return str(sim.table(SECRETS_KIND)[endpoint_id]["secret"])
+
+
+async def post_event(
+    client: httpx.AsyncClient, sim: Simulator, endpoint: JSON, event: JSON, bad_signature: bool, answer_within: float
+) -> tuple[int | None, str | None]:
+    """POST ``event`` to ``endpoint`` within ``answer_within`` seconds: the status it answered, or
+    None and why it could not be reached. ``bad_signature`` signs with a made-up secret (a forgery)."""
+    body = json.dumps(event, indent=2).encode()
+    secret = new_id("whsec", 32) if bad_signature else endpoint_secret(sim, endpoint["id"])
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": USER_AGENT,
+        # Wall-clock time, not the simulator's clock: receivers check it against their own.
+        "Stripe-Signature": sign(body, secret, int(time.time())),
+    }
+    try:
+        response = await client.post(endpoint["url"], content=body, headers=headers, timeout=answer_within)
+    except httpx.HTTPError as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+    return response.status_code, None

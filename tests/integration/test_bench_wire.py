@@ -1,0 +1,111 @@
+"""The bench's cheap GETs (kiosk/bench/wire.py) put on the wire exactly what httpx would, and read
+answers as httpx would: status, headers, the decoded body, cookies into the same jar."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+
+from kiosk.bench.browser import Browser
+from kiosk.bench.metrics import Recorder
+from kiosk.bench.wire import Wire
+
+BODY = b'<section id="payment-1" hx-get="/payments/1/progress">Present card</section>'
+ANSWER = (
+    b"HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-encoding: gzip\r\n"
+    b'etag: W/"tag"\r\nset-cookie: kiosk_csrf=fresh; Path=/; SameSite=lax\r\n'
+    + b"content-length: %d\r\n\r\n" % len(gzip.compress(BODY))
+    + gzip.compress(BODY)
+)
+NOT_MODIFIED = b'HTTP/1.1 304 Not Modified\r\netag: W/"tag"\r\ncache-control: no-cache, private\r\n\r\n'
+HEADERS = {"HX-Request": "true", "HX-Current-URL": "http://x/receipts/1", "If-None-Match": 'W/"tag"'}
+
+
+@dataclass
+class Server:
+    """A socket that records every request and answers each with ANSWER; `close_after` answers
+    on one connection it hangs up, as a server's keep-alive timeout does."""
+
+    url: str = ""
+    answer: bytes = ANSWER
+    requests: list[bytes] = field(default_factory=list)
+    connections: int = 0
+    close_after: int = 0
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        answered = 0
+        while not reader.at_eof():
+            request = await reader.readuntil(b"\r\n\r\n")
+            self.requests.append(request)
+            writer.write(self.answer)
+            await writer.drain()
+            answered += 1
+            if self.close_after and answered >= self.close_after:
+                break
+        writer.close()
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[Server]:
+    recording = Server()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await recording.serve(reader, writer)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    listening = await asyncio.start_server(handle, "127.0.0.1", 0)
+    recording.url = f"http://127.0.0.1:{listening.sockets[0].getsockname()[1]}"
+    async with listening:
+        yield recording
+
+
+def browser_client(url: str) -> httpx.AsyncClient:
+    return Browser(url, Recorder()).client
+
+
+async def test_the_same_request_bytes_as_httpx(server: Server) -> None:
+    server.answer = NOT_MODIFIED
+    client = browser_client(server.url)
+    client.cookies.set("kiosk_session", "token-1")
+    client.cookies.set("kiosk_csrf", "csrf-1")
+    wire = Wire(client)
+    for url, headers in (("/payments/1/progress", HEADERS), ("/receipts/1/summary?shown=open", {})):
+        await client.get(url, headers=headers)
+        assert (await wire.get(url, headers)).status == 304
+    via_httpx, via_wire = server.requests[0::2], server.requests[1::2]
+    assert via_wire == via_httpx
+    assert b"\r\nCookie: kiosk_session=token-1; kiosk_csrf=csrf-1\r\n" in via_wire[0]
+    await wire.aclose()
+    await client.aclose()
+
+
+async def test_answers_are_read_like_httpx_reads_them(server: Server) -> None:
+    client = browser_client(server.url)
+    wire = Wire(client)
+    answer = await wire.get("/payments/1/progress", HEADERS)
+    assert answer.status == 200 and answer.body == BODY and answer.wire_bytes == len(ANSWER)
+    assert (b"etag", b'W/"tag"') in answer.headers
+    assert client.cookies["kiosk_csrf"] == "fresh"  # the jar the form posts use
+    await wire.get("/payments/1/progress", HEADERS)
+    assert b"\r\nCookie: kiosk_csrf=fresh\r\n" in server.requests[-1]
+    await wire.aclose()
+    await client.aclose()
+
+
+async def test_a_connection_is_kept_and_replaced_once_the_server_hangs_up(server: Server) -> None:
+    server.close_after = 2
+    client = browser_client(server.url)
+    wire = Wire(client)
+    for _ in range(5):
+        assert (await wire.get("/payments/1/progress", HEADERS)).status == 200
+    assert server.connections == 3 and len(server.requests) == 5
+    await wire.aclose()
+    await client.aclose()

@@ -1,0 +1,110 @@
+"""The readers' snapshot: pickers and payment starts list a location's readers at Stripe per
+location and per time, not per render, per server or per payment, and still show what Stripe says
+(a reader back online, a reader Stripe refused as offline, a reader freed by the end of a payment)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from kiosk import payments, reader_admin, reader_snapshot
+from kiosk.stripe_admin_gateway import StripeAdmin
+from kiosk.stripe_gateway import StripeGateway
+from kiosk.stripe_objects import ReaderInfo
+from tests.integration.test_payments_http import DISABLED, HTMX, options
+from tests.payments_support import Kiosk, wait_state
+from tests.simulator_support import DEFAULT_KEY
+
+LIST = "GET /v1/terminal/readers"
+
+
+async def picker(client: httpx.AsyncClient, receipt: int) -> dict[str, str]:
+    answer = await client.get(f"/receipts/{receipt}/card/readers", headers=HTMX)
+    assert answer.status_code == 200
+    return options(answer.text)
+
+
+async def test_pickers_and_the_start_share_one_listing(kiosk: Kiosk) -> None:
+    receipt = await kiosk.receipt("10.00")
+    async with kiosk.cashier() as client:
+        for _ in range(3):  # the picker refreshing itself
+            shown = await picker(client, receipt)
+        assert set(shown) == set(kiosk.readers) and not DISABLED.search(shown[kiosk.readers[0]])
+        started = await kiosk.start(receipt)  # what the picker showed is what the start uses
+    assert started.state == "on_reader"
+    # Another server (its own gateway, the same database) shows the same snapshot.
+    other = StripeGateway(DEFAULT_KEY, api_base=kiosk.sim.url)
+    try:
+        readers = await reader_snapshot.readers_for_picker(other, kiosk.location)
+    finally:
+        await other.aclose()
+    assert {reader.id for reader in readers} == set(kiosk.readers)
+    assert await kiosk.calls(LIST) == 1
+
+
+async def test_a_reader_shown_offline_is_rechecked_soon_and_one_shown_free_is_not(
+    kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reader_snapshot, "RECHECK_SECONDS", 0.0)  # "soon" is now, for the test
+    second = kiosk.readers[1]
+    await kiosk.control("POST", f"/_sim/readers/{second}/offline")
+    receipt = await kiosk.receipt("10.00")
+    async with kiosk.cashier() as client:
+        assert 'data-status="offline"' in (await picker(client, receipt))[second]
+        assert 'data-status="offline"' in (await picker(client, receipt))[second]
+        assert await kiosk.calls(LIST) == 2  # unchoosable on Stripe's word: asked again
+        await kiosk.control("POST", f"/_sim/readers/{second}/online")
+        assert not DISABLED.search((await picker(client, receipt))[second])
+        assert not DISABLED.search((await picker(client, receipt))[second])
+    assert await kiosk.calls(LIST) == 3  # every reader choosable: the snapshot stands
+
+
+async def test_the_end_of_a_payment_frees_its_reader_without_listing_again(kiosk: Kiosk) -> None:
+    receipt, next_receipt = await kiosk.receipt("10.00"), await kiosk.receipt("5.00")
+    async with kiosk.cashier() as client:
+        await picker(client, receipt)
+        started = await kiosk.start(receipt)
+        assert 'data-status="busy"' in (await picker(client, next_receipt))[kiosk.readers[0]]
+        await kiosk.tap(kiosk.readers[0])
+        await wait_state(started.id, "succeeded")
+        assert not DISABLED.search((await picker(client, next_receipt))[kiosk.readers[0]])
+    assert await kiosk.calls(LIST) == 1
+
+
+async def test_older_news_of_a_reader_never_overwrites_newer(kiosk: Kiosk) -> None:
+    listed = (await reader_snapshot.refresh(kiosk.engine.gateway, kiosk.location))[0]
+    assert listed.online
+    news, now = reader_snapshot.DatabaseReaderNews(), datetime.now(UTC)
+    await news.offline(listed.id, now - timedelta(seconds=30))  # e.g. an event delivered late
+    stale = ReaderInfo(listed.id, "Renamed long ago", listed.device_type, False, kiosk.location, None)
+    await news.seen(stale, now - timedelta(seconds=30))
+    snapshot = await reader_snapshot.load(kiosk.location)
+    assert snapshot is not None and listed in snapshot.readers
+    await news.offline(listed.id, datetime.now(UTC))
+    snapshot = await reader_snapshot.load(kiosk.location)
+    assert snapshot is not None and snapshot.unsettled
+    assert not next(r for r in snapshot.readers if r.id == listed.id).online
+
+
+async def test_a_reader_removed_at_stripe_leaves_the_snapshot(kiosk: Kiosk) -> None:
+    await reader_snapshot.refresh(kiosk.engine.gateway, kiosk.location)
+    await kiosk.stripe(lambda client: client.v1.terminal.readers.delete(kiosk.readers[1]))
+    readers = await reader_snapshot.refresh(kiosk.engine.gateway, kiosk.location)
+    assert [reader.id for reader in readers] == [kiosk.readers[0]]
+    with pytest.raises(LookupError):
+        await payments.find_reader(kiosk.engine, kiosk.location, kiosk.readers[1])
+    with pytest.raises(LookupError):  # no location paired: no reader at all, whatever Stripe has
+        await payments.find_reader(kiosk.engine, "", kiosk.readers[0])
+
+
+async def test_a_reader_renamed_by_the_admin_shows_its_new_name_at_the_next_picker(kiosk: Kiosk) -> None:
+    receipt = await kiosk.receipt("10.00")
+    async with kiosk.cashier() as client:
+        await picker(client, receipt)  # the location is now in the snapshot
+        async with StripeAdmin(DEFAULT_KEY, api_base=kiosk.sim.url) as stripe:
+            await reader_admin.rename(stripe, kiosk.readers[0], "Front counter", kiosk.user_id)
+        answer = await client.get(f"/receipts/{receipt}/card/readers", headers=HTMX)
+    assert "Front counter" in answer.text  # not the old name for a minute
+    assert await kiosk.calls(LIST) == 2

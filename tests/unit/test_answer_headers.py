@@ -1,0 +1,103 @@
+"""The headers of answers, without a server: which answers get the page headers, how answers to
+htmx vary, and the progress fragment's validators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pytest
+
+from kiosk import poll_cache
+from kiosk.config import Settings
+from kiosk.security_headers import DOCUMENT_HEADERS, HSTS, security_headers
+
+HTML = (b"content-type", b"text/html; charset=utf-8")
+JSON = (b"content-type", b"application/json")
+
+
+def settings(demo: bool = True) -> Settings:
+    return replace(Settings.from_env(), demo=demo)
+
+
+async def sent(
+    status: int, headers: list[tuple[bytes, bytes]], *, htmx: bool = False, demo: bool = True
+) -> dict[str, str]:
+    request = [(b"hx-request", b"true")] if htmx else []
+    message: Any = {"type": "http.response.start", "status": status, "headers": headers}
+    await security_headers(settings(demo))(message, {"type": "http", "headers": request})  # type: ignore[arg-type]
+    names = [name.decode() for name, _ in message["headers"]]
+    assert len(names) == len(set(names)), f"a header sent twice: {names}"
+    return {name.decode(): value.decode() for name, value in message["headers"]}
+
+
+def has_page_headers(headers: dict[str, str]) -> bool:
+    return all(name in headers for name in DOCUMENT_HEADERS)
+
+
+def has_none_of_them(headers: dict[str, str]) -> bool:
+    return not any(name in headers for name in DOCUMENT_HEADERS)
+
+
+async def test_a_page_and_its_error_pages_get_everything() -> None:
+    for status in (200, 303, 403, 404, 500):
+        headers = await sent(status, [HTML])
+        assert has_page_headers(headers) and headers["x-content-type-options"] == "nosniff"
+
+
+async def test_answers_to_htmx_304s_and_json_get_the_short_set() -> None:
+    for headers in (await sent(200, [HTML], htmx=True), await sent(304, []), await sent(200, [JSON])):
+        assert has_none_of_them(headers) and headers["x-content-type-options"] == "nosniff"
+
+
+async def test_answers_to_htmx_vary_on_it_once() -> None:
+    assert (await sent(200, [HTML], htmx=True))["vary"] == "HX-Request"
+    assert (await sent(200, [HTML, (b"vary", b"Accept-Encoding")], htmx=True))["vary"] == "Accept-Encoding, HX-Request"
+    assert (await sent(304, [(b"vary", b"Accept-Encoding, HX-Request")], htmx=True))["vary"].count("HX-Request") == 1
+    assert "vary" not in await sent(200, [HTML])
+
+
+async def test_hsts_outside_the_demo_on_every_answer() -> None:
+    for status, htmx in ((200, False), (200, True), (304, True)):
+        assert (await sent(status, [HTML], htmx=htmx, demo=False))["strict-transport-security"] == HSTS
+    assert "strict-transport-security" not in await sent(200, [HTML])
+
+
+async def test_a_route_keeps_a_policy_of_its_own() -> None:
+    own = (b"content-security-policy", b"default-src 'none'")
+    assert (await sent(200, [HTML, own]))["content-security-policy"] == "default-src 'none'"
+
+
+async def test_body_messages_are_left_alone() -> None:
+    message: Any = {"type": "http.response.body", "body": b"x"}
+    await security_headers(settings())(message, {"type": "http", "headers": []})  # type: ignore[arg-type]
+    assert message == {"type": "http.response.body", "body": b"x"}
+
+
+@dataclass(frozen=True)
+class View:
+    state: str
+    headline: str
+
+
+def test_the_tag_follows_what_the_fragment_shows() -> None:
+    tag = poll_cache.etag_of(View("on_reader", "Present card"))
+    assert tag == poll_cache.etag_of(View("on_reader", "Present card"))
+    assert tag != poll_cache.etag_of(View("on_reader", "Processing…"))
+    assert tag.startswith('W/"') and tag.endswith('"') and len(tag) <= 16
+
+
+@pytest.mark.parametrize(
+    ("if_none_match", "expected"),
+    [
+        (None, False),
+        ("", False),
+        ('W/"abc"', True),
+        ('"abc"', True),  # weak comparison
+        ('W/"other", W/"abc"', True),
+        ("*", True),
+        ('W/"abcd"', False),
+    ],
+)
+def test_if_none_match_uses_the_weak_comparison(if_none_match: str | None, expected: bool) -> None:
+    assert poll_cache.unchanged(if_none_match, 'W/"abc"') is expected
