@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.e2e.background import in_thread
 from tests.kiosk_support import make_user, make_warehouse
 from tests.payments_support import Kiosk, make_shop, serve_kiosk
 from tests.simulator_support import RunningSimulator
@@ -61,22 +61,13 @@ class Live:
 
 @pytest.fixture
 def live(db: str, simulator: RunningSimulator) -> Iterator[Live]:
-    ready, stop, holder = threading.Event(), threading.Event(), {}
-
-    async def main() -> None:
+    @asynccontextmanager
+    async def serve() -> AsyncIterator[Live]:
         shop = await make_shop(simulator)
         await make_warehouse("Annex", "eur")
         await make_user("floater", warehouses=("Main", "Annex"))
-        async for kiosk in serve_kiosk(simulator, shop):
-            holder["live"] = Live(kiosk, await kiosk.receipt("10.00"))
-            ready.set()
-            await asyncio.to_thread(stop.wait)
+        async with asynccontextmanager(serve_kiosk)(simulator, shop) as kiosk:
+            yield Live(kiosk, await kiosk.receipt("10.00"))
 
-    thread = threading.Thread(target=lambda: asyncio.run(main()), name="kiosk")
-    thread.start()
-    try:
-        assert ready.wait(30), "the kiosk did not start"
-        yield holder["live"]
-    finally:
-        stop.set()
-        thread.join(30)
+    with in_thread(serve) as running:
+        yield running

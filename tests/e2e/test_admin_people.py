@@ -4,17 +4,16 @@ is out at her next click; the audit log shows it all. No page breaks the Content
 
 from __future__ import annotations
 
-import asyncio
-import socket
-import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
+from tests.e2e.background import in_thread, watch_csp
 from tests.kiosk_support import PASSWORD, kiosk_settings, make_user
+from tests.setup_support import serving
 
 pytestmark = pytest.mark.e2e
 CASHIER_PASSWORD = "dana's own password"
@@ -25,36 +24,14 @@ def kiosk_url(db: str) -> Iterator[str]:
     """The kiosk (no Stripe needed here) served on a free port from a thread of its own."""
     from kiosk.app import create_app
 
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(kiosk_settings()), log_level="warning"))
-
-    async def main() -> None:
+    @asynccontextmanager
+    async def serve() -> AsyncIterator[str]:
         await make_user("boss", admin=True, warehouses=())
-        await server.serve(sockets=[sock])
+        async with serving(create_app(kiosk_settings())) as url:
+            yield url
 
-    thread = threading.Thread(target=lambda: asyncio.run(main()), name="kiosk")
-    thread.start()
-    try:
-        for _ in range(300):
-            if server.started:
-                break
-            threading.Event().wait(0.05)
-        assert server.started, "the kiosk did not start"
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(30)
-        sock.close()
-
-
-def watch_csp(page: Page, violations: list[str]) -> Page:
-    def on_console(message: ConsoleMessage) -> None:
-        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
-            violations.append(message.text)
-
-    page.on("console", on_console)
-    return page
+    with in_thread(serve) as url:
+        yield url
 
 
 def log_in(page: Page, url: str, username: str, password: str) -> None:

@@ -5,14 +5,14 @@ and the simulator run for real; no page breaks the Content-Security-Policy."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
+from tests.e2e.background import in_thread, watch_csp
 from tests.e2e.pages import Till
 from tests.kiosk_support import PASSWORD, make_user, make_warehouse
 from tests.payments_support import VISA
@@ -25,34 +25,17 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def kiosk_url(db: str, simulator: RunningSimulator) -> Iterator[str]:
     """The kiosk, pointed at the simulator but with no key, on its own event loop in a thread."""
-    ready, stop, holder = threading.Event(), threading.Event(), {}
 
-    async def main() -> None:
+    @asynccontextmanager
+    async def serve() -> AsyncIterator[str]:
         await make_warehouse("Main", "usd")
         await make_user("cashier", warehouses=("Main",))
         await make_user("boss", admin=True, warehouses=())
         async with serving(setup_app(simulator)) as url:
-            holder["url"] = url
-            ready.set()
-            await asyncio.to_thread(stop.wait)
+            yield url
 
-    thread = threading.Thread(target=lambda: asyncio.run(main()), name="kiosk")
-    thread.start()
-    try:
-        assert ready.wait(30), "the kiosk did not start"
-        yield holder["url"]
-    finally:
-        stop.set()
-        thread.join(30)
-
-
-def watched(page: Page, violations: list[str]) -> Page:
-    def on_console(message: ConsoleMessage) -> None:
-        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
-            violations.append(message.text)
-
-    page.on("console", on_console)
-    return page
+    with in_thread(serve) as url:
+        yield url
 
 
 def section(page: Page, key: str) -> None:
@@ -131,7 +114,7 @@ def test_admin_sets_up_stripe_and_a_cashier_pays_on_the_new_reader(
 ) -> None:
     """Keys, webhook, location, reader, pairing; then a card payment at that warehouse's till."""
     violations: list[str] = []
-    admin = watched(browser.new_page(viewport={"width": 1024, "height": 768}), violations)
+    admin = watch_csp(browser.new_page(viewport={"width": 1024, "height": 768}), violations)
     Till(admin, "tablet", artifacts).page.goto(f"{kiosk_url}/login")
     admin.fill("input[name=username]", "boss")
     admin.fill("input[name=password]", PASSWORD)
@@ -145,7 +128,7 @@ def test_admin_sets_up_stripe_and_a_cashier_pays_on_the_new_reader(
     admin.screenshot(path=str(artifacts / "admin-locations-tablet.png"), full_page=True)
 
     context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
-    till = Till(watched(context.new_page(), violations), "tablet", artifacts)
+    till = Till(watch_csp(context.new_page(), violations), "tablet", artifacts)
     till.log_in(kiosk_url, "cashier", PASSWORD)
     expect(till.page.get_by_test_id("test-mode-banner")).to_be_visible()
     receipt = till.new_receipt()

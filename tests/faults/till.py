@@ -8,11 +8,8 @@ login page itself is tested elsewhere; here it would only cost PBKDF2 time).
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import ssl
-import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -26,6 +23,7 @@ from kiosk.stripe_admin_gateway import WEBHOOK_EVENTS
 from kiosk.tables import LocationPairing, Session
 from tests.faults.harness import SimulatorProcess
 from tests.kiosk_support import CSRF_COOKIE, make_user, make_warehouse
+from tests.payments_support import PATIENCE, wait_until
 
 T = TypeVar("T")
 VISA = "4242424242424242"
@@ -132,22 +130,6 @@ class Till:
 
     async def close(self) -> None:
         await self.client.aclose()
-
-
-# Waits return as soon as the state is reached: the bound only has to outlast a busy machine.
-PATIENCE = 30.0
-
-
-async def wait_until(probe: Callable[[], Awaitable[T | None]], within: float = PATIENCE, what: str = "") -> T:
-    """Poll `probe` until it answers something truthy, within a bounded deadline."""
-    deadline = time.monotonic() + within
-    while True:
-        value = await probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached within {within}s: {what}")
-        await asyncio.sleep(0.05)
 
 
 async def payment_of(receipt_id: int) -> Payment | None:
