@@ -5,6 +5,7 @@ Stripe lets a Terminal authorization wait 2 days; after `capture_before` it can 
 captured and the hold goes back to the customer. Capturing or canceling twice is harmless (Stripe
 captures once; a second try is refused and the intent read instead), so each press gets a fresh
 idempotency key: a refused or failed press is never replayed to the next one.
+Both hold the payment's lease (kiosk/leases.py): the reconciler or another server never acts on it meanwhile.
 """
 
 from __future__ import annotations
@@ -15,15 +16,16 @@ from datetime import datetime, timedelta
 
 from kiosk import audit
 from kiosk import payment_store as store
+from kiosk.leases import leased
 from kiosk.money import format_money
 from kiosk.payment_driver import apply_change
 from kiosk.payment_engine import Engine, idempotency_key
 from kiosk.payment_errors import PaymentError, RateLimited, StripeUnavailable
 from kiosk.payment_states import CANCELED, CAPTURED, REQUIRES_CAPTURE, from_intent
 from kiosk.payment_tables import Payment
+from kiosk.refund_views import card_label, receipts_of
 from kiosk.refunds import load_payment, subject
 from kiosk.stripe_objects import IntentInfo
-from kiosk.tables import Receipt
 
 CAPTURE_WINDOW = timedelta(days=2)
 # Within this of the deadline the list warns that the money will be lost if not captured.
@@ -64,30 +66,24 @@ class Uncaptured:
         return f"{hours} h {int(left.total_seconds() % 3600 // 60)} min left" if hours < 24 else f"{hours} h left"
 
 
-def _card(payment: Payment) -> str:
-    return f"{(payment.card_brand or 'card').title()} •••• {payment.card_last4}" if payment.card_last4 else "Card"
-
-
 async def uncaptured() -> list[Uncaptured]:
     """Every authorization still waiting for capture, the nearest deadline first."""
     payments = await Payment.objects().where(Payment.state == REQUIRES_CAPTURE)
-    ids = [int(p.receipt) for p in payments] or [0]
-    receipts = await Receipt.select(Receipt.id, Receipt.number, Receipt.warehouse._.name).where(Receipt.id.is_in(ids))
-    by_id = {row["id"]: row for row in receipts}
+    by_id = await receipts_of(payments)
     now = store.now()
     found = []
     for payment in payments:
-        receipt = by_id.get(int(payment.receipt), {})
+        number, warehouse = by_id.get(int(payment.receipt), (0, ""))
         authorized = payment.settled_at or payment.updated_at
         found.append(
             Uncaptured(
                 payment_id=payment.id,
                 receipt_id=int(payment.receipt),
-                receipt_number=int(receipt.get("number") or 0),
-                warehouse=str(receipt.get("warehouse.name") or ""),
+                receipt_number=number,
+                warehouse=warehouse,
                 amount=payment.amount,
                 currency=payment.currency,
-                card=_card(payment),
+                card=card_label(payment),
                 authorized_at=authorized,
                 capture_before=payment.capture_before or authorized + CAPTURE_WINDOW,
                 estimated=payment.capture_before is None,
@@ -133,25 +129,27 @@ async def _after_refusal(engine: Engine, payment: Payment, exc: PaymentError) ->
     return intent
 
 
+async def _act(engine: Engine, payment_id: int, actor_id: int, wanted: str) -> Payment:
+    """Capture (`wanted` CAPTURED) or cancel (CANCELED) the authorization at Stripe."""
+    payment = await _authorized(payment_id)
+    assert payment.payment_intent_id
+    verb = "capture" if wanted == CAPTURED else "cancel"
+    key = idempotency_key(payment, f"{verb}:admin:{uuid.uuid4().hex[:8]}")
+    call = engine.gateway.capture_intent if wanted == CAPTURED else engine.gateway.cancel_intent
+    try:
+        intent = await call(payment.payment_intent_id, idempotency_key=key)
+    except PaymentError as exc:
+        intent = await _after_refusal(engine, payment, exc)
+    return await _settle(engine, payment, intent, actor_id, wanted)
+
+
+@leased()
 async def capture(engine: Engine, payment_id: int, actor_id: int) -> Payment:
     """Take the authorized money. https://docs.stripe.com/api/payment_intents/capture"""
-    payment = await _authorized(payment_id)
-    assert payment.payment_intent_id
-    key = idempotency_key(payment, f"capture:admin:{uuid.uuid4().hex[:8]}")
-    try:
-        intent = await engine.gateway.capture_intent(payment.payment_intent_id, idempotency_key=key)
-    except PaymentError as exc:
-        intent = await _after_refusal(engine, payment, exc)
-    return await _settle(engine, payment, intent, actor_id, CAPTURED)
+    return await _act(engine, payment_id, actor_id, CAPTURED)
 
 
+@leased()
 async def cancel(engine: Engine, payment_id: int, actor_id: int) -> Payment:
     """Release the authorization: nothing is charged. https://docs.stripe.com/api/payment_intents/cancel"""
-    payment = await _authorized(payment_id)
-    assert payment.payment_intent_id
-    key = idempotency_key(payment, f"cancel:admin:{uuid.uuid4().hex[:8]}")
-    try:
-        intent = await engine.gateway.cancel_intent(payment.payment_intent_id, idempotency_key=key)
-    except PaymentError as exc:
-        intent = await _after_refusal(engine, payment, exc)
-    return await _settle(engine, payment, intent, actor_id, CANCELED)
+    return await _act(engine, payment_id, actor_id, CANCELED)

@@ -34,9 +34,24 @@ def served_app() -> Any:
     return create_app()
 
 
+def _ready_to_serve() -> None:
+    """Refuse, with a plain message, what would otherwise end in each worker's traceback."""
+    from kiosk.config import Settings
+    from kiosk.secret_box import MissingSecretKey, check_secret_key
+
+    settings = Settings.from_env()
+    try:
+        check_secret_key(settings)
+    except MissingSecretKey as exc:
+        raise SystemExit(f"kiosk serve: {exc}") from None
+    if not settings.uses_postgres and not settings.sqlite_path.exists():
+        raise SystemExit(f"kiosk serve: no database at {settings.sqlite_path}: run `kiosk migrate` first")
+
+
 def serve(args: argparse.Namespace, factory: str = "kiosk.cli:served_app") -> int:
     import uvicorn
 
+    _ready_to_serve()
     # Several workers share the machine's cores; state lives in the database, so any may answer.
     # No `Server: uvicorn` header: it tells a browser nothing and costs every poll 17 bytes.
     uvicorn.run(
@@ -75,6 +90,27 @@ def bench(args: argparse.Namespace) -> int:
     return run_bench(options_from(args))
 
 
+def _port(text: str) -> int:
+    """A TCP port for argparse: 0 (any free one) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, not {text!r}")
+    return port
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -84,22 +120,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="run the kiosk web server")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=_port, default=8000)
     p.add_argument("--log-level", default="info")
-    p.add_argument("--workers", type=int, default=1, help="server processes (one per core is a good start)")
+    p.add_argument("--workers", type=_positive, default=1, help="server processes (one per core is a good start)")
     p.set_defaults(func=serve)
 
     p = sub.add_parser("simulator", help="run the embedded Stripe simulator")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=12111)
+    p.add_argument("--port", type=_port, default=12111)
     p.add_argument("--api-key", action="append", default=[], metavar="KEY", help="accept only this key (repeatable)")
     p.add_argument("--persist", metavar="FILE", help="keep the account in FILE across restarts")
     p.add_argument("--log-level", default="info")
     p.set_defaults(func=simulator)
 
     p = sub.add_parser("demo", help="the embedded Stripe and the kiosk, with seeded demo data")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--simulator-port", type=int, default=12111)
+    p.add_argument("--port", type=_port, default=8000)
+    p.add_argument("--simulator-port", type=_port, default=12111)
     p.add_argument("--data-dir", default=None, help="where the demo database goes (default: a new temp dir)")
     p.set_defaults(func=demo)
 

@@ -1,8 +1,13 @@
-"""What a refused admin form carries back: one message per field, shown next to that field."""
+"""What a refused admin form carries back (one message per field, shown next to that field), and
+the redirect a form that was done answers with."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from litestar.response import Redirect
 
 
 class FormErrors(ValueError):
@@ -14,8 +19,23 @@ class FormErrors(ValueError):
         self.errors = errors
 
 
+def see_other(path: str) -> Redirect:
+    """After a form is done: the browser GETs `path`, so reloading it does not submit again."""
+    return Redirect(path, status_code=303)
+
+
 def field_error(name: str, message: str) -> FormErrors:
     return FormErrors({name: message})
+
+
+@contextmanager
+def collected(errors: dict[str, str]) -> Iterator[None]:
+    """A refused part of a form adds its messages to `errors` and the checks go on, so one answer
+    names every problem at once."""
+    try:
+        yield
+    except FormErrors as exc:
+        errors.update(exc.errors)
 
 
 def text(form: Any, name: str) -> str:

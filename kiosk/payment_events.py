@@ -50,7 +50,10 @@ async def record_event(engine: Engine, event: EventInfo) -> str:
             await WebhookEvent.insert(row)
             kill_point("webhook_applied")
     except Exception as exc:
-        if _is_unique_violation(exc):  # the same event delivered twice at once: the other one won
+        # The same event delivered twice at once: the other one won. Any other conflict (two events
+        # about one refund racing to record it) is raised: the 5xx makes Stripe deliver it again,
+        # and then the winner's row is there to update.
+        if _is_unique_violation(exc) and await WebhookEvent.exists().where(WebhookEvent.event_id == event.id):
             return DUPLICATE
         raise
     if event.reader is not None:  # the reader picker's snapshot learns the reader's status too

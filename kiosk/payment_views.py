@@ -129,5 +129,5 @@ async def card_tenders_context(receipt_id: int) -> dict[str, Any]:
         "card_due": owed.tenderable,
         "card_currency": owed.currency,
         "can_add_card": active is None and owed.tenderable > 0 and still_open,
-        "refunds": await receipt_refunds(receipt_id),
+        "refunds": await receipt_refunds(receipt_id, payments),
     }

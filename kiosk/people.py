@@ -16,7 +16,7 @@ from piccolo.apps.user.tables import BaseUser
 from kiosk import audit
 from kiosk.auth import MIN_PASSWORD_LENGTH, PLACEHOLDER_EMAIL_DOMAIN
 from kiosk.db import write_transaction
-from kiosk.forms import FormErrors, field_error
+from kiosk.forms import FormErrors, collected, field_error
 from kiosk.tables import Session, UserWarehouse, Warehouse
 
 ROLES = ("cashier", "admin")
@@ -133,10 +133,8 @@ async def create_person(
         errors["username"] = f"The username {username} is taken. Choose another."
     if problem := _role_problem(role):
         errors["role"] = problem
-    try:
+    with collected(errors):
         chosen = await _chosen_places(warehouse_ids)
-    except FormErrors as exc:
-        errors.update(exc.errors)
     if errors:
         raise FormErrors(errors)
     user = BaseUser(  # type: ignore[no-untyped-call]  # Piccolo's constructor is unannotated

@@ -92,8 +92,10 @@ async def refund_lines(payment: Payment, *, everything: bool = False) -> list[Re
     return lines
 
 
-async def receipt_refunds(receipt_id: int) -> ReceiptRefunds:
-    payments = await Payment.objects().where(Payment.receipt == receipt_id).order_by(Payment.id)
+async def receipt_refunds(receipt_id: int, payments: list[Payment] | None = None) -> ReceiptRefunds:
+    """What was given back on the receipt's card payments (`payments`, when the caller has them)."""
+    if payments is None:
+        payments = await Payment.objects().where(Payment.receipt == receipt_id).order_by(Payment.id)
     lines = [line for payment in payments for line in await refund_lines(payment)]
     returned = sum(line.amount for line in lines)
     if not returned:
@@ -101,6 +103,13 @@ async def receipt_refunds(receipt_id: int) -> ReceiptRefunds:
     total = await Receipt.select(Receipt.total).where(Receipt.id == receipt_id).first()
     whole = total is not None and returned >= int(total["total"])
     return ReceiptRefunds(lines, returned, "refunded" if whole else "partially_refunded")
+
+
+async def receipts_of(payments: list[Payment]) -> dict[int, tuple[int, str]]:
+    """Receipt id -> (receipt number, warehouse name) for the payments' receipts, in one query."""
+    ids = [int(p.receipt) for p in payments] or [0]
+    rows = await Receipt.select(Receipt.id, Receipt.number, Receipt.warehouse._.name).where(Receipt.id.is_in(ids))
+    return {int(row["id"]): (int(row["number"] or 0), str(row["warehouse.name"] or "")) for row in rows}
 
 
 @dataclass(frozen=True)
@@ -126,22 +135,20 @@ async def captured_payments(receipt_number: int | None = None) -> list[PaymentRo
         numbered = await Receipt.select(Receipt.id).where(Receipt.number == receipt_number)
         query = query.where(Payment.receipt.is_in([row["id"] for row in numbered] or [0]))
     payments = await query.order_by(Payment.id, ascending=False).limit(RECENT)
-    ids = [int(p.receipt) for p in payments] or [0]
-    receipts = await Receipt.select(Receipt.id, Receipt.number, Receipt.warehouse._.name).where(Receipt.id.is_in(ids))
-    by_id = {row["id"]: row for row in receipts}
+    by_id = await receipts_of(payments)
     live = await Refund.select(Refund.payment, Refund.amount).where(
         Refund.payment.is_in([p.id for p in payments] or [0]) & Refund.state.is_in(list(LIVE))
     )
     rows = []
     for p in payments:
-        receipt = by_id.get(int(p.receipt), {})
+        number, warehouse = by_id.get(int(p.receipt), (0, ""))
         given_back = max(sum(int(r["amount"]) for r in live if r["payment"] == p.id), p.amount_refunded or 0)
         rows.append(
             PaymentRow(
                 p.id,
                 int(p.receipt),
-                int(receipt.get("number") or 0),
-                str(receipt.get("warehouse.name") or ""),
+                number,
+                warehouse,
                 p.amount,
                 given_back,
                 p.currency,

@@ -7,7 +7,7 @@ Fields are read leniently (`.get`): a missing optional field means "not known", 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 JSON = dict[str, Any]
@@ -222,16 +222,14 @@ def event_from(data: JSON) -> EventInfo:
     kind = obj.get("object")
     info = EventInfo(id=str(data["id"]), type=str(data.get("type", "")), created=int(data.get("created") or 0))
     if kind == "terminal.reader":
-        return EventInfo(info.id, info.type, info.created, reader=reader_from(obj))
+        return replace(info, reader=reader_from(obj))
     if kind == "payment_intent":
-        return EventInfo(info.id, info.type, info.created, intent=intent_from(obj))
+        return replace(info, intent=intent_from(obj))
     if kind == "charge":
         # Only a charge that took the money names the card of the payment (not a declined card's).
         card = card_from_charge(obj) if obj.get("status") == "succeeded" else None
-        return EventInfo(
-            info.id,
-            info.type,
-            info.created,
+        return replace(
+            info,
             charge_intent_id=_id_of(obj.get("payment_intent")),
             charge_card=card,
             refunds=_listed_refunds(obj),
@@ -239,5 +237,5 @@ def event_from(data: JSON) -> EventInfo:
         )
     if kind == "refund":
         refund = refund_from(obj)
-        return EventInfo(info.id, info.type, info.created, charge_intent_id=refund.payment_intent_id, refunds=(refund,))
+        return replace(info, charge_intent_id=refund.payment_intent_id, refunds=(refund,))
     return info

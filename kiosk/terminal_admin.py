@@ -18,7 +18,7 @@ from kiosk.db import write_transaction
 from kiosk.forms import FormErrors
 from kiosk.stripe_admin_gateway import StripeAdmin
 from kiosk.stripe_admin_objects import Location, Reader
-from kiosk.stripe_settings import StripeConfig
+from kiosk.stripe_runtime import StripeRuntime
 from kiosk.tables import LocationPairing, Warehouse
 
 NOT_CONFIGURED = "Enter and save the Stripe secret key first (Stripe page)."
@@ -29,10 +29,11 @@ class NotConfigured(Exception):
     """No Stripe secret key yet: nothing can be read from Stripe."""
 
 
-def admin_client(config: StripeConfig, api_base: str | None) -> StripeAdmin:
-    if not config.secret_key:
+def admin_client(runtime: StripeRuntime) -> StripeAdmin:
+    """A client with the saved secret key, for one admin request."""
+    if not runtime.config.secret_key:
         raise NotConfigured(NOT_CONFIGURED)
-    return StripeAdmin(config.secret_key, api_base)
+    return StripeAdmin(runtime.config.secret_key, runtime.base.stripe_api_base)
 
 
 @dataclass(frozen=True)

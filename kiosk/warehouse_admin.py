@@ -14,7 +14,7 @@ from piccolo.query.functions.aggregate import Count
 
 from kiosk import audit, currencies
 from kiosk.db import write_transaction
-from kiosk.forms import FormErrors, field_error
+from kiosk.forms import FormErrors, collected, field_error
 from kiosk.money import MoneyError, normalize_currency
 from kiosk.tables import LocationPairing, Receipt, UserWarehouse, Warehouse
 
@@ -100,10 +100,8 @@ async def _checked(name: str, currency: str, except_id: int | None = None) -> tu
     name = name.strip()
     if problem := await _name_problem(name, except_id):
         errors["name"] = problem
-    try:
+    with collected(errors):
         code = await _currency(currency)
-    except FormErrors as exc:
-        errors.update(exc.errors)
     if errors:
         raise FormErrors(errors)
     return name, code

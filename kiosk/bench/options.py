@@ -43,7 +43,10 @@ def _range(text: str) -> tuple[float, float]:
 
 
 def _share(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError("a share is between 0 and 1")
     return value

@@ -11,6 +11,7 @@ from kiosk.bench import probes, report
 from kiosk.bench.fleet import Fleet, Step
 from kiosk.bench.options import BenchOptions
 from kiosk.bench.stack import running_stack
+from kiosk.stripe_admin_gateway import AdminStripeError
 
 # Between capacity steps: let the webhook queue and the reconciler drain.
 SETTLE_SECONDS = 2.0
@@ -109,9 +110,14 @@ def main(opts: BenchOptions) -> int:
     try:
         import uvloop
 
-        result = uvloop.run(bench(opts))  # the load generator needs all the speed it can get
+        run: Any = uvloop.run  # the load generator needs all the speed it can get
     except ImportError:
-        result = asyncio.run(bench(opts))
+        run = asyncio.run
+    try:
+        result = run(bench(opts))
+    except (RuntimeError, AdminStripeError) as exc:  # the stack could not start (no PostgreSQL, a child
+        # died, the simulator refused the setup): said plainly
+        raise SystemExit(f"kiosk bench: {exc}") from None
     print(report.table(result))
     if opts.json_path:
         report.write_json(result, opts.json_path)

@@ -27,7 +27,7 @@ from kiosk.bench.postgres import create_database, postgres_cluster
 from kiosk.bench.procs import Child, free_port, start_module, wait_for_port
 from kiosk.bench.tablet import Seat
 from kiosk.config import PROJECT_ROOT
-from kiosk.stripe_admin_gateway import WEBHOOK_EVENTS  # what the admin page registers
+from kiosk.stripe_admin_gateway import StripeAdmin
 
 API_KEY = "sk_test_kiosk_bench"
 PASSWORD = "bench-till-password"  # noqa: S105 - throwaway cashiers of a throwaway database
@@ -70,8 +70,8 @@ class Stack:
     async def start_kiosk(self, database_env: dict[str, str]) -> None:
         port = free_port()
         self.kiosk_url = f"http://127.0.0.1:{port}"
-        events = {f"enabled_events[{i}]": event for i, event in enumerate(WEBHOOK_EVENTS)}
-        endpoint = await self.api("/v1/webhook_endpoints", {"url": f"{self.kiosk_url}/webhooks/stripe", **events})
+        async with StripeAdmin(API_KEY, self.sim_url) as admin:  # the endpoint the admin page registers
+            _, webhook_secret = await admin.create_webhook_endpoint(f"{self.kiosk_url}/webhooks/stripe")
         env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
         self.env = {
             **env,
@@ -80,7 +80,7 @@ class Stack:
             "KIOSK_SECRET_KEY": secrets.token_urlsafe(32),
             "KIOSK_STRIPE_API_BASE": self.sim_url,
             "KIOSK_STRIPE_SECRET_KEY": API_KEY,
-            "KIOSK_STRIPE_WEBHOOK_SECRET": str(endpoint["secret"]),
+            "KIOSK_STRIPE_WEBHOOK_SECRET": webhook_secret,
             "KIOSK_CAPTURE_MODE": self.opts.capture_mode,
         }
         await asyncio.to_thread(self._run, "kiosk migrate", [sys.executable, "-m", "kiosk.cli", "migrate"])

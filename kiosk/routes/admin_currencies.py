@@ -9,11 +9,12 @@ from typing import Any
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from kiosk import currencies
 from kiosk.auth import Login
 from kiosk.currencies import CurrencyError
+from kiosk.forms import see_other
 from kiosk.guards import admin_area
 from kiosk.money import MoneyError, normalize_currency
 
@@ -68,7 +69,7 @@ class CurrenciesController(Controller):
             await currencies.enable(data.currency, admin.user_id)
         except CurrencyError as exc:
             return await _page(400, errors={"currency": str(exc)}, typed={"currency": data.currency})
-        return Redirect("/admin/currencies?done=enabled", status_code=303)
+        return see_other("/admin/currencies?done=enabled")
 
     @post("/{code:str}/minimum", include_in_schema=False)
     async def minimum(self, admin: Admin, code: FromPath[str], data: URLEncodedBody[MinimumForm]) -> Response[Any]:
@@ -76,7 +77,7 @@ class CurrenciesController(Controller):
             await currencies.set_minimum(_code(code), data.minimum, admin.user_id)
         except CurrencyError as exc:
             return await _page(400, row_errors={code: str(exc)}, typed={code: data.minimum})
-        return Redirect("/admin/currencies?done=minimum", status_code=303)
+        return see_other("/admin/currencies?done=minimum")
 
     @post("/{code:str}/disable", include_in_schema=False)
     async def disable(self, admin: Admin, code: FromPath[str]) -> Response[Any]:
@@ -84,4 +85,4 @@ class CurrenciesController(Controller):
             await currencies.disable(_code(code), admin.user_id)
         except CurrencyError as exc:
             return await _page(400, row_errors={code: str(exc)})
-        return Redirect("/admin/currencies?done=disabled", status_code=303)
+        return see_other("/admin/currencies?done=disabled")

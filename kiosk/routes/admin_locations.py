@@ -10,11 +10,11 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from kiosk import audit, terminal_admin
 from kiosk.auth import Login
-from kiosk.forms import FormErrors
+from kiosk.forms import FormErrors, see_other
 from kiosk.guards import admin_area
 from kiosk.reader_options import device_name
 from kiosk.stripe_admin_gateway import AdminStripeError
@@ -48,7 +48,6 @@ async def _page(
     request: Request[Any, Any, Any], *, edit: bool = False, status: int = 200, done: str | None = None, **extra: Any
 ) -> Template:
     """The page; when Stripe cannot be read it says why instead of listing."""
-    runtime = runtime_of(request.app)
     context: dict[str, Any] = {
         "overview": None,
         "problem": "",
@@ -62,7 +61,7 @@ async def _page(
         **extra,
     }
     try:
-        async with terminal_admin.admin_client(runtime.config, runtime.base.stripe_api_base) as stripe:
+        async with terminal_admin.admin_client(runtime_of(request.app)) as stripe:
             context["overview"] = await terminal_admin.overview(stripe)
     except (NotConfigured, AdminStripeError) as exc:
         context["problem"] = str(exc)
@@ -87,27 +86,25 @@ class LocationsController(Controller):
         self, request: Request[Any, Any, Any], admin: Admin, data: URLEncodedBody[LocationForm]
     ) -> Response[Any]:
         """https://docs.stripe.com/api/terminal/locations/create"""
-        runtime = runtime_of(request.app)
         typed = vars(data)
         try:
             name, address = terminal_admin.location_form(typed)
-            async with terminal_admin.admin_client(runtime.config, runtime.base.stripe_api_base) as stripe:
+            async with terminal_admin.admin_client(runtime_of(request.app)) as stripe:
                 location = await stripe.create_location(name, address)
         except FormErrors as exc:
             return await _page(request, status=400, errors=exc.errors, typed=typed)
         except (NotConfigured, AdminStripeError) as exc:
             return await _page(request, status=400, errors={_field_of(exc): str(exc)}, typed=typed)
         await audit.record(admin.user_id, "location.create", f"location {location.display_name}", {"id": location.id})
-        return Redirect("/admin/locations?done=created", status_code=303)
+        return see_other("/admin/locations?done=created")
 
     @post("/pairing", include_in_schema=False)
     async def pair(
         self, request: Request[Any, Any, Any], admin: Admin, data: URLEncodedBody[dict[str, str]]
     ) -> Response[Any]:
         """Save the edit mode's choices: one warehouse per location, each warehouse at most once."""
-        runtime = runtime_of(request.app)
         try:
-            async with terminal_admin.admin_client(runtime.config, runtime.base.stripe_api_base) as stripe:
+            async with terminal_admin.admin_client(runtime_of(request.app)) as stripe:
                 known = {location.id for location in await stripe.list_locations()}
         except (NotConfigured, AdminStripeError) as exc:
             return await _page(request, edit=True, status=400, pair_errors={"_form": str(exc)}, pair_typed=data)
@@ -117,4 +114,4 @@ class LocationsController(Controller):
         except FormErrors as exc:
             return await _page(request, edit=True, status=400, pair_errors=exc.errors, pair_typed=data)
         changed = await terminal_admin.save_pairings(choices, names, admin.user_id)
-        return Redirect(f"/admin/locations?done={'paired' if changed else 'unchanged'}", status_code=303)
+        return see_other(f"/admin/locations?done={'paired' if changed else 'unchanged'}")

@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 
 from kiosk import captures, payment_policy, refunds
 from kiosk.auth import Login
-from kiosk.forms import FormErrors, text
+from kiosk.forms import FormErrors, see_other, text
 from kiosk.guards import settings_of
 from kiosk.payment_engine import Engine
 from kiosk.payment_errors import PaymentError
@@ -110,7 +110,7 @@ async def _page(
 
 def _done(what: str, payment_id: int | None = None) -> Redirect:
     anchor = f"&payment={payment_id}#refund" if payment_id else ""
-    return Redirect(f"/admin/payments?done={what}{anchor}", status_code=303)
+    return see_other(f"/admin/payments?done={what}{anchor}")
 
 
 class PaymentsAdminController(Controller):

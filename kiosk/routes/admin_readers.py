@@ -9,11 +9,11 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from kiosk import reader_admin
 from kiosk.auth import Login
-from kiosk.forms import FormErrors
+from kiosk.forms import FormErrors, see_other
 from kiosk.guards import admin_area
 from kiosk.reader_options import device_name
 from kiosk.stripe_admin_gateway import AdminStripeError, StripeAdmin
@@ -37,8 +37,7 @@ class LabelForm:
 
 
 def _client(request: Request[Any, Any, Any]) -> StripeAdmin:
-    runtime = runtime_of(request.app)
-    return admin_client(runtime.config, runtime.base.stripe_api_base)
+    return admin_client(runtime_of(request.app))
 
 
 async def _page(
@@ -90,7 +89,7 @@ class ReadersController(Controller):
             return await _page(request, status=400, errors=exc.errors, typed=typed)
         except (NotConfigured, AdminStripeError) as exc:
             return await _page(request, status=400, errors={"_form": str(exc)}, typed=typed)
-        return Redirect("/admin/readers?done=registered", status_code=303)
+        return see_other("/admin/readers?done=registered")
 
     @post("/{reader_id:str}/rename", include_in_schema=False)
     async def rename(
@@ -104,7 +103,7 @@ class ReadersController(Controller):
             return await _page(request, status=400, rename_errors={reader_id: next(iter(exc.errors.values()))})
         except (NotConfigured, AdminStripeError) as exc:
             return await _page(request, status=400, rename_errors={reader_id: str(exc)})
-        return Redirect("/admin/readers?done=renamed", status_code=303)
+        return see_other("/admin/readers?done=renamed")
 
     @post("/{reader_id:str}/remove", include_in_schema=False)
     async def remove(self, request: Request[Any, Any, Any], admin: Admin, reader_id: FromPath[str]) -> Response[Any]:
@@ -115,4 +114,4 @@ class ReadersController(Controller):
             return await _page(request, status=400, rename_errors={reader_id: next(iter(exc.errors.values()))})
         except (NotConfigured, AdminStripeError) as exc:
             return await _page(request, status=400, rename_errors={reader_id: str(exc)})
-        return Redirect("/admin/readers?done=removed", status_code=303)
+        return see_other("/admin/readers?done=removed")

@@ -12,10 +12,11 @@ from urllib.parse import urlsplit
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from kiosk import stripe_settings
 from kiosk.auth import Login
+from kiosk.forms import see_other
 from kiosk.guards import admin_area
 from kiosk.stripe_admin_gateway import AdminStripeError, StripeAdmin
 from kiosk.stripe_admin_objects import Verification
@@ -135,7 +136,7 @@ class StripeSettingsController(Controller):
             return await _page(request, status=400, errors=errors, verification=verification, typed=typed)
         await stripe_settings.save_keys(runtime.base, entry, verification.account, admin.user_id)
         await runtime.reload()
-        return Redirect("/admin/stripe?done=saved", status_code=303)
+        return see_other("/admin/stripe?done=saved")
 
     @post("/webhook", include_in_schema=False)
     async def register_webhook(
@@ -160,7 +161,7 @@ class StripeSettingsController(Controller):
         done = "webhook"
         if config.webhook_endpoint_id and config.webhook_endpoint_id != endpoint_id:
             done = await _retire_endpoint(config.secret_key, runtime.base.stripe_api_base, config.webhook_endpoint_id)
-        return Redirect(f"/admin/stripe?done={done}", status_code=303)
+        return see_other(f"/admin/stripe?done={done}")
 
 
 async def _retire_endpoint(key: str, api_base: str | None, endpoint_id: str) -> str:

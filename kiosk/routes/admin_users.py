@@ -13,11 +13,11 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from kiosk import people
 from kiosk.auth import Login
-from kiosk.forms import FormErrors, text, texts
+from kiosk.forms import FormErrors, see_other, text, texts
 
 Admin = NamedDependency[Login]
 AnyRequest = Request[Any, Any, Any]
@@ -29,10 +29,6 @@ DONE = {
     "deactivated": "Deactivated. They were logged out and cannot log in.",
     "activated": "Reactivated. They can log in again.",
 }
-
-
-def _see_other(path: str) -> Redirect:
-    return Redirect(path, status_code=303)
 
 
 async def _person(user_id: int) -> people.Person:
@@ -82,7 +78,7 @@ async def _change(
         raise NotFoundException() from exc
     except FormErrors as exc:
         return await _person_page(admin, user_id, failed=failed, errors=exc.errors, typed=typed)
-    return _see_other(f"/admin/users/{user_id}?done={done}")
+    return see_other(f"/admin/users/{user_id}?done={done}")
 
 
 class UsersController(Controller):
@@ -103,7 +99,7 @@ class UsersController(Controller):
             user_id = await people.create_person(admin.user_id, username, password, again, role, places)
         except FormErrors as exc:
             return await _list_page(exc.errors, {"username": username, "role": role, "warehouses": places})
-        return _see_other(f"/admin/users/{user_id}?done=created")
+        return see_other(f"/admin/users/{user_id}?done=created")
 
     @get("/{user_id:int}", include_in_schema=False)
     async def show(self, admin: Admin, user_id: FromPath[int], done: FromQuery[str] = "") -> Template:

@@ -13,11 +13,11 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from kiosk import currencies, warehouse_admin
 from kiosk.auth import Login
-from kiosk.forms import FormErrors, text
+from kiosk.forms import FormErrors, see_other, text
 from kiosk.money import exponent
 
 Admin = NamedDependency[Login]
@@ -27,10 +27,6 @@ DONE = {
     "saved": "Saved.",
     "deleted": "Warehouse deleted.",
 }
-
-
-def _see_other(path: str) -> Redirect:
-    return Redirect(path, status_code=303)
 
 
 async def _currency_options(current: str = "") -> list[tuple[str, str]]:
@@ -79,8 +75,8 @@ async def _change(
     except FormErrors as exc:
         return await _site_page(warehouse_id, failed=failed, errors=exc.errors, typed=typed)
     if done == "deleted":
-        return _see_other("/admin/warehouses?done=deleted")
-    return _see_other(f"/admin/warehouses/{warehouse_id}?done={done}")
+        return see_other("/admin/warehouses?done=deleted")
+    return see_other(f"/admin/warehouses/{warehouse_id}?done={done}")
 
 
 class WarehousesController(Controller):
@@ -100,7 +96,7 @@ class WarehousesController(Controller):
             warehouse_id = await warehouse_admin.create(admin.user_id, typed["name"], typed["currency"])
         except FormErrors as exc:
             return await _list_page(exc.errors, typed)
-        return _see_other(f"/admin/warehouses/{warehouse_id}?done=created")
+        return see_other(f"/admin/warehouses/{warehouse_id}?done=created")
 
     @get("/{warehouse_id:int}", include_in_schema=False)
     async def show(self, warehouse_id: FromPath[int], done: FromQuery[str] = "") -> Template:

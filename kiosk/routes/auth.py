@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 from kiosk import login_limit
 from kiosk.auth import Login, authenticate, choose_warehouse, end_session, load_login, start_session, till_for
 from kiosk.auth import warehouses_for as allowed_warehouses
+from kiosk.forms import see_other
 from kiosk.guards import SESSION_COOKIE, client_address, expired_session_cookie, session_cookie
 
 
@@ -25,10 +26,6 @@ class LoginForm:
 @dataclass
 class WarehouseForm:
     warehouse_id: str = ""
-
-
-def _see_other(path: str) -> Redirect:
-    return Redirect(path, status_code=303)
 
 
 async def _current(request: Request[Any, Any, Any]) -> Login | None:
@@ -44,13 +41,13 @@ class AuthController(Controller):
         """Logged in -> today's receipts (or the warehouse picker); otherwise the login page."""
         login = await _current(request)
         if login is None:
-            return _see_other("/login")
-        return _see_other("/receipts" if await till_for(login) else "/warehouses")
+            return see_other("/login")
+        return see_other("/receipts" if await till_for(login) else "/warehouses")
 
     @get("/login", include_in_schema=False)
     async def login_page(self, request: Request[Any, Any, Any]) -> Response[Any]:
         if await _current(request):
-            return _see_other("/")
+            return see_other("/")
         return Template("pages/login.html", context={"username": "", "error": None})
 
     @post("/login", include_in_schema=False)
@@ -68,7 +65,7 @@ class AuthController(Controller):
             return Template("pages/login.html", context=context, status_code=401)
         await login_limit.note_success(data.username)
         token = await start_session(user_id, replaced_token=request.cookies.get(SESSION_COOKIE))
-        response = _see_other("/")
+        response = see_other("/")
         response.set_cookie(session_cookie(request, token))
         return response
 
@@ -77,7 +74,7 @@ class AuthController(Controller):
         token = request.cookies.get(SESSION_COOKIE)
         if token:
             await end_session(token)
-        response = _see_other("/login")
+        response = see_other("/login")
         response.set_cookie(expired_session_cookie(request))
         return response
 
@@ -90,7 +87,7 @@ class AuthController(Controller):
     async def pick_warehouse(self, login: NamedDependency[Login], data: URLEncodedBody[WarehouseForm]) -> Response[Any]:
         chosen = data.warehouse_id.strip()
         if chosen.isdigit() and await choose_warehouse(login, int(chosen)):
-            return _see_other("/receipts")
+            return see_other("/receipts")
         choices = await allowed_warehouses(login.user_id, login.is_admin)
         context = {"login": login, "choices": choices, "error": "Choose one of your warehouses."}
         return Template("pages/warehouses.html", context=context, status_code=400)

@@ -15,6 +15,7 @@ from litestar.response import Redirect, Template
 
 from kiosk import receipts
 from kiosk.auth import Till
+from kiosk.forms import see_other
 from kiosk.payments import card_tenders_context
 from kiosk.receipt_views import receipt_page, todays_receipts
 from kiosk.receipts import ReceiptError, ReceiptNotFound
@@ -66,7 +67,7 @@ async def _attempt(
         context = await _receipt_context(till, receipt_id, errors={form: str(error)}, typed=typed or {})
         return Template("pages/receipt.html", context=context, status_code=400)
     query = f"?tender={result.tender_id}#cash" if isinstance(result, receipts.CashTaken) else ""
-    return Redirect(f"/receipts/{receipt_id}{query}", status_code=303)
+    return see_other(f"/receipts/{receipt_id}{query}")
 
 
 class PosController(Controller):
@@ -82,7 +83,7 @@ class PosController(Controller):
     @post("/", include_in_schema=False)
     async def new_receipt(self, till: CurrentTill) -> Redirect:
         receipt_id = await receipts.open_receipt(till.warehouse.id, till.user_id)
-        return Redirect(f"/receipts/{receipt_id}", status_code=303)
+        return see_other(f"/receipts/{receipt_id}")
 
     @get("/{receipt_id:int}", include_in_schema=False)
     async def show(

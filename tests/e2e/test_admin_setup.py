@@ -109,6 +109,21 @@ def pair_with_main(admin: Page) -> None:
     expect(admin.get_by_test_id("location")).to_contain_text("Front till")
 
 
+PHONE_WIDTH = 375
+
+
+def fits_a_phone(admin: Page, url: str, artifacts: Path) -> None:
+    """Every settings page, filled with real keys, ids and addresses, fits a phone's width: nothing
+    makes the admin scroll sideways."""
+    admin.set_viewport_size({"width": PHONE_WIDTH, "height": 800})
+    for name in ("stripe", "locations", "readers", "currencies", "payments", "users", "warehouses", "audit"):
+        admin.goto(f"{url}/admin/{name}")
+        width = admin.evaluate("document.documentElement.scrollWidth")
+        admin.screenshot(path=str(artifacts / f"admin-{name}-phone.png"), full_page=True)
+        assert width <= PHONE_WIDTH, f"/admin/{name} is {width} px wide on a {PHONE_WIDTH} px phone"
+    admin.set_viewport_size({"width": 1024, "height": 768})
+
+
 def test_admin_sets_up_stripe_and_a_cashier_pays_on_the_new_reader(
     browser: Browser, kiosk_url: str, simulator: RunningSimulator, artifacts: Path
 ) -> None:
@@ -126,6 +141,7 @@ def test_admin_sets_up_stripe_and_a_cashier_pays_on_the_new_reader(
     admin.screenshot(path=str(artifacts / "admin-readers-tablet.png"), full_page=True)
     pair_with_main(admin)
     admin.screenshot(path=str(artifacts / "admin-locations-tablet.png"), full_page=True)
+    fits_a_phone(admin, kiosk_url, artifacts)
 
     context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
     till = Till(watch_csp(context.new_page(), violations), "tablet", artifacts)

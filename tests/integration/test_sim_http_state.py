@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 import stripe
 
+from kiosk.bench.procs import free_port, wait_for_port
 from kiosk.simulator.core import Simulator
 from tests.simulator_support import RunningSimulator, running_simulator
 
@@ -150,27 +148,14 @@ def test_a_persisted_account_survives_a_restart(tmp_path: Path) -> None:
         assert second.control("GET", "/_sim/calls")["calls"]["POST /v1/customers"] == 2
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_the_cli_serves_a_simulator_that_accepts_only_its_key(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     cmd = [sys.executable, "-m", "kiosk.cli", "simulator", "--port", str(port), "--api-key", "sk_test_cli"]
     cmd += ["--persist", str(tmp_path / "cli.json"), "--log-level", "warning"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ})
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(f"{url}/_sim/calls", trust_env=False)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None and time.monotonic() < deadline, "the simulator did not start"
-                time.sleep(0.05)
+        wait_for_port(port, 30, proc)
         client = RunningSimulator(url=url, sim=Simulator()).client("sk_test_cli")
         assert client.v1.customers.create(params={"name": "Ada"}).name == "Ada"
         with pytest.raises(stripe.AuthenticationError):
