@@ -220,8 +220,7 @@ async def check_payment(engine: Engine, payment_id: int) -> Payment:
     payment = await _load(payment_id)
     if payment.state in FINAL | {DECLINED}:
         return payment
-    await store.update(payment.id, {"reconcile_after": store.now()})
-    return await check(engine, payment_id) or payment
+    return await check(engine, payment_id, pressed=True) or payment
 
 
 async def _load(payment_id: int) -> Payment:

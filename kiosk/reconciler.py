@@ -42,9 +42,11 @@ DETAILS_PATIENCE_SECONDS = 60.0
 
 
 @leased_or_skip
-async def check(engine: Engine, payment_id: int, *, startup: bool = False) -> Payment | None:
+async def check(engine: Engine, payment_id: int, *, startup: bool = False, pressed: bool = False) -> Payment | None:
     """Bring one payment up to date with Stripe (if its turn has come); returns the fresh row.
-    Another server already acting on it (it holds the lease): nothing to do here."""
+    Another server already acting on it (it holds the lease): nothing to do here. `pressed`: a
+    cashier asked; when the throttle refuses (a check is running or has just run), the next check
+    the throttle allows is booked for the reconciler."""
     payment = await store.load(payment_id)
     if payment is None:
         return None
@@ -53,6 +55,8 @@ async def check(engine: Engine, payment_id: int, *, startup: bool = False) -> Pa
     elif payment.state in {ON_READER, NEEDS_ATTENTION, REQUIRES_CAPTURE} or payment.state in SETTLED:
         if await store.claim_check(payment.id, engine.timing.check_interval):
             await _ask_stripe(engine, payment)
+        elif pressed:
+            await store.update(payment.id, {"reconcile_after": store.later(engine.timing.check_interval)})
     else:
         await store.update(payment.id, {"reconcile_after": None})
     return await store.load(payment_id)
