@@ -49,7 +49,7 @@ lint: python-deps
 # Async and HTTP tests first; Playwright's sync API leaves an event loop behind, so the browser
 # tests run in a pytest process of their own.
 # tests/faults starts PostgreSQL of its own (several servers, database outage): system-deps.
-test-fast: python-deps system-deps
+test-fast: setup system-deps
 	$(BIN)/pytest -q -m "not e2e" -p no:playwright
 
 test-e2e: setup system-deps
@@ -59,7 +59,7 @@ test-e2e: setup system-deps
 # fault tests, the soak included. The browser tests (tests/e2e) stay SQLite-only: they drive the pages
 # through a browser, the database work under those pages runs on PostgreSQL in tests/integration here,
 # and a second browser run would double the slowest part of `make test`.
-test-postgres: python-deps system-deps
+test-postgres: setup system-deps
 	KIOSK_TEST_DATABASE=postgres $(BIN)/pytest -q -m "not e2e" -p no:playwright tests/unit tests/integration tests/faults
 
 clean:

@@ -37,6 +37,7 @@ def served_app() -> Any:
 def _ready_to_serve() -> None:
     """Refuse, with a plain message, what would otherwise end in each worker's traceback."""
     from kiosk.config import Settings
+    from kiosk.db_check import database_problem
     from kiosk.secret_box import MissingSecretKey, check_secret_key
 
     settings = Settings.from_env()
@@ -44,8 +45,9 @@ def _ready_to_serve() -> None:
         check_secret_key(settings)
     except MissingSecretKey as exc:
         raise SystemExit(f"kiosk serve: {exc}") from None
-    if not settings.uses_postgres and not settings.sqlite_path.exists():
-        raise SystemExit(f"kiosk serve: no database at {settings.sqlite_path}: run `kiosk migrate` first")
+    problem = database_problem(settings)
+    if problem:
+        raise SystemExit(f"kiosk serve: {problem}")
 
 
 def serve(args: argparse.Namespace, factory: str = "kiosk.cli:served_app") -> int:

@@ -2,10 +2,14 @@
 
 The reader picker shows this snapshot and a payment's start trusts it, so listing readers at
 Stripe costs per location and per minute, not per till, per server or per payment:
-- the whole location is listed when a picker finds the snapshot older than `LIST_EVERY_SECONDS`,
-  or older than `RECHECK_SECONDS` while it shows a reader the cashier cannot choose on Stripe's
-  word (offline, or busy with an action that is not a running kiosk payment's): such a reader is
-  shown free again within seconds of being so. A reader shown free that went offline meanwhile
+- the whole location is listed when a picker finds Stripe's word on one of its readers older than
+  `LIST_EVERY_SECONDS`, or older than `RECHECK_SECONDS` while it shows a reader the cashier cannot
+  choose on Stripe's word (offline, or busy with an action that is not a running kiosk payment's):
+  such a reader is shown free again within seconds of being so. A reader's word is fresh from a
+  listing, and also from any call or event that returns the reader: the readers of a busy shop are
+  seen by their own payments, so its location is listed only every `FULL_LIST_SECONDS` (which
+  also brings readers registered or removed in Stripe's Dashboard; the kiosk's own admin pages
+  expire every snapshot at once). A reader shown free that went offline meanwhile
   is refused by Stripe at the start with `terminal_reader_offline` (Stripe itself only calls a
   silent reader offline after two minutes), the payment says so, and the snapshot learns it;
 - one server lists a location at a time (a claim on its `ReaderListing` row); the others show
@@ -34,8 +38,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Every reader choosable: list again at most this often (a change shows at the start, if not before).
+# Every reader choosable: list again once Stripe's word on one of them is this old (a change shows
+# at the start, if not before).
 LIST_EVERY_SECONDS = 60.0
+# List the whole location at least this often, however fresh its readers' news.
+FULL_LIST_SECONDS = 600.0
 # A reader shown unchoosable (or a start asking for one the snapshot lacks): list again this soon.
 RECHECK_SECONDS = 5.0
 # A server listing a location holds the claim this long at most (it may die while listing).
@@ -48,15 +55,26 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _age(moment: datetime) -> float:
+    return (_now() - moment).total_seconds()
+
+
 @dataclass(frozen=True)
 class Snapshot:
-    listed_at: datetime
+    listed_at: datetime  # the location's last listing
+    seen_at: datetime  # the oldest word from Stripe on any of its readers (a listing, a call, an event)
     readers: list[ReaderInfo]
     # Some reader is shown unchoosable on Stripe's word: worth asking again soon.
     unsettled: bool
 
     def older_than(self, seconds: float) -> bool:
-        return (_now() - self.listed_at).total_seconds() >= seconds
+        return _age(self.listed_at) >= seconds
+
+    @property
+    def due(self) -> bool:
+        """Time for the picker to list the location at Stripe again."""
+        stale = _age(self.seen_at) >= (RECHECK_SECONDS if self.unsettled else LIST_EVERY_SECONDS)
+        return stale or self.older_than(FULL_LIST_SECONDS)
 
 
 async def readers_for_picker(gateway: StripeGateway, location_id: str) -> list[ReaderInfo]:
@@ -64,8 +82,7 @@ async def readers_for_picker(gateway: StripeGateway, location_id: str) -> list[R
     snapshot = await load(location_id)
     if snapshot is None:
         return await refresh(gateway, location_id)
-    due = snapshot.older_than(RECHECK_SECONDS if snapshot.unsettled else LIST_EVERY_SECONDS)
-    if due and await _claim(location_id):
+    if snapshot.due and await _claim(location_id):
         return await refresh(gateway, location_id)
     return snapshot.readers
 
@@ -113,7 +130,7 @@ async def refresh(gateway: StripeGateway, location_id: str) -> list[ReaderInfo]:
 
 async def expire_all() -> None:
     """An admin registered, renamed or removed a reader: every picker lists its location afresh
-    instead of showing the old names for up to `LIST_EVERY_SECONDS` (admin changes are rare)."""
+    instead of showing the old names for up to `FULL_LIST_SECONDS` (admin changes are rare)."""
     long_ago = datetime(2000, 1, 1, tzinfo=UTC)
     await ReaderListing.update({ReaderListing.listed_at: long_ago}, force=True)
 
@@ -143,7 +160,8 @@ async def load(location_id: str) -> Snapshot | None:
         reader, ours = _reader_of(row, states)
         readers.append(reader)
         unsettled = unsettled or not reader.online or (reader.busy and not ours)
-    return Snapshot(listing["listed_at"], readers, unsettled)
+    seen_at = min((row.observed_at for row in rows), default=listing["listed_at"])
+    return Snapshot(listing["listed_at"], seen_at, readers, unsettled)
 
 
 async def _kiosk_payment_states(intent_ids: list[str]) -> dict[str, str]:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 import io
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 from piccolo.apps.user.tables import BaseUser
 
+from kiosk.bench.procs import free_port
 from kiosk.cli import main
+from kiosk.config import Settings
+from kiosk.db_check import checked_in, database_problem
 from kiosk.tables import UserWarehouse
 from tests.kiosk_support import run_migrate
 
@@ -76,3 +80,34 @@ async def check_users() -> None:
     assert all(u["password"].startswith("pbkdf2_sha256$") and "long enough" not in u["password"] for u in users)
     links = await UserWarehouse.select(UserWarehouse.user.username, UserWarehouse.warehouse.currency)
     assert links == [{"user.username": "ann", "warehouse.currency": "eur"}]
+
+
+def refusal(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> str:
+    """What `kiosk serve` says when it refuses to start on this database (it must refuse)."""
+    monkeypatch.setenv("KIOSK_SECRET_KEY", "a-secret-key-for-this-test-only-0123456789")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as refused:
+        main(["serve", "--port", str(free_port())])
+    return str(refused.value.code)
+
+
+def test_serve_refuses_a_database_that_is_not_migrated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "kiosk.sqlite"
+    sqlite_only = {"KIOSK_SQLITE_PATH": str(path), "KIOSK_DATABASE_URL": ""}
+    assert "no database at" in refusal(monkeypatch, sqlite_only)
+    sqlite3.connect(path).close()  # a file, but never migrated
+    said = refusal(monkeypatch, sqlite_only)
+    assert "has not been migrated: run `kiosk migrate` first" in said and "Traceback" not in said
+    # Migrated by an older checkout: one migration of this one has not run.
+    assert run_migrate(sqlite_only).returncode == 0
+    assert database_problem(Settings.from_env()) is None  # ready: serve would start
+    with closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute("DELETE FROM migration WHERE name = ?", (max(checked_in()),))
+    assert "lacks 1 of the kiosk's migrations: run `kiosk migrate` first" in refusal(monkeypatch, sqlite_only)
+
+
+def test_serve_refuses_a_postgresql_server_it_cannot_reach(monkeypatch: pytest.MonkeyPatch) -> None:
+    nobody = f"postgresql://kiosk@127.0.0.1:{free_port()}/kiosk"  # nothing listens there
+    said = refusal(monkeypatch, {"KIOSK_DATABASE_URL": nobody})
+    assert said.startswith("kiosk serve: cannot read the PostgreSQL database:")

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from kiosk import payments, reader_admin, reader_snapshot
+from kiosk.reader_tables import ReaderListing, ReaderStatus
 from kiosk.stripe_admin_gateway import StripeAdmin
 from kiosk.stripe_gateway import StripeGateway
 from kiosk.stripe_objects import ReaderInfo
@@ -108,3 +109,44 @@ async def test_a_reader_renamed_by_the_admin_shows_its_new_name_at_the_next_pick
         answer = await client.get(f"/receipts/{receipt}/card/readers", headers=HTMX)
     assert "Front counter" in answer.text  # not the old name for a minute
     assert await kiosk.calls(LIST) == 2
+
+
+async def age(location: str, *, listed: float, seen: float, reader: str | None = None) -> None:
+    """Make the location's last listing `listed` seconds old and Stripe's word on its readers (or on
+    one reader) `seen` seconds old, as if that time had passed."""
+    now = datetime.now(UTC)
+    await ReaderListing.update({ReaderListing.listed_at: now - timedelta(seconds=listed)}).where(
+        ReaderListing.location_id == location
+    )
+    which = ReaderStatus.location_id == location
+    if reader:
+        which = which & (ReaderStatus.reader_id == reader)
+    await ReaderStatus.update({ReaderStatus.observed_at: now - timedelta(seconds=seen)}).where(which)
+
+
+async def test_readers_seen_by_their_payments_spare_the_listing(kiosk: Kiosk) -> None:
+    receipt = await kiosk.receipt("10.00")
+    async with kiosk.cashier() as client:
+        await picker(client, receipt)
+        # Two minutes on, every reader was seen within the minute (their payments' calls and events).
+        await age(kiosk.location, listed=120, seen=10)
+        await picker(client, receipt)
+        assert await kiosk.calls(LIST) == 1
+        # One reader not heard of for two minutes: its status may be stale, so the location is listed.
+        await age(kiosk.location, listed=120, seen=120, reader=kiosk.readers[1])
+        await picker(client, receipt)
+        assert await kiosk.calls(LIST) == 2
+        # Ten minutes since the last listing: listed whatever the news (readers added in Stripe's Dashboard).
+        await age(kiosk.location, listed=reader_snapshot.FULL_LIST_SECONDS, seen=1)
+        await picker(client, receipt)
+        assert await kiosk.calls(LIST) == 3
+
+
+async def test_a_payment_refreshes_its_readers_word(kiosk: Kiosk) -> None:
+    await reader_snapshot.refresh(kiosk.engine.gateway, kiosk.location)
+    await age(kiosk.location, listed=120, seen=120)
+    started = await kiosk.start(await kiosk.receipt("10.00"))
+    await kiosk.tap(kiosk.readers[0])
+    await wait_state(started.id, "succeeded")
+    seen = await ReaderStatus.select(ReaderStatus.observed_at).where(ReaderStatus.reader_id == kiosk.readers[0]).first()
+    assert seen is not None and (datetime.now(UTC) - seen["observed_at"]).total_seconds() < 60
