@@ -158,9 +158,11 @@ async def retry_payment(engine: Engine, payment_id: int, reader: ReaderInfo, hol
         "reconcile_after": store.later(engine.timing.in_flight),
     }
     async with store.atomic():
-        await store.acquire_lease(reader.id, payment.id, holder, engine.timing.lease_seconds)
+        # The state first: a retry that lost the race to another (a double press, two tills) leaves
+        # the winner's reader lease alone. A busy reader raises, and the whole retry rolls back.
         if not await store.update(payment.id, fields, only_in=[payment.state]):
             return await _load(payment_id)
+        await store.acquire_lease(reader.id, payment.id, holder, engine.timing.lease_seconds)
         await store.log(payment.id, "retry", f"attempt {payment.attempt + 1} on {reader.id}")
     return await drive(engine, payment_id)
 

@@ -57,13 +57,16 @@ async def test_payment_log_tells_what_happened_to_a_receipt(stack: Stack) -> Non
     await stack.shop.tap(0)
     done = await wait_payment(receipt, "succeeded")
 
-    async def settled() -> bool:  # the decline's two events and the approval's two, and the card read
+    async def settled() -> bool:
+        """Every event the log will tell, so that both runs below tell the same story: the decline's
+        two (the reader's action, the intent), the approval's three (the action, the intent, the
+        charge with the card), and the reconciler done with the card."""
         card = await Payment.exists().where(
             (Payment.id == done.id) & Payment.card_last4.is_not_null() & Payment.reconcile_after.is_null()
         )
-        return card and await WebhookEvent.count().where(WebhookEvent.payment == done.id) >= 4
+        return card and await WebhookEvent.count().where(WebhookEvent.payment == done.id) >= 5
 
-    await wait_until(settled, what="the four webhooks recorded and the card read from Stripe")
+    await wait_until(settled, what="the five webhooks recorded and the card known")
     number = "1"  # the shop's first receipt
     result = await kiosk_command(stack, "payment-log", number, "--warehouse", "Main")
     assert result.returncode == 0, result.stderr

@@ -73,8 +73,9 @@ async def test_double_submitted_retry_sends_the_same_intent_once(stack: Stack) -
 
 async def test_abandoned_receipts_have_their_card_tenders_canceled_at_stripe(stack: Stack) -> None:
     """A decline never retried, and a payment left on an unplugged reader: once the receipts are
-    abandoned the reconciler cancels both intents, so a late tap can take no money."""
-    server = (await stack.server(KIOSK_RECOVERY="tick=0.2,sweep_every=0.5,abandon_after=4")).start()
+    abandoned the reconciler cancels both intents, so a late tap can take no money. Abandoned after
+    15 s: not before the test has tapped and seen the decline, however slowly a busy machine runs it."""
+    server = (await stack.server(KIOSK_RECOVERY="tick=0.2,sweep_every=0.5,abandon_after=15")).start()
     till = await stack.till(server)
     declined, unplugged = await stack.shop.receipt("10.00"), await stack.shop.receipt("15.00")
     assert (await till.pay(declined, stack.shop.readers[0])).status_code == 200
@@ -85,7 +86,7 @@ async def test_abandoned_receipts_have_their_card_tenders_canceled_at_stripe(sta
     await wait_payment(unplugged, "on_reader")
     await stack.shop.reader_fault(1, "disconnect", {"authorized": False})
     for receipt in (declined, unplugged):
-        await wait_payment(receipt, "canceled", within=30)
+        await wait_payment(receipt, "canceled", within=60)
     await stack.shop.reader_fault(1, "online")
 
     async def canceled_at_stripe() -> bool:

@@ -79,7 +79,7 @@ async def pay(live: Live, simulator: RunningSimulator) -> int:
         engine, receipt_id=receipt, reader=reader, amount=1200, currency="usd", user_id=live.cashier, holder="till"
     )
     await asyncio.to_thread(simulator.control, "POST", f"/_sim/readers/{live.reader}/present", {"card_number": VISA})
-    await wait_state(started.id, "succeeded", within=10)
+    await wait_state(started.id, "succeeded")
     return started.id
 
 
@@ -107,11 +107,12 @@ async def test_registered_endpoint_secret_verifies_the_payments_webhooks(
     assert await _calls(simulator, "GET /v1/payment_intents/{intent}") == 0
 
     async def all_answered() -> list[dict[str, object]] | None:
+        # An attempt that timed out on a busy machine is logged too (no status) and retried.
         found = (await asyncio.to_thread(simulator.control, "GET", "/_sim/webhooks/deliveries"))["deliveries"]
-        return found if {d["type"] for d in found} >= PAYMENT_EVENTS else None
+        return found if {d["type"] for d in found if d["status"] == 200} >= PAYMENT_EVENTS else None
 
-    deliveries = await wait_until(all_answered, what="the payment's events delivered")
-    assert {d["status"] for d in deliveries} == {200}
+    deliveries = await wait_until(all_answered, what="each of the payment's events answered 200")
+    assert not [d for d in deliveries if d["status"] == 400]  # no signature was refused
 
 
 async def _with_card(payment_id: int) -> Payment | None:

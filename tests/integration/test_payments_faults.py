@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from kiosk import payments
+from kiosk import payments, reader_snapshot
 from kiosk.payment_errors import ReaderOffline
 from tests.payments_support import (
     FAST,
@@ -92,7 +92,12 @@ async def test_reader_that_keeps_timing_out_needs_attention(patient_kiosk: Kiosk
     await assert_charged_once(kiosk, done.payment_intent_id, 1000)
 
 
-async def test_offline_reader_is_refused_before_anything_reaches_stripe(kiosk: Kiosk) -> None:
+async def test_offline_reader_is_refused_before_anything_reaches_stripe(
+    kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A reader shown offline is listed again once the snapshot is RECHECK_SECONDS old: not within
+    # this test, however slowly a busy machine runs it.
+    monkeypatch.setattr(reader_snapshot, "RECHECK_SECONDS", 60.0)
     reader = kiosk.readers[0]
     await kiosk.control("POST", f"/_sim/readers/{reader}/offline")
     receipt = await kiosk.receipt("10.00")
@@ -103,7 +108,10 @@ async def test_offline_reader_is_refused_before_anything_reaches_stripe(kiosk: K
     assert await kiosk.calls("GET /v1/terminal/readers") == 1
 
 
-async def test_reader_going_offline_after_the_picker_declines_the_attempt(kiosk: Kiosk) -> None:
+async def test_reader_going_offline_after_the_picker_declines_the_attempt(
+    kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reader_snapshot, "RECHECK_SECONDS", 60.0)  # no recheck within the test
     reader = kiosk.readers[0]
     found = await payments.find_reader(kiosk.engine, kiosk.location, reader)
     await kiosk.control("POST", f"/_sim/readers/{reader}/offline")
@@ -138,8 +146,16 @@ async def test_connection_lost_while_authorizing_rereads_the_intent(kiosk: Kiosk
     await assert_charged_once(kiosk, done.payment_intent_id, 1000)
 
 
-async def test_reader_stuck_in_progress_needs_attention_then_cancels(kiosk: Kiosk) -> None:
+@pytest.fixture
+async def stuck_soon_kiosk(shop: Shop, simulator: RunningSimulator) -> AsyncIterator[Kiosk]:
+    """A kiosk that calls a reader action stuck after 3 s (FAST: a minute, longer than any test)."""
+    async for running in serve_kiosk(simulator, shop, timing=replace(FAST, stuck_after=3.0)):
+        yield running
+
+
+async def test_reader_stuck_in_progress_needs_attention_then_cancels(stuck_soon_kiosk: Kiosk) -> None:
     """The reader drops off mid-action: no webhook ever comes; after a while the cashier is asked."""
+    kiosk = stuck_soon_kiosk
     reader = kiosk.readers[0]
     started = await kiosk.start(await kiosk.receipt("10.00"))
     await kiosk.control("POST", f"/_sim/readers/{reader}/disconnect", {"authorized": False})
