@@ -76,6 +76,14 @@ async def _empty_postgres(url: str) -> None:
 
     conn = await asyncpg.connect(url)
     try:
+        # Without a pool each query opens a connection of its own, and Piccolo closes it only when
+        # the query ends or fails: one cut off mid-query when the last test's kiosk stopped (its
+        # reconciler canceled) stays open, inside a transaction, holding its locks, and TRUNCATE
+        # would wait for it forever. No test runs now: end every other session of this database.
+        await conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
         rows = await conn.fetch(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'migration'"
         )

@@ -124,7 +124,7 @@ def test_a_reader_disconnecting_after_authorizing_never_reports_it(
 def test_during_authorization_cancel_action_is_busy(client: stripe.StripeClient, reader: str, simulator: Any) -> None:
     # Long enough for the three calls below to land while it still authorizes, on a busy machine too;
     # the test then waits for the authorization to end by itself, as it does on the reader.
-    simulator.control("POST", f"/_sim/readers/{reader}/authorization_delay", json={"seconds": 20})
+    simulator.control("POST", f"/_sim/readers/{reader}/authorization_delay", json={"seconds": 10})
     intent = new_intent(client)
     start(client, reader, intent.id)
     tapped = tap(client, reader)
@@ -132,7 +132,7 @@ def test_during_authorization_cancel_action_is_busy(client: stripe.StripeClient,
     assert simulator.control("GET", f"/_sim/readers/{reader}/screen")["state"] == "processing"
     assert error_of(lambda: client.v1.terminal.readers.cancel_action(reader)).code == "terminal_reader_busy"
 
-    wait_for(lambda: action_of(client, reader).status == "succeeded", timeout=60)  # the 20 s, and then some
+    wait_for(lambda: action_of(client, reader).status == "succeeded", timeout=60)  # the 10 s, and then some
     assert client.v1.payment_intents.retrieve(intent.id).status == "succeeded"
     assert reader_events(client) == ["terminal.reader.action_succeeded"]
     assert simulator.control("GET", f"/_sim/readers/{reader}/screen")["state"] == "approved"
