@@ -45,6 +45,7 @@ lint: python-deps
 	$(BIN)/ruff check kiosk tests
 	$(BIN)/ruff format --check kiosk tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 # Async and HTTP tests first; Playwright's sync API leaves an event loop behind, so the browser
 # tests run in a pytest process of their own.

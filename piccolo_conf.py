@@ -3,7 +3,7 @@
 from piccolo.conf.apps import AppRegistry
 
 from kiosk.config import Settings
-from kiosk.db import make_engine
+from kiosk.db.engine import make_engine
 
 DB = make_engine(Settings.from_env())
 

@@ -15,20 +15,21 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from kiosk.config import HTMX_DIST_DIR, STATIC_DIR, TEMPLATES_DIR, Settings
-from kiosk.guards import DEPENDENCIES, GUARDS, csrf_config
-from kiosk.payment_app import PAYMENT_ROUTES
-from kiosk.poll_fast_path import PollFastPath
-from kiosk.routes.admin import ADMIN_EXCEPTION_HANDLERS, ADMIN_ROUTES
-from kiosk.routes.admin_payments import PaymentsAdminController
-from kiosk.routes.admin_setup import SETUP_ROUTES
-from kiosk.routes.auth import AuthController
-from kiosk.routes.errors import EXCEPTION_HANDLERS
-from kiosk.routes.outage import OUTAGE_HANDLERS, outage_over
-from kiosk.routes.pos import PosController
-from kiosk.secret_box import check_secret_key
-from kiosk.security_headers import security_headers
-from kiosk.stripe_runtime import stripe_lifespan
-from kiosk.templating import register_template_helpers
+from kiosk.db.secret_box import check_secret_key
+from kiosk.payments.controllers.admin import PaymentsAdminController
+from kiosk.payments.controllers.progress import PaymentsController
+from kiosk.payments.controllers.webhook import stripe_webhook
+from kiosk.payments.poll_fast_path import PollFastPath
+from kiosk.payments.runtime import stripe_lifespan
+from kiosk.people.controllers.login import AuthController
+from kiosk.people.guards import DEPENDENCIES, GUARDS, csrf_config
+from kiosk.till.controllers.till import PosController
+from kiosk.web.admin import ADMIN_EXCEPTION_HANDLERS, ADMIN_ROUTES
+from kiosk.web.admin_setup import SETUP_ROUTES
+from kiosk.web.errors import EXCEPTION_HANDLERS
+from kiosk.web.outage import OUTAGE_HANDLERS, outage_over
+from kiosk.web.security_headers import security_headers
+from kiosk.web.templating import register_template_helpers
 
 
 @get("/healthz", sync_to_thread=False, include_in_schema=False)
@@ -85,7 +86,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             vendor,
             AuthController,
             PosController,
-            *PAYMENT_ROUTES,
+            PaymentsController,
+            stripe_webhook,
             *ADMIN_ROUTES,
             PaymentsAdminController,
             *SETUP_ROUTES,

@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
-from kiosk.audit_tables import AuditEntry
-from kiosk.payment_tables import Payment
+from kiosk.audit.tables import AuditEntry
+from kiosk.payments.tables import Payment
 from tests.kiosk_support import make_user, post_form
 from tests.payments_support import Kiosk, wait_state
 

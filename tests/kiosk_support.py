@@ -24,8 +24,9 @@ from litestar.testing import AsyncTestClient
 from piccolo.apps.user.tables import BaseUser
 
 from kiosk.config import PROJECT_ROOT, Settings
-from kiosk.tables import Warehouse
-from kiosk.users import create_user, create_warehouse
+from kiosk.people.accounts import create_user
+from kiosk.shop.tables import Warehouse
+from kiosk.till.warehouses import create_warehouse
 
 PASSWORD = "correct horse battery"
 CSRF_COOKIE = "kiosk_csrf"

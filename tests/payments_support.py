@@ -21,11 +21,11 @@ import pytest
 import uvicorn
 from litestar import Litestar
 
-from kiosk import payments
-from kiosk.payment_engine import Engine, Timing
-from kiosk.payment_tables import Payment, PaymentLog
-from kiosk.receipts import add_quick_amount, open_receipt
-from kiosk.tables import LocationPairing
+from kiosk.payments import actions as payments
+from kiosk.payments.engine import Engine, Timing
+from kiosk.payments.tables import Payment, PaymentLog
+from kiosk.readers.tables import LocationPairing
+from kiosk.till.receipts import add_quick_amount, open_receipt
 from tests.kiosk_support import kiosk_settings, log_in, make_user, make_warehouse
 from tests.simulator_support import DEFAULT_KEY, RunningSimulator
 

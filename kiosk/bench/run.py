@@ -11,7 +11,7 @@ from kiosk.bench import probes, report
 from kiosk.bench.fleet import Fleet, Step
 from kiosk.bench.options import BenchOptions
 from kiosk.bench.stack import running_stack
-from kiosk.stripe_admin_gateway import AdminStripeError
+from kiosk.stripe_account.admin_gateway import AdminStripeError
 
 # Between capacity steps: let the webhook queue and the reconciler drain.
 SETTLE_SECONDS = 2.0

@@ -16,8 +16,9 @@ from kiosk.bench.server import cheap_password_hashing
 
 
 async def seed(plan: dict[str, Any]) -> None:
-    from kiosk.tables import LocationPairing
-    from kiosk.users import create_user, create_warehouse
+    from kiosk.people.accounts import create_user
+    from kiosk.readers.tables import LocationPairing
+    from kiosk.till.warehouses import create_warehouse
 
     for shop in plan["shops"]:
         warehouse_id = await create_warehouse(shop["warehouse"], shop.get("currency", "usd"))

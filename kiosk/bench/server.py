@@ -9,6 +9,7 @@ count differs from its setting at login, so the server must use the same count.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -24,19 +25,21 @@ def cheap_password_hashing() -> None:
 
 def bench_app() -> Any:
     """`kiosk serve`'s app, in each worker process, with the bench's password hashing."""
-    from kiosk.cli import served_app
+    from kiosk.server import served_app
 
     cheap_password_hashing()
     return served_app()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from kiosk.cli import build_parser, serve
     from kiosk.config import PROJECT_ROOT
+    from kiosk.server import add_serve_arguments, serve
 
     if str(PROJECT_ROOT) not in sys.path:  # piccolo_conf.py sits at the project root
         sys.path.insert(0, str(PROJECT_ROOT))
-    args = build_parser().parse_args(["serve", *(sys.argv[1:] if argv is None else argv)])
+    parser = argparse.ArgumentParser(prog="kiosk-bench-server")
+    add_serve_arguments(parser)
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     return serve(args, factory="kiosk.bench.server:bench_app")
 
 

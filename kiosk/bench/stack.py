@@ -27,7 +27,7 @@ from kiosk.bench.postgres import create_database, postgres_cluster
 from kiosk.bench.procs import Child, free_port, start_module, wait_for_port
 from kiosk.bench.tablet import Seat
 from kiosk.config import PROJECT_ROOT
-from kiosk.stripe_admin_gateway import StripeAdmin
+from kiosk.stripe_account.admin_gateway import StripeAdmin
 
 API_KEY = "sk_test_kiosk_bench"
 PASSWORD = "bench-till-password"  # noqa: S105 - throwaway cashiers of a throwaway database

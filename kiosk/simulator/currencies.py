@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.money import CARD_MINIMUMS, THREE_DECIMAL, exponent
+from kiosk.money.amounts import CARD_MINIMUMS, THREE_DECIMAL, exponent
 from kiosk.simulator.errors import invalid
 
 # Stripe's own rules, written down once in kiosk.money (a stdlib-only module) and shared with the

@@ -20,7 +20,7 @@ from litestar.params import Body, FromPath
 from litestar.static_files import create_static_files_router
 
 from kiosk.config import HTMX_DIST_DIR, STATIC_DIR, TEMPLATES_DIR
-from kiosk.money import format_money
+from kiosk.money.amounts import format_money
 from kiosk.simulator import terminal
 from kiosk.simulator.core import Simulator
 from kiosk.simulator.errors import StripeError

@@ -22,11 +22,11 @@ from typing import Any
 
 import httpx
 
-from kiosk.payment_states import RECEIPT_SETTLED
-from kiosk.payment_tables import Payment
+from kiosk.payments.states import RECEIPT_SETTLED
+from kiosk.payments.tables import Payment
+from kiosk.shop.tables import CashTender, Receipt
 from kiosk.simulator import ledger
 from kiosk.simulator.core import Simulator
-from kiosk.tables import CashTender, Receipt
 
 
 @dataclass

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
-from kiosk.payment_tables import Payment
-from kiosk.routes.outage import MESSAGE
+from kiosk.payments.tables import Payment
+from kiosk.web.outage import MESSAGE
 from tests.faults.conftest import Stack
 from tests.faults.pg_cluster import Cluster
 from tests.faults.till import wait_payment, wait_until

@@ -10,7 +10,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from kiosk.payment_tables import Payment, WebhookEvent
+from kiosk.payments.tables import Payment, WebhookEvent
 from tests.faults.conftest import Stack
 from tests.faults.harness import FAST_TIMING
 from tests.faults.till import payment_of, wait_payment

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 from kiosk.config import PROJECT_ROOT
-from kiosk.payment_tables import Payment, WebhookEvent
+from kiosk.payments.tables import Payment, WebhookEvent
 from tests.faults.conftest import Stack
 from tests.faults.harness import FAST_TIMING, SIM_KEY
 from tests.faults.till import INSUFFICIENT_FUNDS, wait_payment, wait_until

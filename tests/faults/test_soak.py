@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from kiosk.payment_tables import Payment
+from kiosk.payments.tables import Payment
 from tests.faults.conftest import Stack
 from tests.faults.till import INSUFFICIENT_FUNDS, VISA, Till, mint_sessions, payment_of, wait_until
 from tests.kiosk_support import make_user

@@ -27,18 +27,20 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from kiosk import payments
-from kiosk.payment_engine import Engine, Timing
-from kiosk.payment_errors import PaymentError
-from kiosk.payment_events import record_event
-from kiosk.payment_tables import Payment, WebhookEvent
-from kiosk.receipts import OPEN, add_quick_amount, balance, open_receipt
-from kiosk.recovery import reconcile_everything, sweep_abandoned
-from kiosk.recovery_policy import Recovery
-from kiosk.stripe_admin_gateway import WEBHOOK_EVENTS
-from kiosk.stripe_gateway import StripeGateway
-from kiosk.stripe_objects import event_from
-from kiosk.tables import LocationPairing, Receipt
+from kiosk.payments import actions as payments
+from kiosk.payments.engine import Engine, Timing
+from kiosk.payments.events import record_event
+from kiosk.payments.recovery import reconcile_everything, sweep_abandoned
+from kiosk.payments.recovery_policy import Recovery
+from kiosk.payments.settlement import balance
+from kiosk.payments.tables import Payment, WebhookEvent
+from kiosk.readers.tables import LocationPairing
+from kiosk.shop.tables import OPEN, Receipt
+from kiosk.stripe_account.admin_gateway import WEBHOOK_EVENTS
+from kiosk.stripe_account.errors import PaymentError
+from kiosk.stripe_account.gateway import StripeGateway
+from kiosk.stripe_account.objects import event_from
+from kiosk.till.receipts import add_quick_amount, open_receipt
 from tests.faults.invariants import assert_invariants, books_of
 from tests.kiosk_support import make_user, make_warehouse
 from tests.simulator_support import DEFAULT_KEY, RunningSimulator

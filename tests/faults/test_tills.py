@@ -8,7 +8,7 @@ import contextlib
 
 import httpx
 
-from kiosk.payment_tables import Payment
+from kiosk.payments.tables import Payment
 from tests.faults.conftest import Stack
 from tests.faults.till import INSUFFICIENT_FUNDS, wait_payment, wait_until
 from tests.kiosk_support import make_user

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.payment_tables import PaymentLog, WebhookEvent
+from kiosk.payments.tables import PaymentLog, WebhookEvent
 from tests.faults.conftest import Stack
 from tests.faults.till import INSUFFICIENT_FUNDS, Till, wait_payment, wait_until
 

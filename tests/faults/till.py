@@ -15,12 +15,13 @@ from typing import Any, TypeVar
 
 import httpx
 
-from kiosk.auth import ABSOLUTE_TIMEOUT, hash_token, now_utc, start_session
-from kiosk.guards import SESSION_COOKIE
-from kiosk.payment_tables import Payment, PaymentLog
-from kiosk.receipts import add_quick_amount, open_receipt
-from kiosk.stripe_admin_gateway import WEBHOOK_EVENTS
-from kiosk.tables import LocationPairing, Session
+from kiosk.payments.tables import Payment, PaymentLog
+from kiosk.people.auth import ABSOLUTE_TIMEOUT, hash_token, now_utc, start_session
+from kiosk.people.guards import SESSION_COOKIE
+from kiosk.people.tables import Session
+from kiosk.readers.tables import LocationPairing
+from kiosk.stripe_account.admin_gateway import WEBHOOK_EVENTS
+from kiosk.till.receipts import add_quick_amount, open_receipt
 from tests.faults.harness import SimulatorProcess
 from tests.kiosk_support import CSRF_COOKIE, make_user, make_warehouse
 from tests.payments_support import PATIENCE, wait_until

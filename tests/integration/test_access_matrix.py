@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 from litestar import Litestar
 
-from kiosk.receipts import add_quick_amount, open_receipt
-from kiosk.tables import ReceiptLine
+from kiosk.shop.tables import ReceiptLine
+from kiosk.till.receipts import add_quick_amount, open_receipt
 from tests.admin_support import Client, fill, routes, snapshot
 from tests.kiosk_support import csrf_token, post_form
 

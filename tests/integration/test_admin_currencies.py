@@ -7,9 +7,9 @@ import html
 
 from litestar import Litestar
 
-from kiosk.audit_tables import AuditEntry
-from kiosk.money import card_minimum
-from kiosk.settings_tables import CurrencySetting
+from kiosk.audit.tables import AuditEntry
+from kiosk.money.amounts import card_minimum
+from kiosk.money.tables import CurrencySetting
 from tests.admin_support import Client, snapshot
 from tests.kiosk_support import make_warehouse, post_form
 

@@ -9,10 +9,10 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from kiosk import payment_policy
-from kiosk.payment_tables import Payment
-from kiosk.settings_tables import Setting
-from kiosk.tables import Receipt
+from kiosk.db.tables import Setting
+from kiosk.payments import policy as payment_policy
+from kiosk.payments.tables import Payment
+from kiosk.shop.tables import Receipt
 from tests.admin_payments_support import admin_browser, attr, audit_log, message_of, paid, save_policy, tagged
 from tests.admin_support import Client
 from tests.kiosk_support import post_form

@@ -8,8 +8,7 @@ import re
 
 import httpx
 
-from kiosk.payment_tables import Payment
-from kiosk.refund_tables import Refund
+from kiosk.payments.tables import Payment, Refund
 from tests.admin_payments_support import admin_browser, attr, audit_log, message_of, paid, tagged
 from tests.kiosk_support import post_form
 from tests.payments_support import Kiosk, payment, wait_until

@@ -10,8 +10,8 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from kiosk.audit_tables import AuditEntry
-from kiosk.settings_tables import Setting
+from kiosk.audit.tables import AuditEntry
+from kiosk.db.tables import Setting
 from kiosk.simulator.handlers.restricted_keys import restrict_key
 from tests.admin_support import Client, snapshot
 from tests.kiosk_support import log_in

@@ -9,8 +9,8 @@ import asyncio
 import pytest
 from litestar import Litestar
 
-from kiosk.audit_tables import AuditEntry
-from kiosk.tables import LocationPairing
+from kiosk.audit.tables import AuditEntry
+from kiosk.readers.tables import LocationPairing
 from tests.admin_support import Client, snapshot
 from tests.kiosk_support import make_warehouse, post_form
 from tests.setup_support import ADDRESS, save_keys, setup_app

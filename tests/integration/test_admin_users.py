@@ -9,8 +9,8 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from piccolo.apps.user.tables import BaseUser
 
-from kiosk.audit_tables import AuditEntry
-from kiosk.tables import Session, UserWarehouse
+from kiosk.audit.tables import AuditEntry
+from kiosk.people.tables import Session, UserWarehouse
 from tests.admin_support import ADMIN, Client, snapshot
 from tests.kiosk_support import PASSWORD, log_in, make_warehouse, post_form
 

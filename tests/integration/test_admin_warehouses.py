@@ -3,10 +3,11 @@ receipts are open, with messages next to the fields and nothing saved on bad inp
 
 from __future__ import annotations
 
-from kiosk.audit_tables import AuditEntry
-from kiosk.currencies import enable
-from kiosk.receipts import add_quick_amount, open_receipt, take_cash, void_receipt
-from kiosk.tables import LocationPairing, Warehouse
+from kiosk.audit.tables import AuditEntry
+from kiosk.money.currencies import enable
+from kiosk.readers.tables import LocationPairing
+from kiosk.shop.tables import Warehouse
+from kiosk.till.receipts import add_quick_amount, open_receipt, take_cash, void_receipt
 from tests.admin_support import Client, snapshot
 from tests.kiosk_support import post_form
 

@@ -11,14 +11,15 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from kiosk import payments, stripe_settings
-from kiosk.payment_engine import Timing
-from kiosk.payment_tables import Payment, WebhookEvent
-from kiosk.receipts import add_quick_amount, open_receipt
-from kiosk.settings_tables import Setting
+from kiosk.db.tables import Setting
+from kiosk.payments import actions as payments
+from kiosk.payments.engine import Timing
+from kiosk.payments.tables import Payment, WebhookEvent
+from kiosk.readers.tables import LocationPairing
 from kiosk.simulator.webhooks import endpoint_secret
-from kiosk.stripe_admin_gateway import WEBHOOK_EVENTS, StripeAdmin
-from kiosk.tables import LocationPairing
+from kiosk.stripe_account import keys as stripe_settings
+from kiosk.stripe_account.admin_gateway import WEBHOOK_EVENTS, StripeAdmin
+from kiosk.till.receipts import add_quick_amount, open_receipt
 from tests.kiosk_support import log_in, make_user, make_warehouse, post_form
 from tests.payments_support import ADDRESS, VISA, wait_state, wait_until
 from tests.setup_support import save_keys, serving, setup_app, submit_keys

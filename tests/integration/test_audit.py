@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk import audit
-from kiosk.audit_tables import AuditEntry
-from kiosk.db import write_transaction
+from kiosk.audit import trail as audit
+from kiosk.audit.tables import AuditEntry
+from kiosk.db.engine import write_transaction
 from tests.admin_support import Client
 from tests.kiosk_support import make_user
 

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from kiosk.payment_tables import Payment
+from kiosk.payments.tables import Payment
 from tests.admin_payments_support import admin_browser, save_policy
 from tests.payments_support import (
     FAST,

@@ -9,9 +9,10 @@ from datetime import timedelta
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from kiosk import payment_store as store
-from kiosk.payment_tables import Payment
-from kiosk.receipts import add_quick_amount, open_receipt, refresh_receipt_status, take_cash
+from kiosk.payments import store
+from kiosk.payments.settlement import refresh_receipt_status
+from kiosk.payments.tables import Payment
+from kiosk.till.receipts import add_quick_amount, open_receipt, take_cash
 from tests.kiosk_support import post_form
 from tests.payments_support import INSUFFICIENT_FUNDS, Kiosk, wait_state
 

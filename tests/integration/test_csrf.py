@@ -5,7 +5,8 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from kiosk.tables import Receipt, Session
+from kiosk.people.tables import Session
+from kiosk.shop.tables import Receipt
 from tests.kiosk_support import CSRF_COOKIE, PASSWORD, csrf_token, post_form
 
 Client = AsyncTestClient[Litestar]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from litestar import Litestar
 
-from kiosk.receipts import add_quick_amount, open_receipt
+from kiosk.till.receipts import add_quick_amount, open_receipt
 from tests.admin_support import Client, fill, routes, snapshot
 from tests.kiosk_support import CSRF_COOKIE, csrf_token, post_form
 

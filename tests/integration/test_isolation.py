@@ -7,9 +7,10 @@ import asyncio
 
 from litestar import Litestar
 
-from kiosk.payment_tables import Payment
-from kiosk.receipts import add_quick_amount, open_receipt, take_cash
-from kiosk.tables import LocationPairing, ReceiptLine
+from kiosk.payments.tables import Payment
+from kiosk.readers.tables import LocationPairing
+from kiosk.shop.tables import ReceiptLine
+from kiosk.till.receipts import add_quick_amount, open_receipt, take_cash
 from tests.admin_support import Client, fill, routes, snapshot
 from tests.kiosk_support import make_user, make_warehouse, post_form
 from tests.payments_support import ADDRESS, Kiosk

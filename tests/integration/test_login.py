@@ -8,9 +8,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from kiosk.app import create_app
-from kiosk.auth import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, now_utc
-from kiosk.guards import SESSION_COOKIE
-from kiosk.tables import Session, UserWarehouse
+from kiosk.people.auth import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, now_utc
+from kiosk.people.guards import SESSION_COOKIE
+from kiosk.people.tables import Session, UserWarehouse
 from tests.kiosk_support import kiosk_settings, log_in, make_user, make_warehouse, post_form
 
 Client = AsyncTestClient[Litestar]

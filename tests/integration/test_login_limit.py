@@ -8,11 +8,10 @@ from datetime import timedelta
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from kiosk import login_limit
-from kiosk.auth import now_utc
-from kiosk.login_limit import ACCOUNT_LIMIT, CLIENT_LIMIT, WINDOW
-from kiosk.security_tables import LoginFailure
-from kiosk.tables import Session
+from kiosk.people import login_limit
+from kiosk.people.auth import now_utc
+from kiosk.people.login_limit import ACCOUNT_LIMIT, CLIENT_LIMIT, WINDOW
+from kiosk.people.tables import LoginFailure, Session
 from tests.admin_support import ADMIN, Client
 from tests.kiosk_support import PASSWORD, log_in, make_user
 

@@ -12,10 +12,10 @@ import pytest
 from piccolo.apps.user.tables import BaseUser
 
 from kiosk.bench.procs import free_port
-from kiosk.cli import main
+from kiosk.cli.main import main
 from kiosk.config import Settings
-from kiosk.db_check import checked_in, database_problem
-from kiosk.tables import UserWarehouse
+from kiosk.db.check import checked_in, database_problem
+from kiosk.people.tables import UserWarehouse
 from tests.kiosk_support import run_migrate
 
 TABLES = {

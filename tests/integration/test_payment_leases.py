@@ -9,11 +9,9 @@ from datetime import datetime
 
 import pytest
 
-from kiosk import leases
-from kiosk import payment_store as store
-from kiosk.lease_tables import PaymentLease
-from kiosk.payment_tables import Payment
-from kiosk.receipts import add_quick_amount, open_receipt
+from kiosk.payments import leases, store
+from kiosk.payments.tables import Payment, PaymentLease
+from kiosk.till.receipts import add_quick_amount, open_receipt
 from tests.payments_support import wait_until
 
 

@@ -9,8 +9,9 @@ from dataclasses import replace
 
 import pytest
 
-from kiosk import payments, reader_snapshot
-from kiosk.payment_errors import ReaderOffline
+from kiosk.payments import actions as payments
+from kiosk.readers import snapshot as reader_snapshot
+from kiosk.stripe_account.errors import ReaderOffline
 from tests.payments_support import (
     FAST,
     Kiosk,

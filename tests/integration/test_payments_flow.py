@@ -9,10 +9,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from kiosk import payments
-from kiosk.payment_errors import PaymentNotAllowed, ReaderBusy
-from kiosk.payment_tables import Payment
-from kiosk.tables import Receipt
+from kiosk.payments import actions as payments
+from kiosk.payments.tables import Payment
+from kiosk.shop.tables import Receipt
+from kiosk.stripe_account.errors import PaymentNotAllowed, ReaderBusy
 from tests.payments_support import (
     Kiosk,
     Shop,

@@ -6,8 +6,8 @@ import re
 
 import httpx
 
-from kiosk.payment_tables import Payment
-from kiosk.tables import LocationPairing
+from kiosk.payments.tables import Payment
+from kiosk.readers.tables import LocationPairing
 from tests.kiosk_support import make_warehouse, post_form
 from tests.payments_support import (
     INSUFFICIENT_FUNDS,

@@ -7,10 +7,10 @@ import functools
 
 import stripe
 
-from kiosk import payment_store as store
-from kiosk import payments
-from kiosk.payment_driver import intent_request
-from kiosk.payment_engine import idempotency_key
+from kiosk.payments import actions as payments
+from kiosk.payments import store
+from kiosk.payments.driver import intent_request
+from kiosk.payments.engine import idempotency_key
 from tests.payments_support import Kiosk, Shop, assert_charged_once, payment, serve_kiosk, wait_state
 from tests.simulator_support import RunningSimulator
 

@@ -12,8 +12,8 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from kiosk import payments
-from kiosk.payment_tables import PaymentLog, WebhookEvent
+from kiosk.payments import actions as payments
+from kiosk.payments.tables import PaymentLog, WebhookEvent
 from tests.payments_support import (
     FAST,
     INSUFFICIENT_FUNDS,

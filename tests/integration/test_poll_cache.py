@@ -8,7 +8,7 @@ import re
 import httpx
 
 from kiosk.bench.browser import header_bytes
-from kiosk.tables import Receipt
+from kiosk.shop.tables import Receipt
 from tests.kiosk_support import make_warehouse, post_form
 from tests.payments_support import VISA, Kiosk, wait_state
 

@@ -14,14 +14,15 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from piccolo.apps.user.tables import BaseUser
 
-from kiosk import poll_cache
-from kiosk.auth import IDLE_TIMEOUT, now_utc, start_session
-from kiosk.guards import SESSION_COOKIE
-from kiosk.payment_tables import Payment
-from kiosk.payment_views import payment_view
-from kiosk.poll_fast_path import PollFastPath
-from kiosk.receipts import add_quick_amount, open_receipt
-from kiosk.tables import Receipt, Session, UserWarehouse
+from kiosk.payments import poll_cache
+from kiosk.payments.poll_fast_path import PollFastPath
+from kiosk.payments.tables import Payment
+from kiosk.payments.views import payment_view
+from kiosk.people.auth import IDLE_TIMEOUT, now_utc, start_session
+from kiosk.people.guards import SESSION_COOKIE
+from kiosk.people.tables import Session, UserWarehouse
+from kiosk.shop.tables import Receipt
+from kiosk.till.receipts import add_quick_amount, open_receipt
 from tests.kiosk_support import CSRF_COOKIE, make_warehouse
 
 Message = dict[str, Any]

@@ -9,11 +9,14 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from kiosk import payments, reader_admin, reader_snapshot
-from kiosk.reader_tables import ReaderListing, ReaderStatus
-from kiosk.stripe_admin_gateway import StripeAdmin
-from kiosk.stripe_gateway import StripeGateway
-from kiosk.stripe_objects import ReaderInfo
+from kiosk.payments import actions as payments
+from kiosk.payments import store
+from kiosk.readers import admin as reader_admin
+from kiosk.readers import snapshot as reader_snapshot
+from kiosk.readers.tables import ReaderListing, ReaderStatus
+from kiosk.stripe_account.admin_gateway import StripeAdmin
+from kiosk.stripe_account.gateway import StripeGateway
+from kiosk.stripe_account.objects import ReaderInfo
 from tests.integration.test_payments_http import DISABLED, HTMX, options
 from tests.payments_support import Kiosk, wait_state
 from tests.simulator_support import DEFAULT_KEY
@@ -38,7 +41,7 @@ async def test_pickers_and_the_start_share_one_listing(kiosk: Kiosk) -> None:
     # Another server (its own gateway, the same database) shows the same snapshot.
     other = StripeGateway(DEFAULT_KEY, api_base=kiosk.sim.url)
     try:
-        readers = await reader_snapshot.readers_for_picker(other, kiosk.location)
+        readers = await reader_snapshot.readers_for_picker(other, kiosk.location, store.reader_holds)
     finally:
         await other.aclose()
     assert {reader.id for reader in readers} == set(kiosk.readers)
@@ -75,24 +78,24 @@ async def test_the_end_of_a_payment_frees_its_reader_without_listing_again(kiosk
 
 
 async def test_older_news_of_a_reader_never_overwrites_newer(kiosk: Kiosk) -> None:
-    listed = (await reader_snapshot.refresh(kiosk.engine.gateway, kiosk.location))[0]
+    listed = (await reader_snapshot.refresh(kiosk.engine.gateway, kiosk.location, store.reader_holds))[0]
     assert listed.online
     news, now = reader_snapshot.DatabaseReaderNews(), datetime.now(UTC)
     await news.offline(listed.id, now - timedelta(seconds=30))  # e.g. an event delivered late
     stale = ReaderInfo(listed.id, "Renamed long ago", listed.device_type, False, kiosk.location, None)
     await news.seen(stale, now - timedelta(seconds=30))
-    snapshot = await reader_snapshot.load(kiosk.location)
+    snapshot = await reader_snapshot.load(kiosk.location, store.reader_holds)
     assert snapshot is not None and listed in snapshot.readers
     await news.offline(listed.id, datetime.now(UTC))
-    snapshot = await reader_snapshot.load(kiosk.location)
+    snapshot = await reader_snapshot.load(kiosk.location, store.reader_holds)
     assert snapshot is not None and snapshot.unsettled
     assert not next(r for r in snapshot.readers if r.id == listed.id).online
 
 
 async def test_a_reader_removed_at_stripe_leaves_the_snapshot(kiosk: Kiosk) -> None:
-    await reader_snapshot.refresh(kiosk.engine.gateway, kiosk.location)
+    await reader_snapshot.refresh(kiosk.engine.gateway, kiosk.location, store.reader_holds)
     await kiosk.stripe(lambda client: client.v1.terminal.readers.delete(kiosk.readers[1]))
-    readers = await reader_snapshot.refresh(kiosk.engine.gateway, kiosk.location)
+    readers = await reader_snapshot.refresh(kiosk.engine.gateway, kiosk.location, store.reader_holds)
     assert [reader.id for reader in readers] == [kiosk.readers[0]]
     with pytest.raises(LookupError):
         await payments.find_reader(kiosk.engine, kiosk.location, kiosk.readers[1])
@@ -143,7 +146,7 @@ async def test_readers_seen_by_their_payments_spare_the_listing(kiosk: Kiosk) ->
 
 
 async def test_a_payment_refreshes_its_readers_word(kiosk: Kiosk) -> None:
-    await reader_snapshot.refresh(kiosk.engine.gateway, kiosk.location)
+    await reader_snapshot.refresh(kiosk.engine.gateway, kiosk.location, store.reader_holds)
     await age(kiosk.location, listed=120, seen=120)
     started = await kiosk.start(await kiosk.receipt("10.00"))
     await kiosk.tap(kiosk.readers[0])

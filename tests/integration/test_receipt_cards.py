@@ -9,9 +9,10 @@ from typing import Any
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from kiosk.payment_tables import Payment
-from kiosk.receipts import add_quick_amount, balance, open_receipt, refresh_receipt_status, take_cash
-from kiosk.tables import Receipt
+from kiosk.payments.settlement import balance, refresh_receipt_status
+from kiosk.payments.tables import Payment
+from kiosk.shop.tables import Receipt
+from kiosk.till.receipts import add_quick_amount, open_receipt, take_cash
 from tests.kiosk_support import post_form
 
 Client = AsyncTestClient[Litestar]

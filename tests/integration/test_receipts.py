@@ -9,8 +9,8 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from kiosk.receipt_views import local_midnight
-from kiosk.tables import CashTender, Receipt, ReceiptLine
+from kiosk.shop.tables import CashTender, Receipt, ReceiptLine
+from kiosk.till.receipt_views import local_midnight
 from tests.kiosk_support import log_in, make_user, make_warehouse, post_form
 
 Client = AsyncTestClient[Litestar]

@@ -3,11 +3,10 @@ elsewhere, never moved backwards by late news, counted once however often it arr
 
 from __future__ import annotations
 
-from kiosk import refund_events, refunds
-from kiosk.payment_tables import Payment
-from kiosk.receipts import add_quick_amount, open_receipt
-from kiosk.refund_tables import Refund
-from kiosk.stripe_objects import EventInfo, RefundInfo
+from kiosk.payments import refund_events, refunds
+from kiosk.payments.tables import Payment, Refund
+from kiosk.stripe_account.objects import EventInfo, RefundInfo
+from kiosk.till.receipts import add_quick_amount, open_receipt
 
 
 async def captured_payment(warehouse: int, cashier: int) -> Payment:

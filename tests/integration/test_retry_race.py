@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk import payments
-from kiosk.payment_tables import Payment, ReaderLease
+from kiosk.payments import actions as payments
+from kiosk.payments.tables import Payment, ReaderLease
 from tests.payments_support import Kiosk, assert_charged_once, payment, wait_state
 
 INSUFFICIENT_FUNDS = "4000000000009995"

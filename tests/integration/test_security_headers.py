@@ -10,7 +10,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from kiosk.app import create_app
-from kiosk.receipts import add_quick_amount, open_receipt
+from kiosk.till.receipts import add_quick_amount, open_receipt
 from tests.admin_support import Client, fill, routes
 from tests.kiosk_support import kiosk_settings, post_form
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from piccolo.apps.user.tables import BaseUser
 
-from kiosk.auth import IDLE_TIMEOUT, now_utc
-from kiosk.guards import SESSION_COOKIE
-from kiosk.tables import Session
+from kiosk.people.auth import IDLE_TIMEOUT, now_utc
+from kiosk.people.guards import SESSION_COOKIE
+from kiosk.people.tables import Session
 from tests.admin_support import ADMIN, Client
 from tests.kiosk_support import log_in
 

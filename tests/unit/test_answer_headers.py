@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from kiosk import poll_cache
 from kiosk.config import Settings
-from kiosk.security_headers import DOCUMENT_HEADERS, HSTS, security_headers
+from kiosk.payments import poll_cache
+from kiosk.web.security_headers import DOCUMENT_HEADERS, HSTS, security_headers
 
 HTML = (b"content-type", b"text/html; charset=utf-8")
 JSON = (b"content-type", b"application/json")

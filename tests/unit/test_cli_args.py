@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.cli import build_parser
+from kiosk.cli.main import build_parser
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kiosk.money import (
+from kiosk.money.amounts import (
     MoneyError,
     card_minimum,
     check_card_amount,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk import payment_policy as policy
 from kiosk.config import Settings
 from kiosk.forms import FormErrors
-from kiosk.payment_states import counts_as_paid, is_unresolved
+from kiosk.payments import policy
+from kiosk.payments.states import counts_as_paid, is_unresolved
 
 ENV = policy.from_environment(Settings(capture_mode="manual", customer_cancellation=False))
 

@@ -6,20 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from kiosk.decline_messages import UNKNOWN, cashier_message
-from kiosk.payment_events import _change_for
-from kiosk.payment_states import (
-    ACTIVE,
-    FINAL,
-    MOVES,
-    STATES,
-    can_move,
-    from_action,
-    from_intent,
-    sources_of,
-)
-from kiosk.payment_tables import Payment
-from kiosk.stripe_objects import CardInfo, EventInfo, IntentInfo, ReaderAction, ReaderInfo
+from kiosk.payments.decline_messages import UNKNOWN, cashier_message
+from kiosk.payments.events import _change_for
+from kiosk.payments.states import ACTIVE, FINAL, MOVES, STATES, can_move, from_action, from_intent, sources_of
+from kiosk.payments.tables import Payment
+from kiosk.stripe_account.objects import CardInfo, EventInfo, IntentInfo, ReaderAction, ReaderInfo
 
 SENT = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from kiosk.currencies import CurrencyError, parse_minimum
-from kiosk.money import MoneyError, card_minimum, check_card_amount, stripe_minimum, use_raised_minimums
+from kiosk.money.amounts import MoneyError, card_minimum, check_card_amount, stripe_minimum, use_raised_minimums
+from kiosk.money.currencies import CurrencyError, parse_minimum
 
 
 @pytest.fixture(autouse=True)

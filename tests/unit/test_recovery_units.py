@@ -10,10 +10,10 @@ import sys
 
 import pytest
 
-from kiosk.payment_errors import RateLimited
-from kiosk.recovery_policy import Recovery, recovery_from_env, timing_from_env
-from kiosk.routes.outage import is_database_outage
-from kiosk.stripe_budget import BudgetedGateway, StripeBudget
+from kiosk.payments.recovery_policy import Recovery, recovery_from_env, timing_from_env
+from kiosk.stripe_account.budget import BudgetedGateway, StripeBudget
+from kiosk.stripe_account.errors import RateLimited
+from kiosk.web.outage import is_database_outage
 
 
 def test_recovery_and_timing_come_from_name_value_pairs() -> None:
@@ -85,5 +85,5 @@ def test_what_counts_as_the_database_being_away() -> None:
 
 def test_a_kill_point_name_that_does_not_exist_stops_the_process_at_once() -> None:
     env = {"KIOSK_FAULT_KILL_AT": "after_lunch", "PATH": ""}
-    result = subprocess.run([sys.executable, "-c", "import kiosk.faults"], env=env, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", "import kiosk.payments.faults"], env=env, capture_output=True, text=True)
     assert result.returncode != 0 and "names no step" in result.stderr

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.stripe_objects import event_from
+from kiosk.stripe_account.objects import event_from
 
 CHARGE = {
     "id": "ch_1",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk.config import Settings
-from kiosk.secret_box import MissingSecretKey, SecretBox, UnreadableSecret, check_secret_key
+from kiosk.db.secret_box import MissingSecretKey, SecretBox, UnreadableSecret, check_secret_key
 
 KEY = "sk_test_51HkQfPLk3y0fTh3Kio5k"
 

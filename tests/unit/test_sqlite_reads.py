@@ -9,7 +9,7 @@ from pathlib import Path
 
 from piccolo.querystring import QueryString
 
-from kiosk.sqlite_reads import FastReadSQLiteEngine
+from kiosk.db.sqlite_reads import FastReadSQLiteEngine
 
 
 def _make(path: Path, value: str) -> None:

@@ -11,9 +11,9 @@ import time
 import pytest
 import stripe
 
-from kiosk import payment_errors as errors
-from kiosk.stripe_gateway import InvalidSignature, StripeGateway, map_error
-from kiosk.stripe_objects import event_from, intent_from, reader_from
+from kiosk.stripe_account import errors
+from kiosk.stripe_account.gateway import InvalidSignature, StripeGateway, map_error
+from kiosk.stripe_account.objects import event_from, intent_from, reader_from
 
 SECRET = "whsec_test"
 

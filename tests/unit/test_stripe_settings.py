@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.stripe_settings import KeyEntry, KeyInfo, StripeConfig, check, classify, masked
+from kiosk.stripe_account.keys import KeyEntry, KeyInfo, StripeConfig, check, classify, masked
 
 SECRET = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
 PUBLISHABLE = "pk_test_TYooMQauvdEDq54NiTphI7jx"

@@ -1,0 +1,13 @@
+"""The database: the engine and its transactions, the migrations check, and the admins' settings.
+
+Owns the `kiosk_setting` table (named values, secret ones encrypted with `KIOSK_SECRET_KEY`).
+Others may use:
+- `engine`: `write_transaction` (IMMEDIATE on SQLite, joins an outer one), `is_postgres`,
+  `make_engine` (piccolo_conf.py);
+- `settings`: read and write named settings, and the revision number that tells other processes
+  the settings changed; `secret_box`: the `SecretBox` that encrypts secret settings, and the
+  `KIOSK_SECRET_KEY` check at start; `tables.Setting`;
+- `check`: `database_problem` (does `kiosk serve` find a reachable, fully migrated database?);
+- `sqlite_reads`: SQLite's read connections (used by `engine`).
+Imports nothing of the kiosk but `kiosk.config`.
+"""

@@ -1,0 +1,42 @@
+"""The database engine: SQLite in one file (WAL) by default, PostgreSQL when configured."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import TransactionType
+
+from kiosk.config import Settings
+from kiosk.db.sqlite_reads import FastReadSQLiteEngine
+
+# Seconds a SQLite writer waits for another writer before "database is locked".
+SQLITE_BUSY_TIMEOUT = 30
+
+
+def enable_wal(path: str) -> None:
+    """WAL lets pollers read while a webhook writes; the mode is stored in the file itself."""
+    with sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+
+
+def make_engine(settings: Settings) -> Any:
+    if settings.uses_postgres:
+        return PostgresEngine(config={"dsn": settings.database_url})
+    settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    enable_wal(str(settings.sqlite_path))
+    # Plain reads skip Piccolo's connection-per-query (a thread each): see kiosk/sqlite_reads.py.
+    return FastReadSQLiteEngine(path=str(settings.sqlite_path), timeout=SQLITE_BUSY_TIMEOUT)
+
+
+def is_postgres(engine: Any) -> bool:
+    return isinstance(engine, PostgresEngine)
+
+
+def write_transaction(engine: Any) -> Any:
+    """A transaction for read-then-write work. On SQLite it takes the write lock at BEGIN
+    (IMMEDIATE), so two writers queue instead of failing when one upgrades a read lock."""
+    if is_postgres(engine):
+        return engine.transaction()
+    return engine.transaction(transaction_type=TransactionType.immediate)

@@ -1,0 +1,232 @@
+"""The payments engine's commands: start, try again, cancel, check status (no HTTP in here).
+
+A card tender is one `Payment` row and one PaymentIntent. The row (and the reader's lease) is
+written before Stripe is called; the steps themselves live in payment_driver (sending), reconciler
+(asking Stripe) and payment_events (webhooks). The receipt page's view is in payment_views.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from kiosk.payments import policy as payment_policy
+from kiosk.payments import store
+from kiosk.payments.driver import apply_change, create_intent, drive
+from kiosk.payments.engine import Engine, idempotency_key
+from kiosk.payments.leases import leased
+from kiosk.payments.picker import location_of
+from kiosk.payments.policy import CAPTURE_NOW, PaymentPolicy
+from kiosk.payments.reconciler import check
+from kiosk.payments.states import (
+    CANCELED,
+    CREATING,
+    DECLINED,
+    FINAL,
+    INTENT_CREATED,
+    NEEDS_ATTENTION,
+    REQUIRES_CAPTURE,
+    UNRESOLVED,
+    from_intent,
+)
+from kiosk.payments.tables import Payment
+from kiosk.payments.views import card_tenders_context, payment_view
+from kiosk.readers import snapshot as reader_snapshot
+from kiosk.shop.lookup import lock_receipt
+from kiosk.stripe_account.errors import IntentInvalidState, PaymentNotAllowed, ReaderBusy, ReaderOffline, ReaderTimeout
+from kiosk.stripe_account.objects import ReaderInfo
+
+__all__ = [
+    "cancel_payment",
+    "card_tenders_context",
+    "check_payment",
+    "find_reader",
+    "location_of",
+    "payment_view",
+    "retry_payment",
+    "start_payment",
+]
+
+
+async def find_reader(engine: Engine, location_id: str, reader_id: str) -> ReaderInfo:
+    """A reader of this location that can take a payment now (readers elsewhere do not exist here),
+    as the picker just showed it: no listing at Stripe per payment. One that went offline since is
+    refused by Stripe when the payment is sent, with `terminal_reader_offline`."""
+    reader = (
+        await reader_snapshot.reader_for_payment(engine.gateway, location_id, reader_id, store.reader_holds)
+        if location_id
+        else None
+    )
+    if reader is None:
+        raise LookupError(f"no reader {reader_id} at this location")
+    if not reader.online:
+        raise ReaderOffline(f"{reader.label} is offline.", "terminal_reader_offline")
+    return reader
+
+
+async def unresolved_payment(receipt_id: int) -> Payment | None:
+    """The receipt's open card tender (running, declined or needing attention), if any."""
+    payment: Payment | None = (
+        await Payment.objects()
+        .where(
+            (Payment.receipt == receipt_id)
+            & Payment.state.is_in(list(UNRESOLVED))
+            # An authorization kept for an admin's capture is done as far as the till is concerned.
+            & ((Payment.state != REQUIRES_CAPTURE) | (Payment.keep_for_capture == False))  # noqa: E712
+        )
+        .order_by(Payment.id, ascending=False)
+        .first()
+    )
+    return payment
+
+
+async def start_payment(
+    engine: Engine, *, receipt_id: int, reader: ReaderInfo, amount: int, currency: str, user_id: int, holder: str
+) -> Payment:
+    """Take `amount` for the receipt on `reader`. A second click returns the payment already started."""
+    if amount <= 0:
+        raise PaymentNotAllowed("Nothing is left to pay by card on this receipt.")
+    existing = await unresolved_payment(receipt_id)
+    if existing is not None:
+        return await retry_payment(engine, existing.id, reader, holder) if existing.state == DECLINED else existing
+    try:
+        payment_id = await record_payment(engine, receipt_id, reader, amount, currency, user_id, holder)
+    except Exception as exc:
+        twin = await unresolved_payment(receipt_id)  # a double-click racing this one won
+        if twin is not None and (isinstance(exc, ReaderBusy) or _is_conflict(exc)):
+            return twin
+        raise
+    return await drive(engine, payment_id)
+
+
+def _is_conflict(exc: Exception) -> bool:
+    return type(exc).__name__ in {"IntegrityError", "UniqueViolationError"}
+
+
+async def record_payment(
+    engine: Engine, receipt_id: int, reader: ReaderInfo, amount: int, currency: str, user_id: int, holder: str
+) -> int:
+    """Step one, before any Stripe call: the row (state `creating`, its idempotency key) and the
+    reader's lease, in one transaction."""
+    # The admin's policy (else the environment's), fixed on the row: a later change cannot strand it.
+    policy = await payment_policy.load(PaymentPolicy(engine.capture_method, CAPTURE_NOW, engine.customer_cancellation))
+    async with store.atomic():
+        await lock_receipt(receipt_id)  # a double-submitted form waits here, then finds the first
+        if await unresolved_payment(receipt_id) is not None:
+            raise ReaderBusy("A card payment is already running for this receipt.", "kiosk_reader_leased")
+        payment = Payment(
+            receipt=receipt_id,
+            amount=amount,
+            currency=currency,
+            capture_method=policy.capture_mode,
+            keep_for_capture=policy.keep_for_capture,
+            customer_cancellation=policy.customer_cancellation,
+            reader_id=reader.id,
+            reader_label=reader.label,
+            attempt=1,
+            created_by=user_id,
+            sent_at=store.now(),
+            reconcile_after=store.later(engine.timing.in_flight),
+        )
+        rows = await Payment.insert(payment).returning(Payment.id)
+        payment_id = int(rows[0]["id"])
+        await store.acquire_lease(reader.id, payment_id, holder, engine.timing.lease_seconds)
+        await store.log(payment_id, "created", f"{amount} {currency} on {reader.id} by user {user_id}")
+    return payment_id
+
+
+async def retry_payment(engine: Engine, payment_id: int, reader: ReaderInfo, holder: str) -> Payment:
+    """Try again on the same PaymentIntent, on the same or another reader."""
+    payment = await _load(payment_id)
+    if payment.state == NEEDS_ATTENTION:
+        payment = await check(engine, payment_id) or payment  # it may have completed after all
+    if payment.state not in {DECLINED, NEEDS_ATTENTION}:
+        return payment  # a double-click, or it moved on: show where it is
+    target = INTENT_CREATED if payment.payment_intent_id else CREATING
+    fields = {
+        "state": target,
+        "attempt": payment.attempt + 1,
+        "reader_id": reader.id,
+        "reader_label": reader.label,
+        "failure_code": None,
+        "decline_code": None,
+        "failure_message": None,
+        "attention_reason": None,
+        "card_brand": None,
+        "card_last4": None,
+        "card_details": {},
+        "sent_at": store.now(),
+        "reconcile_after": store.later(engine.timing.in_flight),
+    }
+    async with store.atomic():
+        # The state first: a retry that lost the race to another (a double press, two tills) leaves
+        # the winner's reader lease alone. A busy reader raises, and the whole retry rolls back.
+        if not await store.update(payment.id, fields, only_in=[payment.state]):
+            return await _load(payment_id)
+        await store.acquire_lease(reader.id, payment.id, holder, engine.timing.lease_seconds)
+        await store.log(payment.id, "retry", f"attempt {payment.attempt + 1} on {reader.id}")
+    return await drive(engine, payment_id)
+
+
+@leased()
+async def cancel_payment(engine: Engine, payment_id: int) -> Payment:
+    """Abandon the card tender: stop our action on the reader (never anyone else's), cancel the intent."""
+    payment = await _load(payment_id)
+    if payment.state in FINAL:
+        return payment
+    if payment.reader_id and payment.payment_intent_id:
+        await _cancel_reader_action(engine, payment)
+    intent_id = payment.payment_intent_id
+    if intent_id is None and payment.state == NEEDS_ATTENTION:
+        # Creating it may have reached Stripe: replaying the create (same key) names the intent to cancel.
+        await _recreate_intent(engine, payment)
+        intent_id = (await _load(payment_id)).payment_intent_id
+    if intent_id:
+        try:
+            intent = await engine.gateway.cancel_intent(intent_id, idempotency_key=idempotency_key(payment, "cancel"))
+        except IntentInvalidState:
+            intent = await engine.gateway.retrieve_intent(intent_id)
+        change = from_intent(intent, payment.capture_method)
+        if change is not None and change.state != CANCELED:
+            await apply_change(engine, payment, change, step="cancel_found_paid")  # too late: it was paid
+            return await _load(payment_id)
+    fields = {"intent_status": "canceled" if intent_id else "", "reconcile_after": None}
+    await store.transition(payment.id, CANCELED, fields, step="canceled", detail="by the cashier")
+    return await _load(payment_id)
+
+
+async def _cancel_reader_action(engine: Engine, payment: Payment) -> None:
+    assert payment.reader_id
+    reader = await engine.gateway.retrieve_reader(payment.reader_id)
+    action = reader.action_for(payment.payment_intent_id)
+    if action is None or action.status != "in_progress":
+        return  # nothing of ours to stop; another till's action stays untouched
+    # A fresh key per press: a refused cancel (busy) must not be replayed to the next press.
+    key = idempotency_key(payment, f"cancel_action:{payment.attempt}:{uuid.uuid4().hex[:8]}")
+    try:
+        await engine.gateway.cancel_action(payment.reader_id, idempotency_key=key)
+    except (ReaderBusy, ReaderTimeout) as exc:
+        raise PaymentNotAllowed(
+            "The reader is finishing this payment and cannot stop now. Wait for the result.", exc.code
+        ) from exc
+    await store.log(payment.id, "cancel_action", payment.reader_id)
+
+
+async def _recreate_intent(engine: Engine, payment: Payment) -> None:
+    """Replay the create (same key): names the intent if the first create reached Stripe."""
+    await store.update(payment.id, {"state": CREATING}, only_in=[NEEDS_ATTENTION])
+    await create_intent(engine, await _load(payment.id))
+
+
+async def check_payment(engine: Engine, payment_id: int) -> Payment:
+    """The cashier's "Check status": ask Stripe now (within the per-payment throttle)."""
+    payment = await _load(payment_id)
+    if payment.state in FINAL | {DECLINED}:
+        return payment
+    return await check(engine, payment_id, pressed=True) or payment
+
+
+async def _load(payment_id: int) -> Payment:
+    payment = await store.load(payment_id)
+    if payment is None:
+        raise LookupError(f"payment {payment_id} does not exist")
+    return payment

@@ -1,0 +1,213 @@
+"""Card payments at the till: the reader picker, start, progress (polled), cancel, try again, check.
+
+Routes know nothing of Stripe: they call kiosk.payments and render fragments. Polls of the progress
+fragment read the database only. Every route is scoped to the till's warehouse (others are 404).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, URLEncodedBody
+from litestar.response import Template
+
+from kiosk.money.amounts import MoneyError, check_card_amount
+from kiosk.payments import actions as payments
+from kiosk.payments import poll_cache
+from kiosk.payments.decline_messages import FAILURES
+from kiosk.payments.engine import Engine
+from kiosk.payments.picker import picker_context
+from kiosk.payments.poll_lookup import payment_for_poll
+from kiosk.payments.settlement import balance
+from kiosk.payments.tables import Payment
+from kiosk.payments.views import PaymentView, payment_view
+from kiosk.people.auth import Till
+from kiosk.people.guards import provide_login, provide_till
+from kiosk.shop.lookup import ReceiptNotFound, receipt_row
+from kiosk.shop.tables import OPEN
+from kiosk.stripe_account.errors import PaymentError
+
+CurrentTill = NamedDependency[Till]
+PROGRESS = "partials/payment_progress.html"
+CARD_TENDERS = "partials/card_tenders.html"
+PICKER = "partials/reader_picker.html"
+# htmx stops polling when a poll is answered with this status (the markup stops it too).
+STOP_POLLING = 286
+# H4's receipt summary reloads itself on this event (the payment may have closed the receipt).
+RECEIPT_CHANGED = {"HX-Trigger": "receipt-changed"}
+
+
+@dataclass
+class ReaderForm:
+    reader_id: str = ""
+
+
+def engine_of(request: Request[Any, Any, Any]) -> Engine | None:
+    engine: Engine | None = request.app.state.get("payments")
+    return engine
+
+
+def _holder(till: Till) -> str:
+    return f"session {till.session_id} ({till.username})"
+
+
+async def _receipt(till: Till, receipt_id: int) -> dict[str, Any]:
+    try:
+        return await receipt_row(receipt_id, till.warehouse.id)
+    except ReceiptNotFound as exc:
+        raise NotFoundException() from exc
+
+
+async def _payment(till: Till, payment_id: int) -> Payment:
+    """The payment, if its receipt is one of the till's warehouse (one query: polls come often)."""
+    payment: Payment | None = (
+        await Payment.objects()
+        .where((Payment.id == payment_id) & (Payment.receipt.warehouse == till.warehouse.id))
+        .first()
+    )
+    if payment is None:
+        raise NotFoundException()
+    return payment
+
+
+async def _progress(view: PaymentView, if_none_match: str | None = None) -> Response[Any]:
+    """The polled fragment; a finished payment stops the polling, offers "+ Card" if the receipt is
+    still due, and tells the receipt page to refresh. While it runs, a poll that finds nothing new
+    is answered 304 (kiosk/poll_cache.py): no rendering, no body."""
+    if not view.final:
+        etag = poll_cache.etag_of(view)
+        if poll_cache.unchanged(if_none_match, etag):
+            return poll_cache.not_modified(etag)
+        return Template(PROGRESS, context={"p": view, "notice": ""}, headers=poll_cache.validators(etag))
+    add_card = await payments.card_tenders_context(view.receipt_id)
+    context = {"p": view, "notice": "", "add_card": add_card}
+    return Template(PROGRESS, context=context, status_code=STOP_POLLING, headers=RECEIPT_CHANGED)
+
+
+async def card_section(till: Till, receipt_id: int, *, card_error: str = "", started: bool = False) -> Template:
+    """The receipt's card part; after a change the receipt page is told to refresh its summary."""
+    receipt = await _receipt(till, receipt_id)
+    context = {"receipt": receipt, "card_error": card_error, **await payments.card_tenders_context(receipt_id)}
+    return Template(CARD_TENDERS, context=context, headers=RECEIPT_CHANGED if started else {})
+
+
+class PaymentsController(Controller):
+    """Card tenders of the till's receipts."""
+
+    @get("/receipts/{receipt_id:int}/card/readers", include_in_schema=False)
+    async def readers(self, request: Request[Any, Any, Any], till: CurrentTill, receipt_id: FromPath[int]) -> Template:
+        receipt = await _receipt(till, receipt_id)
+        url = f"/receipts/{receipt_id}/card"
+        base = {"refresh_url": f"{url}/readers", "post_url": url, "target": "#card-tenders"}
+        try:  # an amount no card can pay is refused before a reader is even offered
+            check_card_amount((await balance(receipt_id)).tenderable, receipt["currency"])
+        except MoneyError as exc:
+            return Template(PICKER, context={**base, "readers": [], "problem": str(exc)})
+        context = await picker_context(engine_of(request), till.warehouse.id, post_url=url, target="#card-tenders")
+        return Template(PICKER, context={**context, **base})
+
+    @post("/receipts/{receipt_id:int}/card", include_in_schema=False)
+    async def start(
+        self,
+        request: Request[Any, Any, Any],
+        till: CurrentTill,
+        receipt_id: FromPath[int],
+        data: URLEncodedBody[ReaderForm],
+    ) -> Template:
+        receipt = await _receipt(till, receipt_id)
+        engine = engine_of(request)
+        try:
+            if engine is None:
+                raise PaymentError("Card payments are not set up on this kiosk.")
+            if receipt["status"] != OPEN:
+                raise PaymentError(f"This receipt is {receipt['status']}: nothing more can be paid.")
+            amount = (await balance(receipt_id)).tenderable
+            check_card_amount(amount, receipt["currency"])
+            location = await payments.location_of(till.warehouse.id)
+            reader = await payments.find_reader(engine, location or "", data.reader_id)
+            await payments.start_payment(
+                engine,
+                receipt_id=receipt_id,
+                reader=reader,
+                amount=amount,
+                currency=receipt["currency"],
+                user_id=till.user_id,
+                holder=_holder(till),
+            )
+        except (PaymentError, MoneyError, LookupError) as exc:
+            return await card_section(till, receipt_id, card_error=_reason(exc))
+        return await card_section(till, receipt_id, started=True)
+
+    @get("/payments/{payment_id:int}/progress", include_in_schema=False)
+    async def progress(self, request: Request[Any, Any, Any], payment_id: FromPath[int]) -> Response[Any]:
+        # Polled every second by every open till: one query when all is well (kiosk/poll_lookup.py),
+        # else the usual `login` and `till` checks, which answer as on every other till route.
+        payment = await payment_for_poll(request, payment_id)
+        if payment is None:
+            till = await provide_till(await provide_login(request))
+            payment = await _payment(till, payment_id)
+        return await _progress(payment_view(payment), request.headers.get("if-none-match"))
+
+    @post("/payments/{payment_id:int}/cancel", include_in_schema=False)
+    async def cancel(self, request: Request[Any, Any, Any], till: CurrentTill, payment_id: FromPath[int]) -> Template:
+        return await self._act(request, till, payment_id, "cancel")
+
+    @post("/payments/{payment_id:int}/check", include_in_schema=False)
+    async def check(self, request: Request[Any, Any, Any], till: CurrentTill, payment_id: FromPath[int]) -> Template:
+        return await self._act(request, till, payment_id, "check")
+
+    @get("/payments/{payment_id:int}/readers", include_in_schema=False)
+    async def retry_readers(
+        self, request: Request[Any, Any, Any], till: CurrentTill, payment_id: FromPath[int]
+    ) -> Template:
+        payment = await _payment(till, payment_id)
+        url = f"/payments/{payment.id}/retry"
+        # The retry answers with the whole card section, so that is what it replaces.
+        context = await picker_context(engine_of(request), till.warehouse.id, post_url=url, target="#card-tenders")
+        return Template(PICKER, context={**context, "refresh_url": f"/payments/{payment.id}/readers"})
+
+    @post("/payments/{payment_id:int}/retry", include_in_schema=False)
+    async def retry(
+        self,
+        request: Request[Any, Any, Any],
+        till: CurrentTill,
+        payment_id: FromPath[int],
+        data: URLEncodedBody[ReaderForm],
+    ) -> Template:
+        payment = await _payment(till, payment_id)
+        engine = engine_of(request)
+        try:
+            if engine is None:
+                raise PaymentError("Card payments are not set up on this kiosk.")
+            location = await payments.location_of(till.warehouse.id)
+            reader = await payments.find_reader(engine, location or "", data.reader_id or payment.reader_id or "")
+            await payments.retry_payment(engine, payment.id, reader, _holder(till))
+        except (PaymentError, LookupError) as exc:
+            return await card_section(till, int(payment.receipt), card_error=_reason(exc))
+        return await card_section(till, int(payment.receipt), started=True)
+
+    async def _act(self, request: Request[Any, Any, Any], till: Till, payment_id: int, action: str) -> Template:
+        payment = await _payment(till, payment_id)
+        engine = engine_of(request)
+        try:
+            if engine is None:
+                raise PaymentError("Card payments are not set up on this kiosk.")
+            if action == "cancel":
+                await payments.cancel_payment(engine, payment_id)
+            else:
+                await payments.check_payment(engine, payment_id)
+        except (PaymentError, LookupError) as exc:
+            return await card_section(till, int(payment.receipt), card_error=_reason(exc))
+        return await card_section(till, int(payment.receipt), started=True)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, PaymentError):
+        return FAILURES.get(exc.code or "", exc.message)
+    if isinstance(exc, LookupError):
+        return "That reader is not one of this warehouse's readers. Choose one from the list."
+    return str(exc)

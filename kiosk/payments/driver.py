@@ -1,0 +1,236 @@
+"""The steps that push a payment forward on Stripe: create the intent, send it to the reader.
+
+`drive` resumes from whatever state the row records, so the cashier's request, a retry, and the
+reconciler after a crash all run the same code with the same idempotency keys: a step that already
+happened at Stripe replays instead of happening twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from kiosk.payments import store
+from kiosk.payments.engine import Engine, idempotency_key
+from kiosk.payments.faults import kill_point
+from kiosk.payments.leases import leased
+from kiosk.payments.states import (
+    CANCELED,
+    CREATING,
+    DECLINED,
+    INTENT_CREATED,
+    NEEDS_ATTENTION,
+    ON_READER,
+    RECEIPT_SETTLED,
+    REQUIRES_CAPTURE,
+    Change,
+    failure_fields,
+    from_action,
+    from_intent,
+)
+from kiosk.payments.tables import Payment
+from kiosk.shop.tables import Receipt
+from kiosk.stripe_account.errors import (
+    IntentInvalidState,
+    PaymentError,
+    RateLimited,
+    ReaderBusy,
+    ReaderTimeout,
+    StripeUnavailable,
+)
+from kiosk.stripe_account.objects import ReaderInfo
+
+logger = logging.getLogger(__name__)
+
+UNREACHABLE = "Stripe could not be reached, so it is not known whether the reader got the payment. Check status."
+
+
+async def apply_change(engine: Engine, payment: Payment, change: Change, *, step: str) -> bool:
+    """Record what Stripe said; returns whether the state moved. Safe inside a transaction."""
+    fields = dict(change.fields)
+    if change.check_now:
+        await store.update(payment.id, {"reconcile_after": store.now()})
+    if change.state is None:
+        if fields:
+            await store.update(payment.id, fields)
+        return False
+    if change.state in RECEIPT_SETTLED:
+        fields.setdefault("settled_at", store.now())
+        # A capture still to do: the reconciler picks it up at once. Card details only: the
+        # payment_intent webhook normally brings them moments later, so Stripe is asked for them
+        # only if it has not after the webhook grace (one Stripe call per payment saved).
+        details_only = change.state != REQUIRES_CAPTURE and not fields.get("card_brand")
+        fields["reconcile_after"] = store.later(engine.timing.webhook_grace) if details_only else store.now()
+    elif change.state in {DECLINED, CANCELED}:
+        fields["reconcile_after"] = None
+    moved = await store.transition(payment.id, change.state, fields, step=step, detail=change.note)
+    if not moved and change.fields.get("card_brand"):
+        # Already in that state (e.g. a webhook got there first): keep the card details anyway.
+        card = {k: v for k, v in change.fields.items() if k.startswith("card_") or k == "capture_before"}
+        await store.update(payment.id, card, only_in=list(RECEIPT_SETTLED))
+    return moved
+
+
+async def attention(payment_id: int, reason: str, recheck_after: float, *, code: str | None = None) -> bool:
+    fields = {"attention_reason": reason, "failure_code": code, "reconcile_after": store.later(recheck_after)}
+    return await store.transition(payment_id, NEEDS_ATTENTION, fields, step="needs_attention", detail=reason)
+
+
+@leased()
+async def drive(engine: Engine, payment_id: int) -> Payment:
+    """Take the payment as far as the reader, from whatever step it was left at (holding its lease:
+    no other server sends it meanwhile)."""
+    payment = await _must_load(payment_id)
+    if payment.state == CREATING:
+        await create_intent(engine, payment)
+        payment = await _must_load(payment_id)
+    if payment.state == INTENT_CREATED:
+        await send_to_reader(engine, payment)
+        payment = await _must_load(payment_id)
+    return payment
+
+
+async def _must_load(payment_id: int) -> Payment:
+    payment = await store.load(payment_id)
+    if payment is None:
+        raise LookupError(f"payment {payment_id} does not exist")
+    return payment
+
+
+async def intent_request(payment: Payment) -> dict[str, Any]:
+    """The create call's arguments: the same for every repeat, as the idempotency key requires."""
+    receipt = (
+        await Receipt.select(Receipt.number, Receipt.warehouse)
+        .where(Receipt._meta.primary_key == payment.receipt)
+        .first()
+    )
+    metadata = {"receipt": str(payment.receipt), "payment": str(payment.id), "kiosk_payment_key": str(payment.key)}
+    if receipt:
+        metadata["warehouse"] = str(receipt["warehouse"])
+    return {
+        "amount": payment.amount,
+        "currency": payment.currency,
+        "capture_method": payment.capture_method,
+        "metadata": metadata,
+        "description": f"Receipt {receipt['number'] if receipt else payment.receipt}",
+        "idempotency_key": idempotency_key(payment, "create"),
+    }
+
+
+async def create_intent(engine: Engine, payment: Payment) -> None:
+    """One PaymentIntent per card tender, whatever happens (the key makes a repeat a replay)."""
+    kill_point("before_intent")
+    try:
+        intent = await engine.gateway.create_intent(**await intent_request(payment))
+    except (StripeUnavailable, RateLimited) as exc:
+        reason = "Stripe could not be reached; nothing was charged. Try again or cancel."
+        await attention(payment.id, reason, engine.timing.attention_recheck, code=exc.code)
+        return
+    except PaymentError as exc:
+        fields = failure_fields(exc.code, None, exc.message)
+        await store.transition(payment.id, CANCELED, fields, step="create_refused", detail=exc.message)
+        return
+    kill_point("after_intent")
+    fields = {"payment_intent_id": intent.id, "intent_status": intent.status}
+    if not await store.transition(payment.id, INTENT_CREATED, fields, step="intent_created", detail=intent.id):
+        # Canceled by the cashier while Stripe was answering: abandon the intent just made.
+        await store.update(payment.id, {"payment_intent_id": intent.id}, only_in=[CANCELED])
+        await engine.gateway.cancel_intent(intent.id, idempotency_key=idempotency_key(payment, "cancel"))
+
+
+async def send_to_reader(engine: Engine, payment: Payment, *, retried: bool = False) -> None:
+    """process_payment_intent for the current attempt; each failure has its own answer."""
+    assert payment.payment_intent_id and payment.reader_id
+    await store.update(payment.id, {"sent_at": store.now()}, only_in=[INTENT_CREATED])
+    try:
+        reader = await engine.gateway.process_on_reader(
+            payment.reader_id,
+            payment.payment_intent_id,
+            customer_cancellation=payment.customer_cancellation,
+            idempotency_key=idempotency_key(payment, f"process:{payment.attempt}"),
+        )
+    except ReaderTimeout:
+        await _after_timeout(engine, payment, retried)
+    except ReaderBusy as exc:
+        await _after_busy(engine, payment, exc)
+    except IntentInvalidState:
+        await sync_intent(engine, payment)
+    except (StripeUnavailable, RateLimited) as exc:
+        await attention(payment.id, UNREACHABLE, engine.timing.webhook_grace, code=exc.code)
+    except PaymentError as exc:
+        fields = failure_fields(exc.code, None, exc.message)
+        await store.transition(payment.id, DECLINED, fields, step="reader_refused", detail=exc.message)
+    else:
+        kill_point("after_send")
+        await mark_on_reader(engine, payment, reader)
+
+
+async def mark_on_reader(engine: Engine, payment: Payment, reader: ReaderInfo) -> None:
+    fields = {
+        **failure_fields(None, None, None),
+        "attention_reason": None,
+        "reconcile_after": store.later(engine.timing.webhook_grace),
+    }
+    await store.transition(payment.id, ON_READER, fields, step="on_reader", detail=f"attempt {payment.attempt}")
+    action = reader.action_for(payment.payment_intent_id)
+    change = from_action(action, payment.capture_method) if action else None
+    if change is not None:
+        await apply_change(engine, payment, change, step="reader_result")
+
+
+async def _after_timeout(engine: Engine, payment: Payment, retried: bool) -> None:
+    """Reader timeout can be a false negative: read the reader's action before sending again."""
+    assert payment.reader_id
+    try:
+        reader = await engine.gateway.retrieve_reader(payment.reader_id)
+    except PaymentError:
+        await attention(payment.id, UNREACHABLE, engine.timing.check_interval, code="terminal_reader_timeout")
+        return
+    action = reader.action_for(payment.payment_intent_id)
+    # A failed action about our intent on a later attempt is the previous attempt's result.
+    if action and (action.status != "failed" or payment.attempt == 1):
+        await store.log(payment.id, "timeout_false_negative", "the reader has our payment after all")
+        await mark_on_reader(engine, payment, reader)
+    elif not retried:
+        await store.update(payment.id, {"attempt": payment.attempt + 1}, only_in=[INTENT_CREATED])
+        await store.log(payment.id, "timeout_resend", f"attempt {payment.attempt + 1}")
+        await send_to_reader(engine, await _must_load(payment.id), retried=True)
+    else:
+        reason = "The reader did not answer. Check it is on and connected, then try again or choose another reader."
+        await attention(payment.id, reason, engine.timing.attention_recheck, code="terminal_reader_timeout")
+
+
+async def _after_busy(engine: Engine, payment: Payment, exc: ReaderBusy) -> None:
+    """Busy with our own action (a replay after a crash) is fine; anyone else's is left alone."""
+    assert payment.reader_id
+    try:
+        reader = await engine.gateway.retrieve_reader(payment.reader_id)
+    except PaymentError:
+        reader = None
+    action = reader.action_for(payment.payment_intent_id) if reader else None
+    if reader and action and action.status == "in_progress":
+        await mark_on_reader(engine, payment, reader)
+        return
+    fields = failure_fields(exc.code or "terminal_reader_busy", None, exc.message)
+    await store.transition(payment.id, DECLINED, fields, step="reader_busy", detail=exc.message)
+
+
+async def sync_intent(engine: Engine, payment: Payment) -> None:
+    """Stripe refused a step for the intent's state: read the intent and take its word."""
+    assert payment.payment_intent_id
+    try:
+        intent = await engine.gateway.retrieve_intent(payment.payment_intent_id)
+    except PaymentError:
+        await attention(payment.id, UNREACHABLE, engine.timing.check_interval)
+        return
+    change = from_intent(intent, payment.capture_method)
+    if change is not None:
+        await apply_change(engine, payment, change, step="intent_read")
+        return
+    reason = f"Stripe reports this payment as {intent.status.replace('_', ' ')}. Check status or cancel."
+    await attention(payment.id, reason, engine.timing.attention_recheck)
+
+
+def sent_age(payment: Payment) -> timedelta:
+    return store.now() - payment.sent_at if payment.sent_at else timedelta(0)

@@ -1,0 +1,126 @@
+"""Applying Stripe's webhook events: recorded once, in the same transaction as what they change.
+
+Events are hints. Each is matched to a payment by its PaymentIntent id, ignored when it is about
+another intent or another reader than the payment's current one, ignored when it reports the
+failure of an earlier attempt (older than the current send), and otherwise turned into a `Change`
+that the state machine applies only if the move is forward from the row's state at write time.
+The card (brand, last4, the receipt's EMV fields, capture_before) comes with `charge.succeeded`,
+before or after the event that settles the payment: it is written whatever the state, never moves
+it, and the same card written twice is the same card. No Stripe call happens here: anything that
+needs one (capture, connection_error, a card whose charge event is late) is left to the reconciler
+by setting `reconcile_after`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from kiosk.payments import refund_events, store
+from kiosk.payments.driver import apply_change
+from kiosk.payments.engine import Engine
+from kiosk.payments.faults import kill_point
+from kiosk.payments.states import Change, card_fields, from_action, from_failed_intent, from_intent
+from kiosk.payments.tables import Payment, WebhookEvent
+from kiosk.readers.snapshot import DatabaseReaderNews
+from kiosk.stripe_account.objects import EventInfo
+
+logger = logging.getLogger(__name__)
+
+DUPLICATE = "duplicate"
+_READER_NEWS = DatabaseReaderNews()
+
+
+def _is_unique_violation(exc: Exception) -> bool:
+    # sqlite3.IntegrityError / asyncpg's UniqueViolationError: the event id is already recorded.
+    return type(exc).__name__ in {"IntegrityError", "UniqueViolationError"}
+
+
+async def record_event(engine: Engine, event: EventInfo) -> str:
+    """Record and apply one verified event; returns what it did (stored with the event)."""
+    try:
+        async with store.atomic():
+            if await WebhookEvent.exists().where(WebhookEvent.event_id == event.id):
+                return DUPLICATE
+            payment = await _payment_of(event)
+            outcome = await _apply(engine, payment, event) if payment else "not a kiosk payment"
+            row = WebhookEvent(event_id=event.id, type=event.type, payment=payment.id if payment else None)
+            row.outcome = outcome[:255]
+            await WebhookEvent.insert(row)
+            kill_point("webhook_applied")
+    except Exception as exc:
+        # The same event delivered twice at once: the other one won. Any other conflict (two events
+        # about one refund racing to record it) is raised: the 5xx makes Stripe deliver it again,
+        # and then the winner's row is there to update.
+        if _is_unique_violation(exc) and await WebhookEvent.exists().where(WebhookEvent.event_id == event.id):
+            return DUPLICATE
+        raise
+    if event.reader is not None:  # the reader picker's snapshot learns the reader's status too
+        await _READER_NEWS.seen(event.reader, datetime.fromtimestamp(event.created, UTC))
+    return outcome
+
+
+async def _payment_of(event: EventInfo) -> Payment | None:
+    if event.reader and event.reader.action:
+        return await store.by_intent(event.reader.action.payment_intent_id)
+    if event.intent:
+        return await store.by_intent(event.intent.id)
+    return await store.by_intent(event.charge_intent_id)
+
+
+STALE, UNSURE, CURRENT = "stale", "unsure", "current"
+
+
+def _attempt_of(payment: Payment, event: EventInfo) -> str:
+    """Which attempt a failure belongs to. Events carry whole seconds: one created before the
+    current attempt was sent is an earlier attempt's; in the very same second nobody can tell,
+    so the reconciler reads the reader instead of trusting the event."""
+    if payment.sent_at is None:
+        return CURRENT
+    sent = int(payment.sent_at.timestamp())
+    return STALE if event.created < sent else UNSURE if event.created == sent else CURRENT
+
+
+def _failure(payment: Payment, event: EventInfo, change: Change) -> Change | str:
+    attempt = _attempt_of(payment, event)
+    if attempt == STALE:
+        return "failure of an earlier attempt"
+    if attempt == UNSURE:
+        return Change(None, check_now=True, note="failure in the second of the send: ask Stripe")
+    return change
+
+
+async def _apply(engine: Engine, payment: Payment, event: EventInfo) -> str:
+    if refund_events.is_refund_news(event):
+        return await refund_events.apply(payment, event)
+    change = _change_for(payment, event)
+    if isinstance(change, str):
+        return change
+    moved = await apply_change(engine, payment, change, step=f"webhook {event.type}")
+    if change.state is None:
+        return f"noted: {change.note}"
+    return f"applied: {payment.state} → {change.state}" if moved else "no change"
+
+
+def _change_for(payment: Payment, event: EventInfo) -> Change | str:
+    """The change an event asks for, or why it asks for none."""
+    if event.reader is not None:
+        action = event.reader.action_for(payment.payment_intent_id)
+        if action is None:
+            return "action about another PaymentIntent"
+        if event.reader.id != payment.reader_id:
+            return "from a reader this payment has left"
+        change = from_action(action, payment.capture_method)
+        if change is None:
+            return "action still in progress"
+        return _failure(payment, event, change) if action.status == "failed" else change
+    if event.intent is not None:
+        change = from_intent(event.intent, payment.capture_method)
+        if change is not None:
+            return change
+        if event.type == "payment_intent.payment_failed":
+            return _failure(payment, event, from_failed_intent(event.intent))
+        return "nothing to change"
+    if event.charge_card is not None:
+        return Change(None, card_fields(event.charge_card), note="card details")
+    return "ignored"

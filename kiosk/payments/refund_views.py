@@ -1,0 +1,159 @@
+"""What people see of refunds: on the receipt (screen and print) and on the admin Payments page.
+
+Read-only and database-only. A receipt lists the money given back on its card payments: refunds
+(those on their way included) and authorizations canceled before capture (nothing was charged).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from kiosk.payments.refund_events import CREATING, LIVE, MADE_ELSEWHERE
+from kiosk.payments.refunds import REASONS
+from kiosk.payments.states import CANCELED, SETTLED
+from kiosk.payments.tables import Payment, Refund
+from kiosk.shop.tables import Receipt
+
+STATE_LABELS = {
+    CREATING: "Not yet confirmed by Stripe",
+    "pending": "Pending",
+    "requires_action": "Pending",
+    "succeeded": "Refunded",
+    "failed": "Failed",
+    "canceled": "Canceled",
+    "released": "Authorization canceled: not charged",
+}
+RECEIPT_STATES = {"partially_refunded": "Partly refunded", "refunded": "Refunded"}
+RECENT = 25
+
+
+@dataclass(frozen=True)
+class RefundLine:
+    amount: int
+    currency: str
+    state: str  # a refund's state, or "released" for a canceled authorization
+    reason: str
+    note: str
+    card: str
+    at: datetime | None
+    failure_message: str | None = None
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS.get(self.state, self.state)
+
+    @property
+    def live(self) -> bool:
+        return self.state in LIVE or self.state == "released"
+
+
+@dataclass(frozen=True)
+class ReceiptRefunds:
+    lines: list[RefundLine] = field(default_factory=list)
+    returned: int = 0
+    state: str = ""  # "", partially_refunded, refunded
+
+    @property
+    def label(self) -> str:
+        return RECEIPT_STATES.get(self.state, "")
+
+
+def card_label(payment: Payment) -> str:
+    brand = (payment.card_brand or "card").title()
+    return f"{brand} •••• {payment.card_last4}" if payment.card_last4 else brand
+
+
+async def refund_lines(payment: Payment, *, everything: bool = False) -> list[RefundLine]:
+    """The payment's refunds, oldest first (failed ones only with `everything`), plus what Stripe
+    reports refunded beyond them and a canceled authorization."""
+    query = Refund.objects().where(Refund.payment == payment.id).order_by(Refund.id)
+    rows = [r for r in await query if everything or r.state in LIVE]
+    card = card_label(payment)
+    lines = [
+        RefundLine(
+            r.amount,
+            r.currency,
+            r.state,
+            REASONS.get(r.reason, r.reason),
+            r.note,
+            card,
+            r.created_at,
+            r.failure_message,
+        )
+        for r in rows
+    ]
+    beyond = (payment.amount_refunded or 0) - sum(line.amount for line in lines if line.live)
+    if beyond > 0:
+        lines.append(RefundLine(beyond, payment.currency, "succeeded", "", MADE_ELSEWHERE, card, None))
+    if payment.state == CANCELED and payment.settled_at is not None:
+        lines.append(RefundLine(payment.amount, payment.currency, "released", "", "", card, payment.updated_at))
+    return lines
+
+
+async def receipt_refunds(receipt_id: int, payments: list[Payment] | None = None) -> ReceiptRefunds:
+    """What was given back on the receipt's card payments (`payments`, when the caller has them)."""
+    if payments is None:
+        payments = await Payment.objects().where(Payment.receipt == receipt_id).order_by(Payment.id)
+    lines = [line for payment in payments for line in await refund_lines(payment)]
+    returned = sum(line.amount for line in lines)
+    if not returned:
+        return ReceiptRefunds(lines)
+    total = await Receipt.select(Receipt.total).where(Receipt.id == receipt_id).first()
+    whole = total is not None and returned >= int(total["total"])
+    return ReceiptRefunds(lines, returned, "refunded" if whole else "partially_refunded")
+
+
+async def receipts_of(payments: list[Payment]) -> dict[int, tuple[int, str]]:
+    """Receipt id -> (receipt number, warehouse name) for the payments' receipts, in one query."""
+    ids = [int(p.receipt) for p in payments] or [0]
+    rows = await Receipt.select(Receipt.id, Receipt.number, Receipt.warehouse._.name).where(Receipt.id.is_in(ids))
+    return {int(row["id"]): (int(row["number"] or 0), str(row["warehouse.name"] or "")) for row in rows}
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    """A captured card payment in the admin's list, with what has been given back."""
+
+    id: int
+    receipt_id: int
+    receipt_number: int
+    warehouse: str
+    amount: int
+    refunded: int
+    currency: str
+    card: str
+    state: str
+    at: datetime | None
+
+
+async def captured_payments(receipt_number: int | None = None) -> list[PaymentRow]:
+    """Recent captured payments (newest first), or those of receipts with this number."""
+    query = Payment.objects().where(Payment.state.is_in(list(SETTLED)))
+    if receipt_number is not None:
+        numbered = await Receipt.select(Receipt.id).where(Receipt.number == receipt_number)
+        query = query.where(Payment.receipt.is_in([row["id"] for row in numbered] or [0]))
+    payments = await query.order_by(Payment.id, ascending=False).limit(RECENT)
+    by_id = await receipts_of(payments)
+    live = await Refund.select(Refund.payment, Refund.amount).where(
+        Refund.payment.is_in([p.id for p in payments] or [0]) & Refund.state.is_in(list(LIVE))
+    )
+    rows = []
+    for p in payments:
+        number, warehouse = by_id.get(int(p.receipt), (0, ""))
+        given_back = max(sum(int(r["amount"]) for r in live if r["payment"] == p.id), p.amount_refunded or 0)
+        rows.append(
+            PaymentRow(
+                p.id,
+                int(p.receipt),
+                number,
+                warehouse,
+                p.amount,
+                given_back,
+                p.currency,
+                card_label(p),
+                p.state,
+                p.settled_at,
+            )
+        )
+    return rows

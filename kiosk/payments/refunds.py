@@ -1,0 +1,180 @@
+"""Refunds of captured card payments, in full or in part, by an admin (no HTTP in here).
+
+The Refund row (state `creating`) and its audit entry are written before Stripe is called; the
+call carries an idempotency key derived from the payment and the refund's sequence number, so
+sending it again after a lost answer never refunds twice. An uncaptured authorization is not
+refunded but canceled (kiosk.captures): Stripe has no refund for money it never took.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiosk.audit import trail as audit
+from kiosk.db.engine import is_postgres
+from kiosk.forms import FormErrors
+from kiosk.money.amounts import MoneyError, format_money, parse_amount
+from kiosk.payments import store
+from kiosk.payments.engine import Engine, idempotency_key
+from kiosk.payments.refund_events import CREATING, LIVE, record_refund
+from kiosk.payments.states import SETTLED
+from kiosk.payments.tables import Payment, Refund
+from kiosk.stripe_account.errors import PaymentError, RateLimited, StripeUnavailable
+
+# Stripe's refund reasons, as the admin picks them.
+REASONS = {
+    "requested_by_customer": "Requested by the customer",
+    "duplicate": "Duplicate payment",
+    "fraudulent": "Fraudulent payment",
+}
+MAX_NOTE = 200
+UNREACHABLE = "Stripe could not be reached, so the refund is not confirmed. Check with Stripe to send it again."
+
+
+@dataclass(frozen=True)
+class RefundForm:
+    """What the admin typed: an empty amount refunds all that is left."""
+
+    amount: str = ""
+    reason: str = "requested_by_customer"
+    note: str = ""
+    # The form's one-time token: a second submit of the same form finds the first refund.
+    request_key: str = ""
+
+
+async def load_payment(payment_id: int) -> Payment:
+    payment = await store.load(payment_id)
+    if payment is None:
+        raise LookupError(f"payment {payment_id} does not exist")
+    return payment
+
+
+async def refunded(payment: Payment) -> int:
+    """Money given back or on its way back (Stripe's own total when it knows of more)."""
+    rows = await Refund.select(Refund.amount).where((Refund.payment == payment.id) & Refund.state.is_in(list(LIVE)))
+    return max(sum(int(row["amount"]) for row in rows), payment.amount_refunded or 0)
+
+
+async def refundable(payment: Payment) -> int:
+    if payment.state not in SETTLED or not payment.payment_intent_id:
+        return 0
+    return max(payment.amount - await refunded(payment), 0)
+
+
+def _checked(payment: Payment, form: RefundForm, left: int) -> tuple[int, str, str]:
+    """Amount, reason and note, or FormErrors by field (nothing is saved)."""
+    errors: dict[str, str] = {}
+    amount = left
+    if form.amount.strip():
+        try:
+            amount = parse_amount(form.amount, payment.currency)
+        except MoneyError as exc:
+            errors["amount"] = str(exc)
+    if "amount" not in errors and amount <= 0:
+        errors["amount"] = "Nothing is left to refund on this payment."
+    elif "amount" not in errors and amount > left:
+        errors["amount"] = f"At most {format_money(left, payment.currency)} can still be refunded."
+    if form.reason not in REASONS:
+        errors["reason"] = "Choose a reason from the list."
+    note = " ".join(form.note.split())
+    if len(note) > MAX_NOTE:
+        errors["note"] = f"Keep the note under {MAX_NOTE} characters."
+    if errors:
+        raise FormErrors(errors)
+    return amount, form.reason, note
+
+
+async def _lock(payment_id: int) -> None:
+    """One refund at a time per payment: a row lock on PostgreSQL (SQLite's write transaction
+    already admits one writer)."""
+    if is_postgres(Payment._meta.db):
+        await Payment.select(Payment.id).where(Payment.id == payment_id).lock_rows()
+
+
+def subject(payment: Payment) -> str:
+    return f"payment {payment.id} ({format_money(payment.amount, payment.currency)}, receipt id {payment.receipt})"
+
+
+async def request_refund(engine: Engine, payment_id: int, form: RefundForm, actor_id: int) -> Refund:
+    """Record the refund (with its audit entry), then ask Stripe for it."""
+    async with store.atomic():
+        await _lock(payment_id)
+        if form.request_key and (done := await Refund.objects().get(Refund.request_key == form.request_key)):
+            return done  # the same form sent twice (a double click)
+        payment = await load_payment(payment_id)
+        if payment.state not in SETTLED or not payment.payment_intent_id:
+            raise FormErrors({"_form": "Only a captured card payment can be refunded."})
+        amount, reason, note = _checked(payment, form, await refundable(payment))
+        last = (
+            await Refund.select(Refund.sequence)
+            .where(Refund.payment == payment_id)
+            .order_by(Refund.sequence, ascending=False)
+            .first()
+        )
+        sequence = int(last["sequence"] or 0) + 1 if last else 1
+        refund = Refund(
+            payment=payment_id,
+            sequence=sequence,
+            amount=amount,
+            currency=payment.currency,
+            reason=reason,
+            note=note,
+            request_key=form.request_key or None,
+            created_by=actor_id,
+        )
+        rows = await Refund.insert(refund).returning(Refund.id)
+        detail = {"amount": format_money(amount, payment.currency), "reason": REASONS[reason], "note": note}
+        await audit.record(actor_id, "payment.refund", subject(payment), {**detail, "refund": sequence})
+    return await send_refund(engine, int(rows[0]["id"]))
+
+
+async def _load_refund(refund_id: int) -> Refund:
+    refund: Refund | None = await Refund.objects().get(Refund.id == refund_id)
+    if refund is None:
+        raise LookupError(f"refund {refund_id} does not exist")
+    return refund
+
+
+async def _note(refund_id: int, fields: dict[str, object]) -> None:
+    values = {getattr(Refund, name): value for name, value in {**fields, "updated_at": store.now()}.items()}
+    await Refund.update(values).where((Refund.id == refund_id) & (Refund.state == CREATING))
+
+
+async def send_refund(engine: Engine, refund_id: int) -> Refund:
+    """https://docs.stripe.com/api/refunds/create, once per refund whatever happens (same key)."""
+    refund = await _load_refund(refund_id)
+    payment = await load_payment(int(refund.payment))
+    if refund.state != CREATING or refund.sequence is None or not payment.payment_intent_id:
+        return refund
+    metadata = {"kiosk_refund": str(refund.id), "kiosk_payment": str(payment.id), "receipt": str(payment.receipt)}
+    try:
+        info = await engine.gateway.create_refund(
+            payment.payment_intent_id,
+            amount=refund.amount,
+            reason=refund.reason,
+            metadata=metadata,
+            idempotency_key=idempotency_key(payment, f"refund:{refund.sequence}"),
+        )
+    except (StripeUnavailable, RateLimited):
+        await _note(refund.id, {"failure_message": UNREACHABLE})
+    except PaymentError as exc:
+        await _note(refund.id, {"state": "failed", "failure_message": f"Stripe refused the refund: {exc.message}"})
+    else:
+        async with store.atomic():
+            await record_refund(payment, info)
+    return await _load_refund(refund_id)
+
+
+async def check_with_stripe(engine: Engine, payment_id: int) -> None:
+    """Read every refund of the payment from Stripe (states, refunds made elsewhere), then send
+    again the kiosk's refunds Stripe does not know: their request never got through."""
+    payment = await load_payment(payment_id)
+    if not payment.payment_intent_id:
+        return
+    known = await engine.gateway.list_refunds(payment.payment_intent_id)
+    async with store.atomic():
+        for info in known:
+            await record_refund(payment, info)
+    unsent = await Refund.select(Refund.id).where((Refund.payment == payment_id) & (Refund.state == CREATING))
+    for row in unsent:
+        await send_refund(engine, int(row["id"]))

@@ -1,0 +1,81 @@
+"""What a receipt's tenders add up to, and closing it when they cover its total.
+
+Cash tenders are the till's rows; card tenders are this package's `Payment` rows. A card payment
+counts as paid once Stripe has confirmed the money (`states.counts_as_paid`); the payments engine
+closes the receipt in the same transaction as the state move that settles its last payment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiosk.payments.states import counts_as_paid
+from kiosk.payments.tables import Payment
+from kiosk.people.auth import now_utc
+from kiosk.shop.lookup import ReceiptNotFound
+from kiosk.shop.tables import OPEN, PAID, CashTender, Receipt
+
+# Card payments whose money Stripe has confirmed: captured, or authorized and kept for capture
+# (an authorization being captured at once counts once captured: payment_states.counts_as_paid).
+CARD_SETTLED = frozenset({"succeeded", "requires_capture", "captured"})
+# Card payments that hold nothing: every other state (running, declined awaiting a retry,
+# needs attention) keeps its amount reserved until it settles or is canceled.
+CARD_RELEASED = frozenset({"canceled"})
+
+
+@dataclass(frozen=True)
+class Balance:
+    currency: str
+    total: int
+    paid: int  # cash applied plus settled card payments
+    pending: int  # card payments not settled yet and not canceled
+
+    @property
+    def due(self) -> int:
+        """Still owed on the receipt."""
+        return max(self.total - self.paid, 0)
+
+    @property
+    def tenderable(self) -> int:
+        """What a new tender may still take: owed, minus what running card payments will bring."""
+        return max(self.due - self.pending, 0)
+
+
+async def balance(receipt_id: int) -> Balance:
+    receipt = await Receipt.select(Receipt.total, Receipt.currency).where(Receipt.id == receipt_id).first()
+    if receipt is None:
+        raise ReceiptNotFound(receipt_id)
+    cash = await CashTender.select(CashTender.amount).where(CashTender.receipt == receipt_id)
+    cards = await Payment.select(Payment.amount, Payment.state, Payment.keep_for_capture).where(
+        Payment.receipt == receipt_id
+    )
+    paid_cards = [c for c in cards if counts_as_paid(c["state"], c["keep_for_capture"])]
+    settled = sum(c["amount"] for c in paid_cards)
+    pending = sum(c["amount"] for c in cards if c not in paid_cards and c["state"] not in CARD_RELEASED)
+    paid = sum(c["amount"] for c in cash) + settled
+    return Balance(receipt["currency"], receipt["total"], paid, pending)
+
+
+async def has_tenders(receipt_id: int) -> bool:
+    """Any cash taken or card payment not canceled: the lines are then what the customer agreed to."""
+    if await CashTender.exists().where(CashTender.receipt == receipt_id):
+        return True
+    return bool(
+        await Payment.exists().where((Payment.receipt == receipt_id) & Payment.state.not_in(list(CARD_RELEASED)))
+    )
+
+
+async def refresh_receipt_status(receipt_id: int) -> str:
+    """Close an open receipt once its tenders cover the total; returns the receipt's status.
+
+    The payments engine calls this after a card payment settles. Safe to call any time, twice,
+    or inside the caller's transaction."""
+    owed = await balance(receipt_id)
+    if owed.total > 0 and owed.due == 0:
+        await Receipt.update({Receipt.status: PAID, Receipt.closed_at: now_utc()}).where(
+            (Receipt.id == receipt_id) & (Receipt.status == OPEN)
+        )
+    row = await Receipt.select(Receipt.status).where(Receipt.id == receipt_id).first()
+    if row is None:
+        raise ReceiptNotFound(receipt_id)
+    return str(row["status"])

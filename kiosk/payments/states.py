@@ -1,0 +1,149 @@
+"""The card payment state machine, pure: states, allowed moves, and what Stripe's news means.
+
+creating → intent_created → on_reader → (succeeded | requires_capture → captured)
+                                        | declined (retryable: back to intent_created)
+                                        | canceled | needs_attention (we cannot tell; ask Stripe)
+
+Webhooks and reads of Stripe are hints turned into a `Change`; a change is applied only when the
+move is allowed from the state the row is in *at write time*, so late, duplicate or out-of-order
+news can never move a payment backwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from kiosk.stripe_account.objects import CardInfo, IntentInfo, ReaderAction
+
+CREATING = "creating"
+INTENT_CREATED = "intent_created"
+ON_READER = "on_reader"
+SUCCEEDED = "succeeded"
+REQUIRES_CAPTURE = "requires_capture"
+CAPTURED = "captured"
+DECLINED = "declined"
+CANCELED = "canceled"
+NEEDS_ATTENTION = "needs_attention"
+
+STATES = (
+    CREATING,
+    INTENT_CREATED,
+    ON_READER,
+    SUCCEEDED,
+    REQUIRES_CAPTURE,
+    CAPTURED,
+    DECLINED,
+    CANCELED,
+    NEEDS_ATTENTION,
+)
+# The payment is being sent to, or is on, a reader: it holds the reader's lease.
+ACTIVE = frozenset({CREATING, INTENT_CREATED, ON_READER})
+# Nothing can change any more.
+FINAL = frozenset({SUCCEEDED, CAPTURED, CANCELED})
+# Stripe confirmed the money was taken.
+SETTLED = frozenset({SUCCEEDED, CAPTURED})
+# Stripe has authorized the money: a move into one of these may close the receipt (counts_as_paid).
+RECEIPT_SETTLED = frozenset({SUCCEEDED, REQUIRES_CAPTURE, CAPTURED})
+# The card tender is still open: a new "+ Card" on the receipt resumes it rather than charging twice.
+UNRESOLVED = frozenset({CREATING, INTENT_CREATED, ON_READER, DECLINED, NEEDS_ATTENTION, REQUIRES_CAPTURE})
+
+
+def is_unresolved(state: str, kept_for_capture: bool) -> bool:
+    """Still open at the till; an authorization kept for an admin to capture is done there."""
+    return state in UNRESOLVED and not (state == REQUIRES_CAPTURE and kept_for_capture)
+
+
+def counts_as_paid(state: str, kept_for_capture: bool) -> bool:
+    """The receipt counts it as paid: money taken, or an authorization kept for capture (one that
+    is being captured at once counts once captured)."""
+    return state in SETTLED or (state == REQUIRES_CAPTURE and kept_for_capture)
+
+
+_AUTHORIZED = frozenset({SUCCEEDED, REQUIRES_CAPTURE, CAPTURED, CANCELED})
+MOVES: dict[str, frozenset[str]] = {
+    CREATING: frozenset({INTENT_CREATED, NEEDS_ATTENTION, CANCELED}),
+    INTENT_CREATED: frozenset({ON_READER, DECLINED, NEEDS_ATTENTION}) | _AUTHORIZED,
+    ON_READER: frozenset({DECLINED, NEEDS_ATTENTION}) | _AUTHORIZED,
+    # A retry is a new attempt on the same PaymentIntent.
+    DECLINED: frozenset({INTENT_CREATED, NEEDS_ATTENTION}) | _AUTHORIZED,
+    NEEDS_ATTENTION: frozenset({CREATING, INTENT_CREATED, ON_READER, DECLINED}) | _AUTHORIZED,
+    REQUIRES_CAPTURE: frozenset({CAPTURED, CANCELED}),
+    SUCCEEDED: frozenset(),
+    CAPTURED: frozenset(),
+    CANCELED: frozenset(),
+}
+
+
+def can_move(current: str, target: str) -> bool:
+    return target in MOVES.get(current, frozenset())
+
+
+def sources_of(target: str) -> list[str]:
+    """Every state from which `target` may be reached (for conditional updates)."""
+    return [state for state, targets in MOVES.items() if target in targets]
+
+
+@dataclass(frozen=True)
+class Change:
+    """What Stripe's news means for a payment: a new state (or None) and columns to record."""
+
+    state: str | None
+    fields: dict[str, Any] = field(default_factory=dict)
+    # Ask Stripe right away (e.g. connection_error: the intent may be authorized after all).
+    check_now: bool = False
+    note: str = ""
+
+
+def failure_fields(code: str | None, decline_code: str | None, message: str | None) -> dict[str, Any]:
+    return {"failure_code": code, "decline_code": decline_code, "failure_message": message}
+
+
+def card_fields(card: CardInfo | None) -> dict[str, Any]:
+    if card is None:
+        return {}
+    fields: dict[str, Any] = {"card_brand": card.brand, "card_last4": card.last4, "card_details": card.details}
+    if card.capture_before:
+        fields["capture_before"] = datetime.fromtimestamp(card.capture_before, UTC)
+    return fields
+
+
+def authorized_state(capture_method: str, intent_status: str) -> str | None:
+    """The payment state an authorized intent status means, given how the payment captures."""
+    if intent_status == "requires_capture":
+        return REQUIRES_CAPTURE
+    if intent_status == "succeeded":
+        return CAPTURED if capture_method == "manual" else SUCCEEDED
+    return None
+
+
+def from_intent(intent: IntentInfo, capture_method: str) -> Change | None:
+    """A final or authorized intent decides the payment; anything else needs the reader's view."""
+    fields = {"intent_status": intent.status, **card_fields(intent.card)}
+    state = authorized_state(capture_method, intent.status)
+    if state is not None:
+        return Change(state, fields, note=f"intent {intent.status}")
+    if intent.status == "canceled":
+        return Change(CANCELED, fields, note="intent canceled")
+    return None
+
+
+def from_action(action: ReaderAction, capture_method: str) -> Change | None:
+    """The outcome of our reader action; None while it is still in progress."""
+    if action.status == "succeeded":
+        state = REQUIRES_CAPTURE if capture_method == "manual" else SUCCEEDED
+        return Change(state, note="reader action succeeded")
+    if action.status != "failed":
+        return None
+    if action.failure_code == "connection_error":
+        # The reader lost its connection while authorizing: the intent may be authorized anyway.
+        return Change(None, check_now=True, note="connection_error: re-read the intent")
+    fields = failure_fields(action.failure_code, action.decline_code, action.failure_message)
+    return Change(DECLINED, fields, note=f"reader action failed: {action.failure_code}")
+
+
+def from_failed_intent(intent: IntentInfo) -> Change:
+    """A failed attempt reported by the intent itself (payment_intent.payment_failed)."""
+    fields = failure_fields(intent.error_code or "card_declined", intent.decline_code, intent.error_message)
+    return Change(DECLINED, {"intent_status": intent.status, **fields}, note="intent payment_failed")

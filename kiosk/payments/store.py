@@ -1,0 +1,139 @@
+"""Database side of the payments engine: conditional state moves, reader leases, the log.
+
+Every state change is one conditional UPDATE (`WHERE state IN <states allowed to reach target>`),
+so whichever of webhook, reconciler or cashier writes first wins and the others change nothing;
+this works the same on SQLite and PostgreSQL without row locks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from kiosk.db.engine import write_transaction
+from kiosk.payments.settlement import refresh_receipt_status
+from kiosk.payments.states import ACTIVE, NEEDS_ATTENTION, RECEIPT_SETTLED, sources_of
+from kiosk.payments.tables import Payment, PaymentLog, ReaderLease
+from kiosk.readers.snapshot import Hold
+from kiosk.stripe_account.errors import ReaderBusy
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def later(seconds: float) -> datetime:
+    return now() + timedelta(seconds=seconds)
+
+
+def atomic() -> Any:
+    """One transaction (IMMEDIATE on SQLite); nested uses join the outer one."""
+    return write_transaction(Payment._meta.db)
+
+
+async def load(payment_id: int) -> Payment | None:
+    payment: Payment | None = await Payment.objects().get(Payment.id == payment_id)
+    return payment
+
+
+async def by_intent(intent_id: str | None) -> Payment | None:
+    if not intent_id:
+        return None
+    payment: Payment | None = await Payment.objects().get(Payment.payment_intent_id == intent_id)
+    return payment
+
+
+async def log(payment_id: int, step: str, detail: str = "") -> None:
+    await PaymentLog.insert(PaymentLog(payment=payment_id, step=step, detail=detail[:2000]))
+
+
+async def update(payment_id: int, fields: Mapping[str, Any], *, only_in: list[str] | None = None) -> bool:
+    """Write columns (no state move); `only_in` limits it to rows still in those states."""
+    where: Any = Payment.id == payment_id
+    if only_in is not None:
+        where = where & Payment.state.is_in(only_in)
+    values = {getattr(Payment, name): value for name, value in {**fields, "updated_at": now()}.items()}
+    rows = await Payment.update(values).where(where).returning(Payment.id)
+    return bool(rows)
+
+
+async def transition(
+    payment_id: int, target: str, fields: Mapping[str, Any] | None = None, *, step: str, detail: str = ""
+) -> bool:
+    """Move to `target` if the row's current state allows it; False (and nothing written) otherwise."""
+    async with atomic():
+        moved = await update(payment_id, {**(fields or {}), "state": target}, only_in=sources_of(target))
+        if moved:
+            await log(payment_id, step, f"→ {target}. {detail}".strip())
+            if target not in ACTIVE:
+                await release_lease(payment_id)
+            if target in RECEIPT_SETTLED:
+                # Same transaction: the receipt closes exactly when its last payment settles.
+                row = await Payment.select(Payment.receipt).where(Payment.id == payment_id).first()
+                if row is not None:
+                    await refresh_receipt_status(int(row["receipt"]))
+    return moved
+
+
+async def claim_check(payment_id: int, interval: float) -> bool:
+    """Throttle: True for at most one caller per `interval` seconds per payment (atomic)."""
+    stamp = now()
+    free = Payment.last_checked_at.is_null() | (Payment.last_checked_at < stamp - timedelta(seconds=interval))
+    rows = (
+        await Payment.update({Payment.last_checked_at: stamp})
+        .where((Payment.id == payment_id) & free)
+        .returning(Payment.id)
+    )
+    return bool(rows)
+
+
+async def acquire_lease(reader_id: str, payment_id: int, holder: str, seconds: float) -> None:
+    """Reserve the reader for this payment, inside the caller's transaction.
+
+    Another payment keeps the reader while it is active and its lease has not expired: then
+    ReaderBusy, and the other till's action is left alone.
+    """
+    busy = ReaderBusy("This reader is taking a payment for another till.", "kiosk_reader_leased")
+    lease = await ReaderLease.objects().get(ReaderLease.reader_id == reader_id)
+    if lease is not None and lease.payment != payment_id:
+        other = await Payment.select(Payment.state).where(Payment.id == lease.payment).first()
+        if other and other["state"] in ACTIVE and lease.expires_at > now():
+            raise busy
+    # Only leases that no longer hold the reader go (on PostgreSQL another till's lease may have been
+    # committed since the read above); a live one makes the insert below a conflict: busy.
+    active = Payment.select(Payment.id).where(Payment.state.is_in(list(ACTIVE)))
+    stale = (ReaderLease.expires_at <= now()) | ReaderLease.payment.not_in(active)
+    await ReaderLease.delete().where(
+        (ReaderLease.payment == payment_id) | ((ReaderLease.reader_id == reader_id) & stale)
+    )
+    row = ReaderLease(reader_id=reader_id, payment=payment_id, holder=holder[:255], expires_at=later(seconds))
+    if not await ReaderLease.insert(row).on_conflict(action="DO NOTHING").returning(ReaderLease.id):
+        raise busy
+
+
+async def release_lease(payment_id: int) -> None:
+    await ReaderLease.delete().where(ReaderLease.payment == payment_id)
+
+
+async def leased_readers() -> dict[str, int]:
+    """reader id → payment id, for readers held by a live lease of an active payment."""
+    rows = await ReaderLease.select(ReaderLease.reader_id, ReaderLease.payment, ReaderLease.payment.state).where(
+        ReaderLease.expires_at > now()
+    )
+    return {row["reader_id"]: row["payment"] for row in rows if row["payment.state"] in ACTIVE}
+
+
+async def reader_holds(intent_ids: list[str]) -> dict[str, Hold]:
+    """How the kiosk's payments of these PaymentIntents hold their readers (the reader snapshot's
+    `KioskHolds`): running while active, unsure while they need attention, ended otherwise."""
+    rows = await Payment.select(Payment.payment_intent_id, Payment.state).where(
+        Payment.payment_intent_id.is_in(intent_ids or [""])
+    )
+    return {str(row["payment_intent_id"]): _hold(str(row["state"])) for row in rows}
+
+
+def _hold(state: str) -> Hold:
+    if state in ACTIVE:
+        return "running"
+    return "unsure" if state == NEEDS_ATTENTION else "ended"

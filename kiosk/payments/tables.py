@@ -1,0 +1,150 @@
+"""Piccolo tables of the payments engine: card payments, webhook events, reader leases, logs.
+
+One `Payment` row per card tender. The row is written before Stripe is called, so a crash at any
+point leaves a record to resume from; `key` is the base of every idempotency key of that payment.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from piccolo.apps.user.tables import BaseUser
+from piccolo.columns import (
+    JSON,
+    UUID,
+    Boolean,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from kiosk.shop.tables import Receipt
+
+
+class Payment(Table):
+    """A card tender: one PaymentIntent, sent to a reader once per attempt."""
+
+    id: Serial  # Piccolo's implicit primary key, declared for type checkers
+
+    receipt: ForeignKey[Table] = ForeignKey(references=Receipt, on_delete=OnDelete.restrict, index=True)
+    amount = Integer()
+    currency = Varchar(length=3)
+    # creating, intent_created, on_reader, succeeded, requires_capture, captured, declined,
+    # canceled, needs_attention (see kiosk.payment_states).
+    state = Varchar(length=32, default="creating", index=True)
+    # automatic | manual, fixed when the payment starts so a settings change cannot strand it.
+    capture_method = Varchar(length=16, default="automatic")
+    # Manual capture only: keep the authorization for an admin to capture or cancel later (the
+    # receipt closes at authorization) rather than capture it at once. Fixed when the payment starts.
+    keep_for_capture = Boolean(default=False)
+    # Whether the customer may cancel on the reader, fixed when the payment starts.
+    customer_cancellation = Boolean(default=True)
+    reader_id = Varchar(length=64, null=True, default=None)
+    # Shown in "present card on <label>" by polls that must not ask Stripe.
+    reader_label = Varchar(length=255, default="")
+    payment_intent_id = Varchar(length=255, null=True, default=None, unique=True)
+    # The PaymentIntent status last seen (webhook or read), for support and the cashier's view.
+    intent_status = Varchar(length=40, default="")
+    key = UUID(default=uuid.uuid4, unique=True)
+    attempt = Integer(default=0)
+    failure_code = Varchar(length=100, null=True, default=None)
+    decline_code = Varchar(length=100, null=True, default=None)
+    failure_message = Text(null=True, default=None)
+    # Why the cashier must look at it (needs_attention), in plain language.
+    attention_reason = Text(null=True, default=None)
+    card_brand = Varchar(length=40, null=True, default=None)
+    card_last4 = Varchar(length=4, null=True, default=None)
+    # read_method, authorization_code and the EMV receipt fields Stripe returns.
+    card_details = JSON(default="{}")
+    capture_before = Timestamptz(null=True, default=None)
+    # Money refunded at Stripe as charge.refunded last reported it (refunds made outside the kiosk
+    # included); the kiosk's own refunds are rows of kiosk.refund_tables.Refund.
+    amount_refunded = Integer(default=0)
+    created_by = ForeignKey(references=BaseUser, null=True, default=None, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    # When the current attempt was sent to the reader (a long wait says "may not have completed").
+    sent_at = Timestamptz(null=True, default=None)
+    settled_at = Timestamptz(null=True, default=None)
+    last_checked_at = Timestamptz(null=True, default=None)
+    # When the reconciler should ask Stripe if no webhook has moved the payment by then.
+    reconcile_after = Timestamptz(null=True, default=None, index=True)
+
+
+class WebhookEvent(Table):
+    """Each Stripe event id recorded once, in the same transaction as the change it caused."""
+
+    id: Serial  # Piccolo's implicit primary key, declared for type checkers
+
+    event_id = Varchar(length=255, unique=True)
+    type = Varchar(length=100)
+    received_at = Timestamptz(default=TimestamptzNow())
+    payment = ForeignKey(references=Payment, null=True, default=None, on_delete=OnDelete.set_null)
+    # What the event did: "applied", or why it changed nothing.
+    outcome = Varchar(length=255, default="")
+
+
+class ReaderLease(Table):
+    """Which payment may send to a reader: two tills cannot both send to one reader."""
+
+    id: Serial  # Piccolo's implicit primary key, declared for type checkers
+
+    reader_id = Varchar(length=64, unique=True)
+    payment = ForeignKey(references=Payment, on_delete=OnDelete.cascade)
+    # The till holding it (session id and user), for the "busy" message and support.
+    holder = Varchar(length=255, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+
+
+class PaymentLog(Table):
+    """What happened to a payment, step by step, for support."""
+
+    id: Serial  # Piccolo's implicit primary key, declared for type checkers
+
+    payment = ForeignKey(references=Payment, on_delete=OnDelete.cascade, index=True)
+    at = Timestamptz(default=TimestamptzNow())
+    step = Varchar(length=64)
+    detail = Text(default="")
+
+
+class PaymentLease(Table):
+    """One server process at a time acts on a payment (several servers share one database)."""
+
+    id: Serial  # Piccolo's implicit primary key, declared for type checkers
+
+    payment = ForeignKey(references=Payment, unique=True, on_delete=OnDelete.cascade)
+    # host/pid-namespace/pid/nonce of the holding process (kiosk.leases.HOLDER), for takeover and support.
+    holder = Varchar(length=255)
+    taken_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz(index=True)
+
+
+class Refund(Table):
+    """Money given back on a captured card payment, in full or in part."""
+
+    id: Serial  # Piccolo's implicit primary key, declared for type checkers
+
+    payment = ForeignKey(references=Payment, on_delete=OnDelete.restrict, index=True)
+    # 1, 2, ... per payment for refunds the kiosk made (part of the idempotency key); None otherwise.
+    sequence = Integer(null=True, default=None)
+    amount = Integer()
+    currency = Varchar(length=3)
+    # Stripe's reason: requested_by_customer | duplicate | fraudulent.
+    reason = Varchar(length=32, default="requested_by_customer")
+    note = Text(default="")
+    # creating (not yet confirmed by Stripe), pending, requires_action, succeeded, failed, canceled.
+    state = Varchar(length=24, default="creating", index=True)
+    stripe_refund_id = Varchar(length=255, null=True, default=None, unique=True)
+    failure_message = Text(null=True, default=None)
+    # The refund form's one-time token: a double submit finds the refund already made.
+    request_key = Varchar(length=64, null=True, default=None, unique=True)
+    created_by = ForeignKey(references=BaseUser, null=True, default=None, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())

@@ -1,0 +1,133 @@
+"""What the cashier sees of card payments: the progress panel and the card part of a receipt.
+
+Read-only and database-only: the progress fragment is polled every second by every open till, so
+it must never cost a Stripe call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from kiosk.payments import store
+from kiosk.payments.decline_messages import cashier_message
+from kiosk.payments.refund_views import receipt_refunds
+from kiosk.payments.settlement import balance
+from kiosk.payments.states import (
+    CANCELED,
+    CREATING,
+    DECLINED,
+    INTENT_CREATED,
+    NEEDS_ATTENTION,
+    ON_READER,
+    REQUIRES_CAPTURE,
+    SETTLED,
+    is_unresolved,
+)
+from kiosk.payments.tables import Payment
+from kiosk.shop.tables import OPEN, Receipt
+
+# After this long on the reader the cashier is told the payment may not have completed.
+SLOW_AFTER_SECONDS = 120.0
+
+
+@dataclass(frozen=True)
+class PaymentView:
+    id: int
+    receipt_id: int
+    state: str
+    amount: int
+    currency: str
+    reader_label: str
+    attempt: int
+    headline: str
+    detail: str
+    failure_code: str | None
+    decline_code: str | None
+    card_brand: str | None
+    card_last4: str | None
+    capture_before: datetime | None
+    # Manual capture: the authorization waits for an admin to capture it (the till is done).
+    kept_for_capture: bool
+    # Polling stops here: nothing more will happen without the cashier.
+    final: bool
+    slow: bool
+    can_cancel: bool
+    can_retry: bool
+    can_check: bool
+
+
+def _headline(payment: Payment, slow: bool) -> tuple[str, str]:
+    label = payment.reader_label or "the reader"
+    state = payment.state
+    if state == CREATING:
+        return "Starting the payment…", ""
+    if state == INTENT_CREATED:
+        return f"Sending to {label}…", ""
+    if state == ON_READER:
+        if payment.intent_status == "processing":
+            return "Processing…", "The card is being authorized."
+        if slow:
+            return "Still waiting…", "This is taking a long time: it may not have completed. Check status."
+        return f"Present card on {label}", "Waiting for the customer."
+    if state in SETTLED:
+        return "Approved", ""
+    if state == REQUIRES_CAPTURE and payment.keep_for_capture:
+        return "Approved", "Authorized; kept for capture by an admin."
+    if state == REQUIRES_CAPTURE:
+        return "Approved", "Authorized; capturing the payment…"
+    if state == DECLINED:
+        verb = "Not completed" if payment.failure_code != "card_declined" and not payment.decline_code else "Declined"
+        return verb, cashier_message(payment.failure_code, payment.decline_code)
+    if state == CANCELED:
+        return "Canceled", "No money was taken."
+    return "Needs attention", payment.attention_reason or "The result is not known yet. Check status."
+
+
+def payment_view(payment: Payment, slow_after: float = SLOW_AFTER_SECONDS) -> PaymentView:
+    sent = payment.sent_at
+    kept = bool(payment.keep_for_capture)
+    slow = payment.state == ON_READER and sent is not None and (store.now() - sent).total_seconds() > slow_after
+    headline, detail = _headline(payment, slow)
+    return PaymentView(
+        id=payment.id,
+        receipt_id=int(payment.receipt),
+        state=payment.state,
+        amount=payment.amount,
+        currency=payment.currency,
+        reader_label=payment.reader_label or payment.reader_id or "",
+        attempt=payment.attempt,
+        headline=headline,
+        detail=detail,
+        failure_code=payment.failure_code,
+        decline_code=payment.decline_code,
+        card_brand=payment.card_brand,
+        card_last4=payment.card_last4,
+        capture_before=payment.capture_before,
+        kept_for_capture=payment.keep_for_capture,
+        final=payment.state == DECLINED or not is_unresolved(payment.state, kept),
+        slow=slow,
+        can_cancel=payment.state in {INTENT_CREATED, ON_READER, DECLINED, NEEDS_ATTENTION},
+        can_retry=payment.state in {DECLINED, NEEDS_ATTENTION},
+        can_check=payment.state == NEEDS_ATTENTION or slow,
+    )
+
+
+async def card_tenders_context(receipt_id: int) -> dict[str, Any]:
+    """For the receipt page (`partials/card_tenders.html`): the running card payment, the finished
+    ones, and whether "+ Card" is offered."""
+    payments = await Payment.objects().where(Payment.receipt == receipt_id).order_by(Payment.id)
+    views = [payment_view(p) for p in payments]
+    active = next((v for v in reversed(views) if is_unresolved(v.state, v.kept_for_capture)), None)
+    owed = await balance(receipt_id)
+    # A closed receipt takes no more cards, even when an admin later canceled its authorization.
+    still_open = await Receipt.exists().where((Receipt.id == receipt_id) & (Receipt.status == OPEN))
+    return {
+        # The running card payment, else the last one (how it ended stays visible).
+        "card_payment": active or (views[-1] if views else None),
+        "card_due": owed.tenderable,
+        "card_currency": owed.currency,
+        "can_add_card": active is None and owed.tenderable > 0 and still_open,
+        "refunds": await receipt_refunds(receipt_id, payments),
+    }

@@ -1,0 +1,131 @@
+"""/admin/users: the people who use the kiosk — create, choose warehouses, reset password, deactivate.
+
+A refused form comes back with status 400, the message next to the field and what was typed still
+there (passwords excepted); nothing is saved. Done -> back to the person's page with a note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+
+from kiosk.forms import FormErrors, see_other, text, texts
+from kiosk.people import accounts as people
+from kiosk.people.auth import Login
+
+Admin = NamedDependency[Login]
+AnyRequest = Request[Any, Any, Any]
+# What the person's page says after a change (keys come from our own redirects only).
+DONE = {
+    "created": "Created. They can log in now.",
+    "access": "Role and warehouses saved.",
+    "password": "Password changed. Their sessions have ended: they log in with the new password.",
+    "deactivated": "Deactivated. They were logged out and cannot log in.",
+    "activated": "Reactivated. They can log in again.",
+}
+
+
+async def _person(user_id: int) -> people.Person:
+    try:
+        return await people.person(user_id)
+    except people.PersonNotFound as exc:
+        raise NotFoundException() from exc
+
+
+async def _place_options() -> list[tuple[str, str]]:
+    """(value, label) of each warehouse checkbox."""
+    return [(str(place.id), place.name) for place in await people.places()]
+
+
+async def _list_page(errors: dict[str, str] | None = None, typed: dict[str, Any] | None = None) -> Template:
+    context = {
+        "people": await people.people(),
+        "place_options": await _place_options(),
+        "errors": errors or {},
+        "typed": typed or {"role": "cashier", "warehouses": []},
+    }
+    return Template("admin/users.html", context=context, status_code=400 if errors else 200)
+
+
+async def _person_page(admin: Login, user_id: int, *, failed: str = "", errors: dict[str, str] | None = None,
+                       typed: dict[str, Any] | None = None, done: str = "") -> Template:  # fmt: skip
+    someone = await _person(user_id)
+    context = {
+        "person": someone,
+        "place_options": await _place_options(),
+        "is_self": someone.id == admin.user_id,
+        "failed": failed,
+        "errors": errors or {},
+        "typed": typed or {"role": someone.role, "warehouses": [str(i) for i in someone.warehouse_ids]},
+        "flash": DONE.get(done, ""),
+    }
+    return Template("admin/user.html", context=context, status_code=400 if errors else 200)
+
+
+async def _change(
+    admin: Login, user_id: int, action: Awaitable[None], *, failed: str, done: str, typed: dict[str, Any] | None = None
+) -> Response[Any]:
+    """Run a change to one person: refused -> their page with the messages by the form that failed."""
+    try:
+        await action
+    except people.PersonNotFound as exc:
+        raise NotFoundException() from exc
+    except FormErrors as exc:
+        return await _person_page(admin, user_id, failed=failed, errors=exc.errors, typed=typed)
+    return see_other(f"/admin/users/{user_id}?done={done}")
+
+
+class UsersController(Controller):
+    """Cashiers and admins."""
+
+    path = "/admin/users"
+
+    @get("/", include_in_schema=False)
+    async def index(self) -> Template:
+        return await _list_page()
+
+    @post("/", include_in_schema=False)
+    async def create(self, request: AnyRequest, admin: Admin) -> Response[Any]:
+        form = await request.form()
+        username, role, places = text(form, "username"), text(form, "role"), texts(form, "warehouses")
+        password, again = text(form, "password"), text(form, "password_again")
+        try:
+            user_id = await people.create_person(admin.user_id, username, password, again, role, places)
+        except FormErrors as exc:
+            return await _list_page(exc.errors, {"username": username, "role": role, "warehouses": places})
+        return see_other(f"/admin/users/{user_id}?done=created")
+
+    @get("/{user_id:int}", include_in_schema=False)
+    async def show(self, admin: Admin, user_id: FromPath[int], done: FromQuery[str] = "") -> Template:
+        return await _person_page(admin, user_id, done=done)
+
+    @post("/{user_id:int}/access", include_in_schema=False)
+    async def access(self, request: AnyRequest, admin: Admin, user_id: FromPath[int]) -> Response[Any]:
+        form = await request.form()
+        role, places = text(form, "role"), texts(form, "warehouses")
+        action = people.update_access(admin.user_id, user_id, role, places)
+        typed = {"role": role, "warehouses": places}
+        return await _change(admin, user_id, action, failed="access", done="access", typed=typed)
+
+    @post("/{user_id:int}/password", include_in_schema=False)
+    async def password(self, request: AnyRequest, admin: Admin, user_id: FromPath[int]) -> Response[Any]:
+        form = await request.form()
+        password, again = text(form, "password"), text(form, "password_again")
+        action = people.reset_password(admin.user_id, user_id, password, again, keep_session=admin.session_id)
+        return await _change(admin, user_id, action, failed="password", done="password")
+
+    @post("/{user_id:int}/deactivate", include_in_schema=False)
+    async def deactivate(self, admin: Admin, user_id: FromPath[int]) -> Response[Any]:
+        action = people.set_active(admin.user_id, user_id, active=False)
+        return await _change(admin, user_id, action, failed="active", done="deactivated")
+
+    @post("/{user_id:int}/activate", include_in_schema=False)
+    async def activate(self, admin: Admin, user_id: FromPath[int]) -> Response[Any]:
+        action = people.set_active(admin.user_id, user_id, active=True)
+        return await _change(admin, user_id, action, failed="active", done="activated")

@@ -1,0 +1,156 @@
+"""The HTTP side of logins: the session cookie, and the `login` / `till` dependencies every till
+route declares. Registered app-wide in create_app, so a handler only names the parameter:
+
+    @get("/receipts")
+    async def receipts(till: NamedDependency[Till]) -> Template: ...
+
+No valid session -> LoginRequired (the login page; htmx gets HX-Redirect). A session without a
+usable warehouse -> WarehouseRequired (the warehouse picker).
+
+Admin pages: every route under /admin is admins-only through the app-wide guard `admin_area`,
+whatever its handler declares, so a new admin route cannot forget it. Handlers that need the person
+(for the audit log) declare `admin: NamedDependency[Login]`. A cashier gets AdminRequired (403).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import replace
+from typing import Any
+
+from litestar import Request
+from litestar.config.csrf import CSRFConfig
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+
+from kiosk.config import Settings
+from kiosk.people.auth import ABSOLUTE_TIMEOUT, Login, Till, load_login, till_for
+
+SESSION_COOKIE = "kiosk_session"
+# Stripe signs its webhook instead; it is the only unsafe request without a CSRF token.
+CSRF_EXEMPT = ["^/webhooks/stripe$"]
+# Without KIOSK_SECRET_KEY (the demo) tokens are signed with a per-process key.
+_PROCESS_SECRET = secrets.token_hex(32)
+
+
+class LoginRequired(NotAuthorizedException):
+    """No session, or it has ended (logout, idle, absolute timeout, deactivated user)."""
+
+
+class WarehouseRequired(NotAuthorizedException):
+    """Logged in, but no warehouse chosen (or no longer allowed)."""
+
+
+class AdminRequired(PermissionDeniedException):
+    """Logged in, but not an admin."""
+
+
+ADMIN_PREFIX = "/admin"
+# Where the current request's login is kept once loaded, so the guard and handlers share one lookup.
+_LOGIN_STATE = "kiosk_login"
+
+
+def csrf_config(settings: Settings) -> CSRFConfig:
+    """Double-submit CSRF token signed with a key derived from KIOSK_SECRET_KEY (never the key
+    itself). Forms send it as `_csrf_token`, htmx as the x-csrftoken header (see base.html)."""
+    key = settings.secret_key or _PROCESS_SECRET
+    secret = hmac.new(key.encode(), b"kiosk csrf token", hashlib.sha256).hexdigest()
+    return CSRFConfig(
+        secret=secret,
+        cookie_name="kiosk_csrf",
+        header_name="x-csrftoken",
+        cookie_secure=not settings.demo,
+        cookie_samesite="lax",
+        exclude=CSRF_EXEMPT,
+    )
+
+
+def is_htmx(request: Request[Any, Any, Any]) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    """The client's address as the server sees it (behind a proxy, run uvicorn with
+    --proxy-headers so this is the browser's, not the proxy's)."""
+    return request.client.host if request.client else "unknown"
+
+
+def settings_of(request: Request[Any, Any, Any]) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def session_cookie(request: Request[Any, Any, Any], token: str) -> Cookie:
+    """HttpOnly (no script reads it), SameSite=Lax, Secure everywhere except the plain-HTTP demo."""
+    return Cookie(
+        key=SESSION_COOKIE,
+        value=token,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=not settings_of(request).demo,
+        max_age=int(ABSOLUTE_TIMEOUT.total_seconds()),
+    )
+
+
+def expired_session_cookie(request: Request[Any, Any, Any]) -> Cookie:
+    """Tells the browser to forget the session cookie (logout)."""
+    return replace(session_cookie(request, ""), max_age=0, expires=0)
+
+
+async def _login_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Login:
+    cached: Login | None = connection.state.get(_LOGIN_STATE)
+    if cached is not None:
+        return cached
+    token = connection.cookies.get(SESSION_COOKIE)
+    # htmx GETs are polls and fragment refreshes: they prove a page is open, not that a person is there.
+    background = connection.headers.get("hx-request") == "true" and connection.scope.get("method") == "GET"
+    login = await load_login(token, activity=not background) if token else None
+    if login is None:
+        raise LoginRequired("Please log in.")
+    connection.state[_LOGIN_STATE] = login
+    return login
+
+
+async def provide_login(request: Request[Any, Any, Any]) -> Login:
+    return await _login_of(request)
+
+
+def is_admin_path(path_template: str) -> bool:
+    return path_template == ADMIN_PREFIX or path_template.startswith(ADMIN_PREFIX + "/")
+
+
+async def admin_area(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """App-wide guard: routes under /admin need an admin. Matched on the route's own template (not
+    the raw URL), so no spelling of the address slips past."""
+    template = str(connection.scope.get("path_template") or connection.scope["path"])
+    if is_admin_path(template):
+        login = await _login_of(connection)
+        if not login.is_admin:
+            raise AdminRequired("Admins only.")
+
+
+async def provide_admin(login: NamedDependency[Login]) -> Login:
+    if not login.is_admin:
+        raise AdminRequired("Admins only.")
+    return login
+
+
+async def provide_till(login: NamedDependency[Login]) -> Till:
+    till = await till_for(login)
+    if till is None:
+        raise WarehouseRequired("Choose a warehouse.")
+    return till
+
+
+DEPENDENCIES = {
+    "login": Provide(provide_login),
+    "till": Provide(provide_till),
+    "admin": Provide(provide_admin),
+}
+GUARDS = [admin_area]

@@ -1,0 +1,229 @@
+"""The readers of each Stripe location as Stripe last described them, shared by every server.
+
+The reader picker shows this snapshot and a payment's start trusts it, so listing readers at
+Stripe costs per location and per minute, not per till, per server or per payment:
+- the whole location is listed when a picker finds Stripe's word on one of its readers older than
+  `LIST_EVERY_SECONDS`, or older than `RECHECK_SECONDS` while it shows a reader the cashier cannot
+  choose on Stripe's word (offline, or busy with an action that is not a running kiosk payment's):
+  such a reader is shown free again within seconds of being so. A reader's word is fresh from a
+  listing, and also from any call or event that returns the reader: the readers of a busy shop are
+  seen by their own payments, so its location is listed only every `FULL_LIST_SECONDS` (which
+  also brings readers registered or removed in Stripe's Dashboard; the kiosk's own admin pages
+  expire every snapshot at once). A reader shown free that went offline meanwhile
+  is refused by Stripe at the start with `terminal_reader_offline` (Stripe itself only calls a
+  silent reader offline after two minutes), the payment says so, and the snapshot learns it;
+- one server lists a location at a time (a claim on its `ReaderListing` row); the others show
+  the snapshot meanwhile;
+- every reader Stripe returns to a call or sends in an event updates its row (`DatabaseReaderNews`),
+  the older news never overwriting the newer.
+A reader's action of a kiosk payment that has ended since is not shown: the database knows better.
+The payments tell which of the actions on readers are theirs and how they stand (`KioskHolds`, passed
+in by the payments package, which sits above this one).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from kiosk.db.engine import write_transaction
+from kiosk.readers.tables import ReaderListing, ReaderStatus
+from kiosk.stripe_account.errors import PaymentError
+from kiosk.stripe_account.objects import ReaderAction, ReaderInfo
+
+if TYPE_CHECKING:
+    from kiosk.stripe_account.gateway import StripeGateway
+
+logger = logging.getLogger(__name__)
+
+# Every reader choosable: list again once Stripe's word on one of them is this old (a change shows
+# at the start, if not before).
+LIST_EVERY_SECONDS = 60.0
+# List the whole location at least this often, however fresh its readers' news.
+FULL_LIST_SECONDS = 600.0
+# A reader shown unchoosable (or a start asking for one the snapshot lacks): list again this soon.
+RECHECK_SECONDS = 5.0
+# A server listing a location holds the claim this long at most (it may die while listing).
+CLAIM_SECONDS = 30.0
+# How a kiosk payment holds the reader its action was sent to: "running" (the payment is active),
+# "unsure" (it needs attention: its action may still be on the reader) or "ended".
+Hold = Literal["running", "unsure", "ended"]
+
+
+class KioskHolds(Protocol):
+    """PaymentIntent ids of actions seen on readers -> how the kiosk's payment of each holds its
+    reader (ids that are no kiosk payment's are left out)."""
+
+    async def __call__(self, intent_ids: list[str]) -> dict[str, Hold]: ...
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _age(moment: datetime) -> float:
+    return (_now() - moment).total_seconds()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    listed_at: datetime  # the location's last listing
+    seen_at: datetime  # the oldest word from Stripe on any of its readers (a listing, a call, an event)
+    readers: list[ReaderInfo]
+    # Some reader is shown unchoosable on Stripe's word: worth asking again soon.
+    unsettled: bool
+
+    def older_than(self, seconds: float) -> bool:
+        return _age(self.listed_at) >= seconds
+
+    @property
+    def due(self) -> bool:
+        """Time for the picker to list the location at Stripe again."""
+        stale = _age(self.seen_at) >= (RECHECK_SECONDS if self.unsettled else LIST_EVERY_SECONDS)
+        return stale or self.older_than(FULL_LIST_SECONDS)
+
+
+async def readers_for_picker(gateway: StripeGateway, location_id: str, holds: KioskHolds) -> list[ReaderInfo]:
+    """The location's readers for the picker, listed at Stripe only when the snapshot is due."""
+    snapshot = await load(location_id, holds)
+    if snapshot is None:
+        return await refresh(gateway, location_id, holds)
+    if snapshot.due and await _claim(location_id):
+        return await refresh(gateway, location_id, holds)
+    return snapshot.readers
+
+
+async def reader_for_payment(
+    gateway: StripeGateway, location_id: str, reader_id: str, holds: KioskHolds
+) -> ReaderInfo | None:
+    """The reader as the picker just showed it; Stripe is asked only about a reader the snapshot
+    lacks or shows offline (it may have come back), and at most every `RECHECK_SECONDS`."""
+    snapshot = await load(location_id, holds)
+    reader = _find(snapshot.readers, reader_id) if snapshot else None
+    if reader is not None and reader.online:
+        return reader
+    if snapshot is None or (snapshot.older_than(RECHECK_SECONDS) and await _claim(location_id)):
+        return _find(await refresh(gateway, location_id, holds), reader_id)
+    return reader
+
+
+def _find(readers: list[ReaderInfo], reader_id: str) -> ReaderInfo | None:
+    return next((reader for reader in readers if reader.id == reader_id), None)
+
+
+async def refresh(gateway: StripeGateway, location_id: str, holds: KioskHolds) -> list[ReaderInfo]:
+    """List the location's readers at Stripe now and store them as the snapshot."""
+    asked = _now()
+    try:
+        listed = await gateway.list_readers(location_id)
+    except PaymentError:
+        await ReaderListing.update({ReaderListing.claimed_until: None}).where(ReaderListing.location_id == location_id)
+        raise
+    async with write_transaction(ReaderStatus._meta.db):
+        for reader in listed:
+            await _store(reader, asked, location_id)
+        gone: Any = (ReaderStatus.location_id == location_id) & (ReaderStatus.observed_at < asked)
+        if listed:
+            gone = gone & ReaderStatus.reader_id.not_in([reader.id for reader in listed])
+        await ReaderStatus.delete().where(gone)  # removed, or moved to another location
+        row = ReaderListing(location_id=location_id, listed_at=asked, claimed_until=None)
+        await ReaderListing.insert(row).on_conflict(
+            target=ReaderListing.location_id,
+            action="DO UPDATE",
+            values=[ReaderListing.listed_at, ReaderListing.claimed_until],
+        )
+    snapshot = await load(location_id, holds)
+    return snapshot.readers if snapshot else listed
+
+
+async def expire_all() -> None:
+    """An admin registered, renamed or removed a reader: every picker lists its location afresh
+    instead of showing the old names for up to `FULL_LIST_SECONDS` (admin changes are rare)."""
+    long_ago = datetime(2000, 1, 1, tzinfo=UTC)
+    await ReaderListing.update({ReaderListing.listed_at: long_ago}, force=True)
+
+
+async def _claim(location_id: str) -> bool:
+    """True for one server at a time: it lists the location, the others keep showing the snapshot."""
+    now = _now()
+    free = ReaderListing.claimed_until.is_null() | (ReaderListing.claimed_until < now)
+    rows = (
+        await ReaderListing.update({ReaderListing.claimed_until: now + timedelta(seconds=CLAIM_SECONDS)})
+        .where((ReaderListing.location_id == location_id) & free)
+        .returning(ReaderListing.id)
+    )
+    return bool(rows)
+
+
+async def load(location_id: str, holds: KioskHolds) -> Snapshot | None:
+    """The stored snapshot of a location; None when it was never listed."""
+    listing = await ReaderListing.select().where(ReaderListing.location_id == location_id).first()
+    if listing is None:
+        return None
+    rows = await ReaderStatus.objects().where(ReaderStatus.location_id == location_id).order_by(ReaderStatus.label)
+    running = [r.action_intent for r in rows if r.action_status == "in_progress" and r.action_intent]
+    held = await holds(running) if running else {}
+    readers, unsettled = [], False
+    for row in rows:
+        reader, ours = _reader_of(row, held)
+        readers.append(reader)
+        unsettled = unsettled or not reader.online or (reader.busy and not ours)
+    seen_at = min((row.observed_at for row in rows), default=listing["listed_at"])
+    return Snapshot(listing["listed_at"], seen_at, readers, unsettled)
+
+
+def _reader_of(row: ReaderStatus, held: dict[str, Hold]) -> tuple[ReaderInfo, bool]:
+    """The reader as the picker shows it, and whether its action is a running kiosk payment's
+    (whose lease already shows the reader busy, and whose end frees it without asking Stripe)."""
+    action = None
+    if row.action_status:
+        action = ReaderAction(str(row.action_type or ""), str(row.action_status), row.action_intent)
+    hold = held.get(row.action_intent or "")
+    if action is not None and action.status == "in_progress" and hold == "ended":
+        action = None  # that payment has ended, so has its action, whatever Stripe said before
+    reader = ReaderInfo(row.reader_id, row.label, row.device_type, row.online, row.location_id or None, action)
+    return reader, hold == "running"
+
+
+async def _store(reader: ReaderInfo, observed_at: datetime, location_id: str | None = None) -> None:
+    """Upsert one reader, unless what is stored was observed later."""
+    action = reader.action
+    row = ReaderStatus(
+        reader_id=reader.id,
+        location_id=location_id or reader.location or "",
+        label=reader.label,
+        device_type=reader.device_type,
+        online=reader.online,
+        action_type=action.type if action else None,
+        action_status=action.status if action else None,
+        action_intent=action.payment_intent_id if action else None,
+        observed_at=observed_at,
+    )
+    columns = [column for column in ReaderStatus._meta.columns if column._meta.name not in ("id", "reader_id")]
+    await ReaderStatus.insert(row).on_conflict(
+        target=ReaderStatus.reader_id,
+        action="DO UPDATE",
+        values=columns,
+        where=ReaderStatus.observed_at <= observed_at,
+    )
+
+
+class DatabaseReaderNews:
+    """What the gateway learns about single readers, written to the snapshot. A failed write only
+    leaves the snapshot a little older: the Stripe call it came with goes on."""
+
+    async def seen(self, reader: ReaderInfo, observed_at: datetime) -> None:
+        try:
+            await _store(reader, observed_at)
+        except Exception:
+            logger.warning("reader %s: the snapshot was not updated", reader.id, exc_info=True)
+
+    async def offline(self, reader_id: str, observed_at: datetime) -> None:
+        try:
+            await ReaderStatus.update({ReaderStatus.online: False, ReaderStatus.observed_at: observed_at}).where(
+                (ReaderStatus.reader_id == reader_id) & (ReaderStatus.observed_at <= observed_at)
+            )
+        except Exception:
+            logger.warning("reader %s: the snapshot was not updated", reader_id, exc_info=True)

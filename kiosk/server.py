@@ -1,0 +1,83 @@
+"""`kiosk serve`: the app as uvicorn's workers run it, refusing at once what would fail in each.
+
+The `kiosk` command (kiosk/cli/) and the bench's server (kiosk/bench/server.py) both start it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Callable
+from typing import Any
+
+
+def _whole_number(low: int, high: int | None, what: str) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high` (no upper bound when None)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"expected {what}, not {text!r}")
+        return value
+
+    return parse
+
+
+port_number = _whole_number(0, 65535, "a port from 0 to 65535")  # 0: any free one
+positive_number = _whole_number(1, None, "a whole number of at least 1")
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=port_number, default=8000)
+    parser.add_argument("--log-level", default="info")
+    parser.add_argument(
+        "--workers", type=positive_number, default=1, help="server processes (one per core is a good start)"
+    )
+
+
+def served_app() -> Any:
+    """The app as `kiosk serve` runs it, built in each worker process."""
+    from kiosk.app import create_app
+
+    # The SDK and httpx log every Stripe call at INFO: at a chain's volume that is real CPU.
+    for noisy in ("stripe", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return create_app()
+
+
+def ready_to_serve() -> None:
+    """Refuse, with a plain message, what would otherwise end in each worker's traceback."""
+    from kiosk.config import Settings
+    from kiosk.db.check import database_problem
+    from kiosk.db.secret_box import MissingSecretKey, check_secret_key
+
+    settings = Settings.from_env()
+    try:
+        check_secret_key(settings)
+    except MissingSecretKey as exc:
+        raise SystemExit(f"kiosk serve: {exc}") from None
+    problem = database_problem(settings)
+    if problem:
+        raise SystemExit(f"kiosk serve: {problem}")
+
+
+def serve(args: argparse.Namespace, factory: str = "kiosk.server:served_app") -> int:
+    import uvicorn
+
+    ready_to_serve()
+    # Several workers share the machine's cores; state lives in the database, so any may answer.
+    # No `Server: uvicorn` header: it tells a browser nothing and costs every poll 17 bytes.
+    uvicorn.run(
+        factory,
+        factory=True,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        workers=args.workers,
+        server_header=False,
+    )
+    return 0

@@ -1,0 +1,69 @@
+"""Piccolo tables of the shop's records: warehouses, and receipts with their lines and cash tenders.
+
+Card tenders are the payments engine's `Payment` rows (kiosk/payments/tables.py). Money columns are
+int minor units. A receipt number is unique within its warehouse: a unique index made by a
+hand-written migration (Piccolo adds table constraints with ALTER TABLE, which SQLite cannot do).
+"""
+
+from __future__ import annotations
+
+from piccolo.apps.user.tables import BaseUser
+from piccolo.columns import ForeignKey, Integer, OnDelete, Serial, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+# Receipt.status
+OPEN, PAID, VOIDED = "open", "paid", "voided"
+
+
+class Warehouse(Table):
+    """A shop or till area; receipts are numbered per warehouse, in its currency."""
+
+    id: Serial
+
+    name = Varchar(length=100, unique=True)
+    # ISO 4217, lowercase as Stripe writes it.
+    currency = Varchar(length=3, default="usd")
+    next_receipt_number = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Receipt(Table):
+    """A sale at the till: lines, then tenders (cash here, card in `Payment`) until fully paid."""
+
+    id: Serial
+
+    warehouse = ForeignKey(references=Warehouse, on_delete=OnDelete.restrict, index=True)
+    # What people quote: unique within the warehouse.
+    number = Integer()
+    currency = Varchar(length=3)
+    total = Integer(default=0)
+    # open | paid | voided
+    status = Varchar(length=16, default="open")
+    opened_by = ForeignKey(references=BaseUser, null=True, default=None, on_delete=OnDelete.set_null)
+    opened_at = Timestamptz(default=TimestamptzNow(), index=True)
+    closed_at = Timestamptz(null=True, default=None)
+
+
+class ReceiptLine(Table):
+    """What is sold: a description, a quantity and a unit price (a quick amount is one line)."""
+
+    id: Serial
+
+    receipt = ForeignKey(references=Receipt, on_delete=OnDelete.cascade, index=True)
+    description = Varchar(length=200)
+    quantity = Integer(default=1)
+    unit_amount = Integer()
+
+
+class CashTender(Table):
+    """Cash taken: `given` by the customer, `amount` applied to the receipt, `change` handed back."""
+
+    id: Serial
+
+    receipt = ForeignKey(references=Receipt, on_delete=OnDelete.cascade, index=True)
+    amount = Integer()
+    given = Integer()
+    change = Integer(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())
+    taken_by = ForeignKey(references=BaseUser, null=True, default=None, on_delete=OnDelete.set_null)

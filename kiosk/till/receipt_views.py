@@ -1,0 +1,214 @@
+"""What the till pages show about receipts: today's list, one receipt, and its printed form.
+
+Read-only; scoped to a warehouse like kiosk.receipts. Amounts stay int minor units with their
+currency (templates format them with the `money` filter).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from kiosk.payments.refund_views import ReceiptRefunds, receipt_refunds
+from kiosk.payments.settlement import CARD_RELEASED, CARD_SETTLED, Balance, balance, has_tenders
+from kiosk.payments.tables import Payment
+from kiosk.people.auth import now_utc
+from kiosk.shop.lookup import receipt_row
+from kiosk.shop.tables import OPEN, CashTender, Receipt, ReceiptLine, Warehouse
+
+# What today's list says of an open card payment that waits for the cashier rather than the customer.
+CARD_NOTES = {"declined": "Card declined", "needs_attention": "Card needs attention"}
+# Approved before Stripe told which card paid (a read of Stripe brings brand, last4 and the EMV
+# fields within seconds): the receipt and print pages keep refreshing this long for them.
+CARD_DETAILS_WAIT_SECONDS = 90.0
+# The EMV fields a card receipt prints, in the order printed, with the short labels receipts use.
+CARD_FIELDS = (
+    ("application_preferred_name", "Application"),
+    ("dedicated_file_name", "AID"),
+    ("authorization_code", "Auth code"),
+    ("authorization_response_code", "ARC"),
+    ("application_cryptogram", "Cryptogram"),
+    ("terminal_verification_results", "TVR"),
+    ("transaction_status_information", "TSI"),
+    ("cardholder_verification_method", "Verified by"),
+    ("account_type", "Account"),
+    ("read_method", "Entry"),
+)
+
+
+@dataclass(frozen=True)
+class ReceiptSummary:
+    id: int
+    number: int
+    status: str
+    total: int
+    currency: str
+    opened_at: datetime
+    card_state: str | None  # the state of a card payment still open on this open receipt
+    earlier: bool  # opened before today, still open
+
+    @property
+    def card_running(self) -> bool:
+        return self.card_state is not None
+
+    @property
+    def card_needs_cashier(self) -> bool:
+        return self.card_state in CARD_NOTES
+
+    @property
+    def card_note(self) -> str:
+        return CARD_NOTES.get(self.card_state or "", "Card payment running")
+
+
+@dataclass(frozen=True)
+class CardTender:
+    amount: int
+    brand: str
+    last4: str
+    fields: list[tuple[str, str]]
+    waiting: bool  # approved moments ago; brand, last4 and EMV fields are still on their way
+
+
+@dataclass(frozen=True)
+class ReceiptPage:
+    id: int
+    number: int
+    status: str
+    currency: str
+    warehouse_name: str
+    opened_at: datetime
+    closed_at: datetime | None
+    lines: list[dict[str, Any]]
+    cash: list[dict[str, Any]]
+    cards: list[CardTender]
+    balance: Balance
+    editable: bool
+    # Money given back on its card payments (refunds, canceled authorizations).
+    refunds: ReceiptRefunds
+
+    @property
+    def change(self) -> int:
+        return sum(int(c["change"]) for c in self.cash)
+
+    @property
+    def card_details_waiting(self) -> bool:
+        return any(card.waiting for card in self.cards)
+
+    @property
+    def shape(self) -> str:
+        """Which forms the receipt page shows (lines and Void; cash) and whether a card's details
+        are still missing. When a card payment changes it (started, canceled, settled, its details
+        in), the summary asks for a reload so no stale form or half-known card stays."""
+        waiting = "_card_waiting" if self.card_details_waiting else ""
+        if self.status != OPEN:
+            return self.status + waiting
+        if self.editable:
+            return OPEN + waiting
+        return ("open_fixed" if self.balance.tenderable > 0 else "open_held") + waiting
+
+
+def local_midnight(now: datetime | None = None) -> datetime:
+    """Start of today in the server's time zone: what a cashier means by "today"."""
+    local = (now or now_utc()).astimezone()
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+async def todays_receipts(warehouse_id: int) -> list[ReceiptSummary]:
+    """Today's receipts, newest first, plus older ones still open (a payment may be running on one)."""
+    midnight = local_midnight()
+    rows = (
+        await Receipt.select()
+        .where((Receipt.warehouse == warehouse_id) & ((Receipt.opened_at >= midnight) | (Receipt.status == OPEN)))
+        .order_by(Receipt.number, ascending=False)
+    )
+    ids = [row["id"] for row in rows]
+    running_states = list(CARD_SETTLED | CARD_RELEASED)
+    running = (
+        await Payment.select(Payment.receipt, Payment.state)
+        .where(Payment.receipt.is_in(ids or [0]) & Payment.state.not_in(running_states))
+        .order_by(Payment.id)
+    )
+    card_states = {row["receipt"]: row["state"] for row in running}  # the latest payment wins
+    return [
+        ReceiptSummary(
+            id=row["id"],
+            number=row["number"],
+            status=row["status"],
+            total=row["total"],
+            currency=row["currency"],
+            opened_at=row["opened_at"].astimezone(),
+            card_state=card_states.get(row["id"]) if row["status"] == OPEN else None,
+            earlier=row["opened_at"] < midnight,
+        )
+        for row in rows
+    ]
+
+
+def awaiting_card_details(card_brand: str | None, settled_at: datetime | None) -> bool:
+    """A settled card payment whose card Stripe has not told yet, approved moments ago."""
+    if card_brand or settled_at is None:
+        return False
+    return (now_utc() - settled_at).total_seconds() < CARD_DETAILS_WAIT_SECONDS
+
+
+def card_fields(details: Any) -> list[tuple[str, str]]:
+    """Labelled EMV fields from a payment's stored card details; Stripe nests most of them under
+    `receipt`, so one level of nesting is read too. Missing fields are simply not printed."""
+    if not isinstance(details, dict):
+        return []
+    flat = {**details, **(details.get("receipt") or {})}
+    fields = []
+    for key, label in CARD_FIELDS:
+        value = flat.get(key)
+        if value not in (None, ""):
+            fields.append((label, str(value).replace("_", " ") if key == "read_method" else str(value)))
+    return fields
+
+
+async def settled_cards(receipt_id: int) -> list[CardTender]:
+    rows = (
+        await Payment.select(
+            Payment.amount,
+            Payment.card_brand,
+            Payment.card_last4,
+            Payment.card_details,
+            Payment.settled_at,
+        )
+        .where((Payment.receipt == receipt_id) & Payment.state.is_in(list(CARD_SETTLED)))
+        .order_by(Payment.id)
+        .output(load_json=True)
+    )
+    return [
+        CardTender(
+            amount=row["amount"],
+            brand=(row["card_brand"] or "card").title(),
+            last4=row["card_last4"] or "",
+            fields=card_fields(row["card_details"]),
+            waiting=awaiting_card_details(row["card_brand"], row["settled_at"]),
+        )
+        for row in rows
+    ]
+
+
+async def receipt_page(receipt_id: int, warehouse_id: int) -> ReceiptPage:
+    """Everything the receipt and print pages show; ReceiptNotFound outside this warehouse."""
+    row = await receipt_row(receipt_id, warehouse_id)
+    warehouse = await Warehouse.select(Warehouse.name).where(Warehouse.id == warehouse_id).first()
+    lines = await ReceiptLine.select().where(ReceiptLine.receipt == receipt_id).order_by(ReceiptLine.id)
+    cash = await CashTender.select().where(CashTender.receipt == receipt_id).order_by(CashTender.id)
+    return ReceiptPage(
+        id=row["id"],
+        number=row["number"],
+        status=row["status"],
+        currency=row["currency"],
+        warehouse_name=warehouse["name"] if warehouse else "",
+        opened_at=row["opened_at"].astimezone(),
+        closed_at=row["closed_at"].astimezone() if row["closed_at"] else None,
+        lines=[{**line, "amount": line["quantity"] * line["unit_amount"]} for line in lines],
+        cash=cash,
+        cards=await settled_cards(receipt_id),
+        balance=await balance(receipt_id),
+        editable=row["status"] == OPEN and not await has_tenders(receipt_id),
+        refunds=await receipt_refunds(receipt_id),
+    )

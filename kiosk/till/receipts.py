@@ -1,0 +1,147 @@
+"""Receipts at the till: open one, add lines (or a quick amount), take cash, close when fully paid.
+
+Domain only: no HTTP. Every command is scoped to the caller's warehouse, so a receipt id from
+another warehouse is simply not found. Amounts arrive as typed text and are parsed here
+(kiosk/money/amounts.py); a refused input raises ReceiptError with a message for the cashier and
+changes nothing. What is paid and spoken for (cash, and card payments settled or running) is
+kiosk/payments/settlement.py's answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk.db.engine import write_transaction
+from kiosk.money.amounts import MoneyError, parse_amount
+from kiosk.payments.settlement import balance, has_tenders, refresh_receipt_status
+from kiosk.people.auth import now_utc
+from kiosk.shop.lookup import ReceiptNotFound, lock_receipt, receipt_row
+from kiosk.shop.tables import OPEN, VOIDED, CashTender, Receipt, ReceiptLine, Warehouse
+
+MAX_QUANTITY = 9999
+QUICK_AMOUNT_DESCRIPTION = "Amount"
+
+
+class ReceiptError(ValueError):
+    """A refused till action; the message says why, for the cashier. Nothing was saved."""
+
+
+@dataclass(frozen=True)
+class CashTaken:
+    tender_id: int
+    amount: int
+    change: int
+    status: str
+
+
+async def open_receipt(warehouse_id: int, user_id: int) -> int:
+    """A new open receipt numbered next in its warehouse; returns its id."""
+    async with write_transaction(Receipt._meta.db):
+        bumped = (
+            await Warehouse.update({Warehouse.next_receipt_number: Warehouse.next_receipt_number + 1})
+            .where(Warehouse.id == warehouse_id)
+            .returning(Warehouse.next_receipt_number, Warehouse.currency)
+        )
+        if not bumped:
+            raise ReceiptError("This warehouse no longer exists.")
+        number = bumped[0]["next_receipt_number"] - 1
+        receipt = Receipt(
+            warehouse=warehouse_id, number=number, currency=bumped[0]["currency"], opened_by=user_id, status=OPEN
+        )
+        rows = await Receipt.insert(receipt).returning(Receipt.id)
+    return int(rows[0]["id"])
+
+
+def _parse_quantity(text: str) -> int:
+    cleaned = text.strip()
+    if not cleaned.isdigit() or not 1 <= int(cleaned) <= MAX_QUANTITY:
+        raise ReceiptError(f"The quantity must be a whole number from 1 to {MAX_QUANTITY}.")
+    return int(cleaned)
+
+
+def _parse_money(text: str, currency: str) -> int:
+    try:
+        return parse_amount(text, currency)
+    except MoneyError as exc:
+        raise ReceiptError(str(exc)) from exc
+
+
+async def _check_editable(receipt: dict[str, Any]) -> None:
+    if receipt["status"] != OPEN:
+        raise ReceiptError(f"This receipt is {receipt['status']}: its lines can no longer change.")
+    if await has_tenders(receipt["id"]):
+        raise ReceiptError("Payment has started on this receipt: its lines can no longer change.")
+
+
+async def add_line(receipt_id: int, warehouse_id: int, description: str, quantity: str, unit_price: str) -> None:
+    """A sold item: description, quantity and unit price (typed), added to the total."""
+    description = " ".join(description.split())
+    if not description:
+        raise ReceiptError("Describe what is sold.")
+    if len(description) > 200:
+        raise ReceiptError("The description is too long (at most 200 characters).")
+    async with write_transaction(Receipt._meta.db):
+        await lock_receipt(receipt_id)
+        receipt = await receipt_row(receipt_id, warehouse_id)
+        count = _parse_quantity(quantity)
+        unit = _parse_money(unit_price, receipt["currency"])
+        await _check_editable(receipt)
+        await ReceiptLine.insert(
+            ReceiptLine(receipt=receipt_id, description=description, quantity=count, unit_amount=unit)
+        )
+        await Receipt.update({Receipt.total: Receipt.total + count * unit}).where(Receipt.id == receipt_id)
+
+
+async def add_quick_amount(receipt_id: int, warehouse_id: int, amount: str) -> None:
+    """A single amount typed at the till, without item details (one line, quantity 1)."""
+    await add_line(receipt_id, warehouse_id, QUICK_AMOUNT_DESCRIPTION, "1", amount)
+
+
+async def remove_line(receipt_id: int, warehouse_id: int, line_id: int) -> None:
+    async with write_transaction(Receipt._meta.db):
+        await lock_receipt(receipt_id)
+        receipt = await receipt_row(receipt_id, warehouse_id)
+        await _check_editable(receipt)
+        line = (
+            await ReceiptLine.select().where((ReceiptLine.id == line_id) & (ReceiptLine.receipt == receipt_id)).first()
+        )
+        if line is None:
+            raise ReceiptNotFound(line_id)
+        await ReceiptLine.delete().where(ReceiptLine.id == line_id)
+        amount = line["quantity"] * line["unit_amount"]
+        await Receipt.update({Receipt.total: Receipt.total - amount}).where(Receipt.id == receipt_id)
+
+
+async def take_cash(receipt_id: int, warehouse_id: int, user_id: int, given: str) -> CashTaken:
+    """Cash handed over: applies up to what is still owed, the rest is change to give back."""
+    async with write_transaction(Receipt._meta.db):
+        await lock_receipt(receipt_id)
+        receipt = await receipt_row(receipt_id, warehouse_id)
+        if receipt["status"] != OPEN:
+            raise ReceiptError(f"This receipt is {receipt['status']}: it takes no more payments.")
+        given_amount = _parse_money(given, receipt["currency"])
+        owed = await balance(receipt_id)
+        if owed.total <= 0:
+            raise ReceiptError("Add what is sold before taking payment.")
+        if owed.tenderable <= 0:
+            raise ReceiptError("Nothing is left to pay in cash: a card payment is running for the rest.")
+        applied = min(given_amount, owed.tenderable)
+        change = given_amount - applied
+        rows = await CashTender.insert(
+            CashTender(receipt=receipt_id, amount=applied, given=given_amount, change=change, taken_by=user_id)
+        ).returning(CashTender.id)
+        status = await refresh_receipt_status(receipt_id)
+    return CashTaken(int(rows[0]["id"]), applied, change, status)
+
+
+async def void_receipt(receipt_id: int, warehouse_id: int) -> None:
+    """Abandon an open receipt nobody has paid anything on (it keeps its number)."""
+    async with write_transaction(Receipt._meta.db):
+        await lock_receipt(receipt_id)
+        receipt = await receipt_row(receipt_id, warehouse_id)
+        if receipt["status"] != OPEN:
+            raise ReceiptError(f"This receipt is {receipt['status']}: it cannot be voided.")
+        if await has_tenders(receipt_id):
+            raise ReceiptError("Payment has started on this receipt: it cannot be voided.")
+        await Receipt.update({Receipt.status: VOIDED, Receipt.closed_at: now_utc()}).where(Receipt.id == receipt_id)

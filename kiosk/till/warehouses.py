@@ -1,0 +1,180 @@
+"""Warehouses, as admins manage them: create, rename, set the currency, delete. Domain only.
+
+A refused change raises FormErrors (a message per field) and saves nothing; every change goes
+into the audit log. The currency must be one the shop has enabled (kiosk.currencies). Receipts are
+the shop's books, so a warehouse with open receipts cannot be deleted (nor change currency under
+them), and one with past receipts is kept for its history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from piccolo.query.functions.aggregate import Count
+
+from kiosk.audit import trail as audit
+from kiosk.db.engine import write_transaction
+from kiosk.forms import FormErrors, collected, field_error
+from kiosk.money import currencies
+from kiosk.money.amounts import MoneyError, normalize_currency
+from kiosk.people.auth import AuthError
+from kiosk.people.tables import UserWarehouse
+from kiosk.readers.tables import LocationPairing
+from kiosk.shop.tables import Receipt, Warehouse
+
+MAX_NAME = 100
+
+
+class WarehouseNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Site:
+    id: int
+    name: str
+    currency: str
+    location: str | None  # the paired Stripe Terminal location
+    open_receipts: int
+    past_receipts: int
+    people: int
+
+
+def _receipts_word(count: int) -> str:
+    return f"{count} receipt" if count == 1 else f"{count} receipts"
+
+
+async def _receipt_counts(is_open: bool) -> dict[int, int]:
+    status = (Receipt.status == "open") if is_open else (Receipt.status != "open")
+    rows = await Receipt.select(Receipt.warehouse, Count()).where(status).group_by(Receipt.warehouse)
+    return {int(row["warehouse"]): int(row["count"]) for row in rows}
+
+
+async def _people_counts() -> dict[int, int]:
+    rows = await UserWarehouse.select(UserWarehouse.warehouse, Count()).group_by(UserWarehouse.warehouse)
+    return {int(row["warehouse"]): int(row["count"]) for row in rows}
+
+
+async def sites() -> list[Site]:
+    """Every warehouse by name, with what an admin needs to know before changing it."""
+    rows = await Warehouse.select(Warehouse.id, Warehouse.name, Warehouse.currency).order_by(Warehouse.name)
+    pairings = {
+        int(r["warehouse"]): str(r["stripe_location_id"])
+        for r in await LocationPairing.select(LocationPairing.warehouse, LocationPairing.stripe_location_id)
+    }
+    open_, past, people = await _receipt_counts(True), await _receipt_counts(False), await _people_counts()
+    return [
+        Site(r["id"], r["name"], r["currency"], pairings.get(r["id"]), open_.get(r["id"], 0), past.get(r["id"], 0),
+             people.get(r["id"], 0))
+        for r in rows
+    ]  # fmt: skip
+
+
+async def site(warehouse_id: int) -> Site:
+    for found in await sites():
+        if found.id == warehouse_id:
+            return found
+    raise WarehouseNotFound(warehouse_id)
+
+
+async def _name_problem(name: str, except_id: int | None = None) -> str | None:
+    if not name:
+        return "Enter a name."
+    if len(name) > MAX_NAME:
+        return f"A name is at most {MAX_NAME} characters."
+    rows = await Warehouse.select(Warehouse.id, Warehouse.name)
+    if any(str(r["name"]).lower() == name.lower() and r["id"] != except_id for r in rows):
+        return f"There is already a warehouse named {name}."
+    return None
+
+
+async def _currency(text: str) -> str:
+    try:
+        code = normalize_currency(text)
+    except MoneyError as exc:
+        raise field_error("currency", str(exc)) from exc
+    if code not in await currencies.enabled_codes():
+        raise field_error("currency", f"{code.upper()} is not enabled. Enable it under Currencies first.")
+    return code
+
+
+async def _checked(name: str, currency: str, except_id: int | None = None) -> tuple[str, str]:
+    """The cleaned name and currency, or every problem with them at once."""
+    errors: dict[str, str] = {}
+    name = name.strip()
+    if problem := await _name_problem(name, except_id):
+        errors["name"] = problem
+    with collected(errors):
+        code = await _currency(currency)
+    if errors:
+        raise FormErrors(errors)
+    return name, code
+
+
+async def create(actor_id: int, name: str, currency: str) -> int:
+    """A new warehouse; its receipts are numbered from 1 in `currency`."""
+    name, code = await _checked(name, currency)
+    async with write_transaction(Warehouse._meta.db):
+        if problem := await _name_problem(name):  # again under the write lock: someone may have just used it
+            raise field_error("name", problem)
+        rows = await Warehouse.insert(Warehouse(name=name, currency=code)).returning(Warehouse.id)
+        await audit.record(actor_id, "warehouse.create", f"warehouse {name}", {"currency": code})
+    return int(rows[0]["id"])
+
+
+async def update(actor_id: int, warehouse_id: int, name: str, currency: str) -> None:
+    """Rename and/or change the currency (not while receipts are open in the old one)."""
+    before = await site(warehouse_id)
+    name, code = await _checked(name, currency, except_id=warehouse_id)
+    if code != before.currency and before.open_receipts:
+        open_ = _receipts_word(before.open_receipts)
+        raise field_error("currency", f"{before.name} has {open_} open in {before.currency.upper()}: close them first.")
+    changes = {key: {"from": old, "to": new} for key, old, new in (("name", before.name, name),
+               ("currency", before.currency, code)) if old != new}  # fmt: skip
+    if not changes:
+        return
+    async with write_transaction(Warehouse._meta.db):
+        if problem := await _name_problem(name, except_id=warehouse_id):
+            raise field_error("name", problem)
+        await Warehouse.update({Warehouse.name: name, Warehouse.currency: code}).where(Warehouse.id == warehouse_id)
+        await audit.record(actor_id, "warehouse.update", f"warehouse {name}", changes)
+
+
+async def delete(actor_id: int, warehouse_id: int, confirmed: bool) -> None:
+    """Delete an unused warehouse; its people lose access and its location is unpaired."""
+    found = await site(warehouse_id)
+    if not confirmed:
+        raise field_error("confirm", f"Tick the box to confirm deleting {found.name}.")
+    if found.open_receipts:
+        open_ = _receipts_word(found.open_receipts)
+        raise field_error("confirm", f"{found.name} has {open_} open. Close or void them before deleting it.")
+    if found.past_receipts:
+        past = _receipts_word(found.past_receipts)
+        raise field_error(
+            "confirm",
+            f"{found.name} has {past} in its history, kept for the accounts, so it cannot be deleted. "
+            "Rename it or take its people off it instead.",
+        )
+    async with write_transaction(Warehouse._meta.db):
+        # Checked again inside the write lock: a receipt opened a moment ago must not be orphaned.
+        if await Receipt.exists().where(Receipt.warehouse == warehouse_id):
+            raise field_error("confirm", f"{found.name} has just had a receipt opened. It cannot be deleted.")
+        await Warehouse.delete().where(Warehouse.id == warehouse_id)
+        detail = {"currency": found.currency, "location": found.location, "people": found.people}
+        await audit.record(actor_id, "warehouse.delete", f"warehouse {found.name}", detail)
+
+
+async def create_warehouse(name: str, currency: str) -> int:
+    """A new warehouse; its receipts are numbered from 1 and priced in `currency` (the `kiosk`
+    command: any currency Stripe knows, enabled or not)."""
+    name = name.strip()
+    if not name:
+        raise AuthError("A warehouse needs a name.")
+    try:
+        code = normalize_currency(currency)
+    except MoneyError as exc:
+        raise AuthError(str(exc)) from exc
+    if await Warehouse.exists().where(Warehouse.name == name):
+        raise AuthError(f"A warehouse named {name!r} already exists.")
+    rows = await Warehouse.insert(Warehouse(name=name, currency=code)).returning(Warehouse.id)
+    return int(rows[0]["id"])
