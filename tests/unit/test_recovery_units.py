@@ -85,5 +85,7 @@ def test_what_counts_as_the_database_being_away() -> None:
 
 def test_a_kill_point_name_that_does_not_exist_stops_the_process_at_once() -> None:
     env = {"KIOSK_FAULT_KILL_AT": "after_lunch", "PATH": ""}
-    result = subprocess.run([sys.executable, "-c", "import kiosk.payments.faults"], env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", "import kiosk.payments.faults"], env=env, capture_output=True, text=True
+    )
     assert result.returncode != 0 and "names no step" in result.stderr
