@@ -24,8 +24,7 @@ from kiosk.payments.runtime import stripe_lifespan
 from kiosk.people.controllers.login import AuthController
 from kiosk.people.guards import DEPENDENCIES, GUARDS, csrf_config
 from kiosk.till.controllers.till import PosController
-from kiosk.web.admin import ADMIN_EXCEPTION_HANDLERS, ADMIN_ROUTES
-from kiosk.web.admin_setup import SETUP_ROUTES
+from kiosk.web.admin import ADMIN_EXCEPTION_HANDLERS, ADMIN_ROUTES, SETUP_ROUTES
 from kiosk.web.errors import EXCEPTION_HANDLERS
 from kiosk.web.outage import OUTAGE_HANDLERS, outage_over
 from kiosk.web.security_headers import security_headers
@@ -105,10 +104,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=None,  # no public API schema pages: the kiosk has no API for others to read
         csrf_config=csrf_config(settings),
         compression_config=COMPRESSION,
-        # The database briefly away: webhooks 503 (Stripe retries), the till a plain notice (kiosk/routes/outage.py).
+        # The database briefly away: webhooks 503 (Stripe retries), the till a plain notice (kiosk/web/outage.py).
         exception_handlers={**EXCEPTION_HANDLERS, **ADMIN_EXCEPTION_HANDLERS, **OUTAGE_HANDLERS},
     )
     app.state.settings = settings
-    # The progress poll's unchanged answer, before routing and middleware (kiosk/poll_fast_path.py).
+    # The progress poll's unchanged answer, before routing and middleware (kiosk/payments/poll_fast_path.py).
     app.asgi_handler = PollFastPath(app.asgi_handler, csrf_cookie=csrf_config(settings).cookie_name)
     return app

@@ -26,7 +26,7 @@ def make_engine(settings: Settings) -> Any:
         return PostgresEngine(config={"dsn": settings.database_url})
     settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     enable_wal(str(settings.sqlite_path))
-    # Plain reads skip Piccolo's connection-per-query (a thread each): see kiosk/sqlite_reads.py.
+    # Plain reads skip Piccolo's connection-per-query (a thread each): see kiosk/db/sqlite_reads.py.
     return FastReadSQLiteEngine(path=str(settings.sqlite_path), timeout=SQLITE_BUSY_TIMEOUT)
 
 

@@ -1,7 +1,7 @@
 """Piccolo tables of the admin settings: named values (secret ones encrypted) and currencies.
 
 A `Setting` row holds one value by name ("stripe.secret_key", ...). Secret values are stored only
-as ciphertext (see kiosk/secret_box.py), so a copied database file does not leak Stripe keys.
+as ciphertext (see kiosk/db/secret_box.py), so a copied database file does not leak Stripe keys.
 """
 
 from __future__ import annotations

@@ -79,7 +79,7 @@ def exponent(currency: str) -> int:
     return 3 if currency in THREE_DECIMAL else 2
 
 
-# Minimums an admin raised above Stripe's (kiosk/currencies.py keeps this in step with the database).
+# Minimums an admin raised above Stripe's (kiosk/money/currencies.py keeps this in step with the database).
 _raised_minimums: dict[str, int] = {}
 
 

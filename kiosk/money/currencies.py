@@ -1,6 +1,6 @@
 """The currencies the shop takes and their smallest card charge. No HTTP.
 
-Stripe's minimums (kiosk/money.py, from Stripe's docs) are the floor: an admin may raise a
+Stripe's minimums (kiosk/money/amounts.py, from Stripe's docs) are the floor: an admin may raise a
 minimum, never lower it. A currency without a stored row is enabled when it is the default or a
 warehouse prices in it; a currency a warehouse uses cannot be disabled.
 """
@@ -83,7 +83,7 @@ async def enabled_codes() -> list[str]:
 
 
 async def load_raised_minimums() -> None:
-    """Make the till's minimum checks (kiosk/money.py) honour the stored minimums."""
+    """Make the till's minimum checks (kiosk/money/amounts.py) honour the stored minimums."""
     rows = await CurrencySetting.select(CurrencySetting.currency, CurrencySetting.card_minimum).where(
         CurrencySetting.card_minimum.is_not_null()
     )

@@ -5,7 +5,7 @@ Stripe lets a Terminal authorization wait 2 days; after `capture_before` it can 
 captured and the hold goes back to the customer. Capturing or canceling twice is harmless (Stripe
 captures once; a second try is refused and the intent read instead), so each press gets a fresh
 idempotency key: a refused or failed press is never replayed to the next one.
-Both hold the payment's lease (kiosk/leases.py): the reconciler or another server never acts on it meanwhile.
+Both hold the payment's lease (kiosk/payments/leases.py): the reconciler or another server never acts on it meanwhile.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from kiosk.payments import store
 from kiosk.payments.driver import apply_change
 from kiosk.payments.engine import Engine, idempotency_key
 from kiosk.payments.leases import leased
-from kiosk.payments.refund_views import card_label, receipts_of
-from kiosk.payments.refunds import load_payment, subject
+from kiosk.payments.refunds.actions import load_payment, subject
+from kiosk.payments.refunds.views import card_label, receipts_of
 from kiosk.payments.states import CANCELED, CAPTURED, REQUIRES_CAPTURE, from_intent
 from kiosk.payments.tables import Payment
 from kiosk.stripe_account.errors import PaymentError, RateLimited, StripeUnavailable

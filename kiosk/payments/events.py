@@ -16,10 +16,11 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from kiosk.payments import refund_events, store
+from kiosk.payments import store
 from kiosk.payments.driver import apply_change
 from kiosk.payments.engine import Engine
 from kiosk.payments.faults import kill_point
+from kiosk.payments.refunds import events as refund_events
 from kiosk.payments.states import Change, card_fields, from_action, from_failed_intent, from_intent
 from kiosk.payments.tables import Payment, WebhookEvent
 from kiosk.readers.snapshot import DatabaseReaderNews

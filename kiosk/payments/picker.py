@@ -1,6 +1,6 @@
 """The reader picker's content: the readers of the warehouse's location, as the cashier sees them.
 
-Readers come from the snapshot shared by every server (kiosk/reader_snapshot.py: a Stripe call per
+Readers come from the snapshot shared by every server (kiosk/readers/snapshot.py: a Stripe call per
 location now and then, not per render); "busy" combines the database's leases (another till is
 paying on it) with the reader's own in-progress action.
 """

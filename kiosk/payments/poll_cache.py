@@ -6,7 +6,7 @@ If-None-Match. When nothing changed the server answers 304 with no body after re
 as usual (the poll still shows the database's truth); the browser hands htmx its cached 200, which
 htmx swaps like any other answer, so the markup (and its polling) goes on unchanged. Several kiosk
 processes compute the same tag for the same view, so it works behind a load balancer.
-The route (kiosk/routes/payments.py) and the fast path (kiosk/poll_fast_path.py) answer alike.
+The route (kiosk/payments/controllers/progress.py) and the fast path (kiosk/payments/poll_fast_path.py) answer alike.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ PROGRESS_TEMPLATE = TEMPLATES_DIR / "partials" / "payment_progress.html"
 REVALIDATE = "no-cache, private"
 # A 304 repeats the Vary of the 200 it stands for (RFC 9110 §15.4.5); the compression middleware
 # only adds it to the bodies it compresses. (Answers to htmx also vary on HX-Request:
-# kiosk/security_headers.py adds that to both.)
+# kiosk/web/security_headers.py adds that to both.)
 VARY = "Accept-Encoding"
 _TEMPLATE_VERSION = hashlib.sha256(PROGRESS_TEMPLATE.read_bytes()).hexdigest()[:16]
 # 72 bits tell one payment's successive views apart with room to spare, in 12 characters.

@@ -1,9 +1,9 @@
 """The progress poll's revalidation, answered before Litestar's routing and middleware.
 
-Every open till revalidates its running payment's progress fragment every second (kiosk/poll_cache.py);
+Every open till revalidates its running payment's progress fragment every second (kiosk/payments/poll_cache.py);
 almost always nothing changed and the answer is a bodiless 304. The framework's routing, middleware,
 request and response objects cost more than the poll's own work, so this ASGI wrapper answers that
-one case itself, after the same checks as the route, with one query (kiosk/poll_lookup.py): the
+one case itself, after the same checks as the route, with one query (kiosk/payments/poll_lookup.py): the
 session cookie is known, not expired nor idle, its user active, its warehouse chosen and still
 allowed, the payment one of that warehouse's, and the tag the browser holds is the tag of what the
 database says now. The 304 goes out through the app's `before_send` hooks like any answer.

@@ -5,7 +5,8 @@ database for such small reads, so the common case (a valid session of the till t
 payment) is answered by one hand-written SELECT. Whenever it finds nothing usable (no session,
 expired or idle, warehouse not chosen or no longer allowed, another warehouse's payment) the route
 takes the usual dependencies instead, which answer exactly as every other till route does.
-Used by the route (kiosk/routes/payments.py) and, before the framework, by kiosk/poll_fast_path.py.
+Used by the route (kiosk/payments/controllers/progress.py) and, before the framework, by
+kiosk/payments/poll_fast_path.py.
 """
 
 from __future__ import annotations

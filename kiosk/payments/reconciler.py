@@ -5,8 +5,8 @@ is checked by reading the reader (our action still in progress → wait) and the
 (authorized, canceled, or back to requires_payment_method → the reader's result decides). At most
 one check per payment every `Timing.check_interval` seconds (an atomic claim on `last_checked_at`),
 however many tills press "Check status" and however often the background task wakes.
-The passes that call `check` (every tick, at start-up, `kiosk reconcile`) are in kiosk/recovery.py;
-`check` holds the payment's lease (kiosk/leases.py), so two servers never check one payment at once.
+The passes that call `check` (every tick, at start-up, `kiosk reconcile`) are in kiosk/payments/recovery.py;
+`check` holds the payment's lease (kiosk/payments/leases.py), so two servers never check one payment at once.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The reconciler of every server, and `kiosk reconcile`: no payment stays between two steps.
 
-Each pass leases the payments it will act on (kiosk/leases.py), so servers sharing a database
+Each pass leases the payments it will act on (kiosk/payments/leases.py), so servers sharing a database
 never act on the same payment, and spends Stripe calls from the server's budget
-(kiosk/stripe_budget.py). What each payment needs is decided by `reconciler.check`:
+(kiosk/stripe_account/budget.py). What each payment needs is decided by `reconciler.check`:
 - at start-up, payments a dead process left unsent (`creating`, `intent_created`) are resumed with
   the same idempotency keys, so a step that reached Stripe replays instead of happening twice;
 - every tick, payments whose webhook is overdue (`reconcile_after` passed) are checked with Stripe:

@@ -1,6 +1,6 @@
 """Keeps the running payments engine in step with the Stripe keys stored by the admin pages.
 
-The payments engine (kiosk/payment_app.py) builds its gateway from `app.state.settings` when its
+The payments engine (`payments_lifespan`, below) builds its gateway from `app.state.settings` when its
 lifespan starts. This lifespan runs it inside a supervisor that hands it the stored keys (falling
 back to the environment). When the keys change, a running engine gets a new gateway in place (its
 reconciler is never cancelled mid-write); the old gateway is closed once its calls are surely over.
@@ -9,7 +9,7 @@ the keys waits for this (`await runtime.reload()`); other kiosk processes of the
 the change within `CHECK_SECONDS` through the settings revision number.
 
 It also keeps `app.state.stripe_mode` ("test" | "live" | None, for the TEST MODE banner) and the
-till's card minimums (kiosk/money.py) up to date.
+till's card minimums (kiosk/money/amounts.py) up to date.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 import anyio
 from anyio.abc import TaskGroup, TaskStatus
@@ -27,8 +28,9 @@ from kiosk.config import Settings
 from kiosk.db import settings as settings_store
 from kiosk.money import amounts as money
 from kiosk.money import currencies
-from kiosk.payments.engine import Engine
-from kiosk.payments.lifespan import payments_lifespan
+from kiosk.payments.engine import Engine, Timing
+from kiosk.payments.recovery import run_forever
+from kiosk.payments.recovery_policy import Recovery, recovery_from_env, timing_from_env
 from kiosk.readers.snapshot import DatabaseReaderNews
 from kiosk.stripe_account import keys as stripe_settings
 from kiosk.stripe_account.gateway import StripeGateway
@@ -43,6 +45,35 @@ RELOAD_WAIT_SECONDS = 10.0
 RELOAD_POLL_SECONDS = 0.02
 # A replaced gateway stays open this long for calls already under way (HTTP timeout and retries).
 GATEWAY_DRAIN_SECONDS = 90.0
+
+
+@asynccontextmanager
+async def payments_lifespan(app: Litestar) -> AsyncIterator[None]:
+    """`app.state.payments` is the Engine (None without a Stripe key). The engine's patience and the
+    reconciler's pace come from KIOSK_PAYMENT_TIMING / KIOSK_RECOVERY (kiosk/payments/recovery_policy.py);
+    in-process tests may put a shorter `payment_timing` / `reconciler_tick` in app.state instead."""
+    settings: Settings = app.state.settings
+    gateway = StripeGateway.from_settings(settings, DatabaseReaderNews())
+    if gateway is None:
+        app.state.payments = None
+        yield
+        return
+    timing: Timing | None = app.state.get("payment_timing") or timing_from_env()
+    engine = Engine.from_settings(settings, gateway, timing)
+    app.state.payments = engine
+    recovery: Recovery = recovery_from_env()
+    if app.state.get("reconciler_tick"):
+        recovery = replace(recovery, tick=app.state.reconciler_tick)
+    try:
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(run_forever, engine, recovery)
+            try:
+                yield
+            finally:
+                tasks.cancel_scope.cancel()
+    finally:
+        app.state.payments = None
+        await gateway.aclose()
 
 
 class StripeRuntime:

@@ -36,7 +36,7 @@ class Payment(Table):
     amount = Integer()
     currency = Varchar(length=3)
     # creating, intent_created, on_reader, succeeded, requires_capture, captured, declined,
-    # canceled, needs_attention (see kiosk.payment_states).
+    # canceled, needs_attention (see kiosk.payments.states).
     state = Varchar(length=32, default="creating", index=True)
     # automatic | manual, fixed when the payment starts so a settings change cannot strand it.
     capture_method = Varchar(length=16, default="automatic")

@@ -12,7 +12,7 @@ from typing import Any
 
 from kiosk.payments import store
 from kiosk.payments.decline_messages import cashier_message
-from kiosk.payments.refund_views import receipt_refunds
+from kiosk.payments.refunds.views import receipt_refunds
 from kiosk.payments.settlement import balance
 from kiosk.payments.states import (
     CANCELED,

@@ -1,7 +1,7 @@
 """Who is at the till: users, passwords, database sessions and the warehouse they work at.
 
 Routes declare `login: Login` (any logged-in person) or `till: Till` (logged in *and* working at a
-chosen warehouse); both are app-level dependencies (see kiosk.guards). Domain code only: no HTTP.
+chosen warehouse); both are app-level dependencies (see kiosk.people.guards). Domain code only: no HTTP.
 """
 
 from __future__ import annotations

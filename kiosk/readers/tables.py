@@ -2,7 +2,7 @@
 Stripe last said about each Terminal reader).
 
 Every server reads and writes the same rows, so a location's readers are listed at Stripe once
-for the whole chain rather than once per server process. See kiosk/reader_snapshot.py.
+for the whole chain rather than once per server process. See kiosk/readers/snapshot.py.
 """
 
 from __future__ import annotations

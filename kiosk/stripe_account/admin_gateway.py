@@ -1,6 +1,6 @@
 """The admin pages' Stripe calls: verify a key, Terminal locations and readers, webhook endpoints.
 
-Besides kiosk/stripe_gateway.py (the payments engine's calls) this is the only module that talks to
+Besides kiosk/stripe_account/gateway.py (the payments engine's calls) this is the only module that talks to
 Stripe. It is used per admin request (`async with StripeAdmin(key, api_base) as stripe: ...`), with
 whatever key the admin is checking, so it holds no state between requests. Stripe's errors become
 `AdminStripeError` with a message an admin can act on; the key itself never appears in one.

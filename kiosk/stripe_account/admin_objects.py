@@ -1,6 +1,6 @@
 """What the admin pages need from Stripe's objects: locations, readers, and a key's verification.
 
-Parsed leniently from the objects' JSON (`to_dict()`), as kiosk/stripe_objects.py does for the
+Parsed leniently from the objects' JSON (`to_dict()`), as kiosk/stripe_account/objects.py does for the
 payments engine: a missing optional field means "not known", never a crash.
 """
 

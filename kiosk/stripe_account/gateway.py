@@ -149,7 +149,7 @@ class StripeGateway:
         return reader
 
     async def list_readers(self, location_id: str) -> list[ReaderInfo]:
-        """Every reader of a location (the caller keeps the snapshot: kiosk/reader_snapshot.py).
+        """Every reader of a location (the caller keeps the snapshot: kiosk/readers/snapshot.py).
         https://docs.stripe.com/api/terminal/readers/list"""
         readers: list[ReaderInfo] = []
         params: ReaderListParams = {"location": location_id, "limit": 100}

@@ -1,6 +1,6 @@
 """What the till pages show about receipts: today's list, one receipt, and its printed form.
 
-Read-only; scoped to a warehouse like kiosk.receipts. Amounts stay int minor units with their
+Read-only; scoped to a warehouse like kiosk.till.receipts. Amounts stay int minor units with their
 currency (templates format them with the `money` filter).
 """
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from kiosk.payments.refund_views import ReceiptRefunds, receipt_refunds
+from kiosk.payments.refunds.views import ReceiptRefunds, receipt_refunds
 from kiosk.payments.settlement import CARD_RELEASED, CARD_SETTLED, Balance, balance, has_tenders
 from kiosk.payments.tables import Payment
 from kiosk.people.auth import now_utc

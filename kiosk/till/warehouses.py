@@ -1,7 +1,7 @@
 """Warehouses, as admins manage them: create, rename, set the currency, delete. Domain only.
 
 A refused change raises FormErrors (a message per field) and saves nothing; every change goes
-into the audit log. The currency must be one the shop has enabled (kiosk.currencies). Receipts are
+into the audit log. The currency must be one the shop has enabled (kiosk.money.currencies). Receipts are
 the shop's books, so a warehouse with open receipts cannot be deleted (nor change currency under
 them), and one with past receipts is kept for its history.
 """

@@ -1,7 +1,7 @@
 """The admin area's sections, as the layout's section nav and the /admin/ index list them.
 
 A section appears once its page is served by the app, so the nav never links to a page that is
-not there yet. Templates call `admin_sections()` (registered in kiosk.templating).
+not there yet. Templates call `admin_sections()` (registered in kiosk.web.templating).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ answer each caller can act on, instead of the generic "something went wrong":
   database answers again; whatever the cashier pressed did not happen and can be pressed again;
 - a full page gets the error page with the same words.
 Nothing is half-written: every write of the kiosk is one transaction, and a payment row committed
-before the outage is taken up again by the reconciler (kiosk/recovery.py).
+before the outage is taken up again by the reconciler (kiosk/payments/recovery.py).
 """
 
 from __future__ import annotations

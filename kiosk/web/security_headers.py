@@ -3,7 +3,7 @@ pages, static files), a short set on the answers it never shows as one.
 
 Hooked in as an app-level `before_send`, which sees every response — also 404s and other errors
 answered before any route runs (which route middleware would miss), and the 304s of the progress
-poll's fast path (kiosk/poll_fast_path.py).
+poll's fast path (kiosk/payments/poll_fast_path.py).
 
 The short set (X-Content-Type-Options, and HSTS outside the demo) goes on:
 - answers to htmx requests (`HX-Request: true`): htmx reads them with XHR and swaps them into the

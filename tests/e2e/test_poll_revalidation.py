@@ -1,4 +1,4 @@
-"""Chromium revalidates the polled progress fragment as the kiosk expects (kiosk/poll_cache.py): it
+"""Chromium revalidates the polled progress fragment as the kiosk expects (kiosk/payments/poll_cache.py): it
 sends the fragment's ETag back, the kiosk answers a bodiless 304 of a couple of hundred bytes with
 only the short set of headers, and htmx keeps showing (and polling) the cached fragment."""
 

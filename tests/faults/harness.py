@@ -3,7 +3,7 @@
 the tests exactly as an operator or a power cut would.
 
 A server's patience is shortened through KIOSK_PAYMENT_TIMING / KIOSK_RECOVERY so that missing
-webhooks and stuck readers resolve in seconds; `kill_at` sets KIOSK_FAULT_KILL_AT (kiosk/faults.py).
+webhooks and stuck readers resolve in seconds; `kill_at` sets KIOSK_FAULT_KILL_AT (kiosk/payments/faults.py).
 """
 
 from __future__ import annotations

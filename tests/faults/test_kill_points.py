@@ -1,7 +1,7 @@
 """SIGKILL at each step of a payment, then a restart: the payment finishes with nothing from the
 cashier but reloading the page, and Stripe's ledger shows it charged exactly once.
 
-Each server is started with KIOSK_FAULT_KILL_AT=<step> (kiosk/faults.py) and dies there the first
+Each server is started with KIOSK_FAULT_KILL_AT=<step> (kiosk/payments/faults.py) and dies there the first
 time a payment reaches that step; it is restarted without it, on the same port and database.
 """
 

@@ -1,7 +1,7 @@
 """/admin/payments: capture mode and customer cancellation, authorizations waiting for capture
 (capture or cancel them before their deadline), and refunds of captured payments.
 
-Routes know nothing of Stripe: they call kiosk.captures, kiosk.refunds and kiosk.payment_policy.
+Routes know nothing of Stripe: they call the payments' `captures`, `refunds.actions` and `policy`.
 A refused form comes back with status 400 and the message next to its field; nothing is saved.
 """
 
@@ -17,10 +17,11 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from kiosk.forms import FormErrors, see_other, text
-from kiosk.payments import captures, refunds
+from kiosk.payments import captures
 from kiosk.payments import policy as payment_policy
 from kiosk.payments.engine import Engine
-from kiosk.payments.refund_views import captured_payments, refund_lines
+from kiosk.payments.refunds import actions as refunds
+from kiosk.payments.refunds.views import captured_payments, refund_lines
 from kiosk.people.auth import Login
 from kiosk.people.guards import settings_of
 from kiosk.shop.tables import Receipt

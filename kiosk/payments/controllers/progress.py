@@ -77,7 +77,7 @@ async def _payment(till: Till, payment_id: int) -> Payment:
 async def _progress(view: PaymentView, if_none_match: str | None = None) -> Response[Any]:
     """The polled fragment; a finished payment stops the polling, offers "+ Card" if the receipt is
     still due, and tells the receipt page to refresh. While it runs, a poll that finds nothing new
-    is answered 304 (kiosk/poll_cache.py): no rendering, no body."""
+    is answered 304 (kiosk/payments/poll_cache.py): no rendering, no body."""
     if not view.final:
         etag = poll_cache.etag_of(view)
         if poll_cache.unchanged(if_none_match, etag):
@@ -144,7 +144,7 @@ class PaymentsController(Controller):
 
     @get("/payments/{payment_id:int}/progress", include_in_schema=False)
     async def progress(self, request: Request[Any, Any, Any], payment_id: FromPath[int]) -> Response[Any]:
-        # Polled every second by every open till: one query when all is well (kiosk/poll_lookup.py),
+        # Polled every second by every open till: one query when all is well (kiosk/payments/poll_lookup.py),
         # else the usual `login` and `till` checks, which answer as on every other till route.
         payment = await payment_for_poll(request, payment_id)
         if payment is None:

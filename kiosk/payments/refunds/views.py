@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from kiosk.payments.refund_events import CREATING, LIVE, MADE_ELSEWHERE
-from kiosk.payments.refunds import REASONS
+from kiosk.payments.refunds.actions import REASONS
+from kiosk.payments.refunds.events import CREATING, LIVE, MADE_ELSEWHERE
 from kiosk.payments.states import CANCELED, SETTLED
 from kiosk.payments.tables import Payment, Refund
 from kiosk.shop.tables import Receipt

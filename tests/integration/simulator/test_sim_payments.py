@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import stripe
 
-from tests.integration.sim_flows import error_of, event_types, new_intent, new_reader, pay, start, tap
+from tests.integration.simulator.sim_flows import error_of, event_types, new_intent, new_reader, pay, start, tap
 
 TWO_DAYS = 2 * 24 * 3600
 

@@ -1,4 +1,4 @@
-"""The progress poll's fast path (kiosk/poll_fast_path.py): it answers 304 itself only when the till
+"""The progress poll's fast path (kiosk/payments/poll_fast_path.py): it answers 304 itself only when the till
 may see the payment and nothing changed, and hands everything else to the app, which answers it as
 always. The app behind it here records what reached it."""
 

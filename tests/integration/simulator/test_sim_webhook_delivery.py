@@ -14,7 +14,7 @@ import pytest
 import stripe
 
 from kiosk.simulator.webhooks import EventBus, RetryPolicy
-from tests.integration.sim_flows import wait_for
+from tests.integration.simulator.sim_flows import wait_for
 from tests.simulator_support import RunningSimulator, running_simulator
 from tests.webhook_receiver import Receiver, webhook_receiver
 

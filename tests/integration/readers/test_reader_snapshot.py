@@ -17,7 +17,7 @@ from kiosk.readers.tables import ReaderListing, ReaderStatus
 from kiosk.stripe_account.admin_gateway import StripeAdmin
 from kiosk.stripe_account.gateway import StripeGateway
 from kiosk.stripe_account.objects import ReaderInfo
-from tests.integration.test_payments_http import DISABLED, HTMX, options
+from tests.integration.payments.test_payments_http import DISABLED, HTMX, options
 from tests.payments_support import Kiosk, wait_state
 from tests.simulator_support import DEFAULT_KEY
 

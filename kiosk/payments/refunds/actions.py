@@ -3,7 +3,7 @@
 The Refund row (state `creating`) and its audit entry are written before Stripe is called; the
 call carries an idempotency key derived from the payment and the refund's sequence number, so
 sending it again after a lost answer never refunds twice. An uncaptured authorization is not
-refunded but canceled (kiosk.captures): Stripe has no refund for money it never took.
+refunded but canceled (kiosk.payments.captures): Stripe has no refund for money it never took.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from kiosk.forms import FormErrors
 from kiosk.money.amounts import MoneyError, format_money, parse_amount
 from kiosk.payments import store
 from kiosk.payments.engine import Engine, idempotency_key
-from kiosk.payments.refund_events import CREATING, LIVE, record_refund
+from kiosk.payments.refunds.events import CREATING, LIVE, record_refund
 from kiosk.payments.states import SETTLED
 from kiosk.payments.tables import Payment, Refund
 from kiosk.stripe_account.errors import PaymentError, RateLimited, StripeUnavailable

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import stripe
 
-from tests.integration.sim_flows import (
+from tests.integration.simulator.sim_flows import (
     ADDRESS,
     control_answer,
     error_of,

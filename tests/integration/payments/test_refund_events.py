@@ -3,7 +3,8 @@ elsewhere, never moved backwards by late news, counted once however often it arr
 
 from __future__ import annotations
 
-from kiosk.payments import refund_events, refunds
+from kiosk.payments.refunds import actions as refunds
+from kiosk.payments.refunds import events as refund_events
 from kiosk.payments.tables import Payment, Refund
 from kiosk.stripe_account.objects import EventInfo, RefundInfo
 from kiosk.till.receipts import add_quick_amount, open_receipt

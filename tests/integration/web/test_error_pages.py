@@ -11,7 +11,7 @@ from tests.kiosk_support import kiosk_settings, log_in
 
 @get("/explode", sync_to_thread=False)
 def explode() -> str:
-    raise RuntimeError("secret internals: /work/main/kiosk/db.py line 42")
+    raise RuntimeError("secret internals: /work/main/kiosk/db/engine.py line 42")
 
 
 async def test_unknown_page_is_a_friendly_404(client: AsyncTestClient[Litestar]) -> None:

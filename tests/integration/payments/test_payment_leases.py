@@ -1,4 +1,4 @@
-"""Per-payment leases (kiosk/leases.py) on the run's database: SQLite, or PostgreSQL where claims
+"""Per-payment leases (kiosk/payments/leases.py) on the run's database: SQLite, or PostgreSQL where claims
 lock rows with FOR UPDATE SKIP LOCKED. Two claimers never get the same payment."""
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ async def record_refund(payment: Payment, info: RefundInfo) -> str:
 
 
 async def apply(payment: Payment, event: EventInfo) -> str:
-    """A refund webhook, inside the event's transaction (see kiosk.payment_events)."""
+    """A refund webhook, inside the event's transaction (see kiosk.payments.events)."""
     outcomes = [await record_refund(payment, info) for info in event.refunds]
     if event.charge_refunded is not None:
         # Stripe's own total covers refunds whose details the event leaves out; it only grows here.

@@ -79,7 +79,7 @@ async def test_an_unchanged_poll_is_a_couple_of_hundred_bytes(kiosk: Kiosk) -> N
 
 
 async def test_the_304_is_the_same_whichever_path_answers_it(kiosk: Kiosk) -> None:
-    """Outside htmx the poll takes the route's usual checks (kiosk/poll_fast_path.py answers htmx
+    """Outside htmx the poll takes the route's usual checks (kiosk/payments/poll_fast_path.py answers htmx
     revalidations only): the same validators, and the same short set of headers."""
     async with kiosk.cashier() as client:
         url = f"/payments/{await start(kiosk, client)}/progress"

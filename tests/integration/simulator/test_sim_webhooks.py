@@ -12,7 +12,7 @@ import pytest
 import stripe
 
 from kiosk.simulator.webhooks import EventBus, RetryPolicy
-from tests.integration.sim_flows import wait_for
+from tests.integration.simulator.sim_flows import wait_for
 from tests.webhook_receiver import Delivery, Receiver, webhook_receiver
 
 
