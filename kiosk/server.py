@@ -10,6 +10,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from kiosk.config import Settings
+from kiosk.db.check import database_problem
+from kiosk.db.secret_box import MissingSecretKey, check_secret_key
+
 
 def _whole_number(low: int, high: int | None, what: str) -> Callable[[str], int]:
     """An argparse type: a whole number from `low` to `high` (no upper bound when None)."""
@@ -40,7 +44,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def served_app() -> Any:
-    """The app as `kiosk serve` runs it, built in each worker process."""
+    """The app as `kiosk serve` runs it, built in each worker process. Imported here, not at the
+    top: the app's tables bind to the database that piccolo_conf.py names, which is importable only
+    once the `kiosk` command has put the project root on sys.path."""
     from kiosk.app import create_app
 
     # The SDK and httpx log every Stripe call at INFO: at a chain's volume that is real CPU.
@@ -51,9 +57,6 @@ def served_app() -> Any:
 
 def ready_to_serve() -> None:
     """Refuse, with a plain message, what would otherwise end in each worker's traceback."""
-    from kiosk.config import Settings
-    from kiosk.db.check import database_problem
-    from kiosk.db.secret_box import MissingSecretKey, check_secret_key
 
     settings = Settings.from_env()
     try:

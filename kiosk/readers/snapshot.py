@@ -26,15 +26,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from kiosk.db.engine import write_transaction
 from kiosk.readers.tables import ReaderListing, ReaderStatus
 from kiosk.stripe_account.errors import PaymentError
+from kiosk.stripe_account.gateway import StripeGateway
 from kiosk.stripe_account.objects import ReaderAction, ReaderInfo
-
-if TYPE_CHECKING:
-    from kiosk.stripe_account.gateway import StripeGateway
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.money.amounts import format_decimal, format_money
-from kiosk.web.admin_nav import admin_sections
+from kiosk.web.admin import admin_sections
 
 
 def _local_time(value: datetime | None, pattern: str = "%H:%M") -> str:
