@@ -9,6 +9,7 @@ from typing import Any
 from litestar import Litestar, get
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import CacheControlHeader
+from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -25,6 +26,7 @@ from kiosk.people.controllers.login import AuthController
 from kiosk.people.guards import DEPENDENCIES, GUARDS, csrf_config
 from kiosk.till.controllers.till import PosController
 from kiosk.web.admin import ADMIN_EXCEPTION_HANDLERS, ADMIN_ROUTES, SETUP_ROUTES
+from kiosk.web.bad_input import RefuseMalformed
 from kiosk.web.errors import EXCEPTION_HANDLERS
 from kiosk.web.outage import OUTAGE_HANDLERS, outage_over
 from kiosk.web.security_headers import security_headers
@@ -103,6 +105,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_send=[security_headers(settings)],
         openapi_config=None,  # no public API schema pages: the kiosk has no API for others to read
         csrf_config=csrf_config(settings),
+        middleware=[DefineMiddleware(RefuseMalformed, csrf=csrf_config(settings))],
         compression_config=COMPRESSION,
         # The database briefly away: webhooks 503 (Stripe retries), the till a plain notice (kiosk/web/outage.py).
         exception_handlers={**EXCEPTION_HANDLERS, **ADMIN_EXCEPTION_HANDLERS, **OUTAGE_HANDLERS},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,36 @@ def _capture_mode(value: str | None) -> str:
     return mode
 
 
+# Who may say, in X-Forwarded-For, which address a request came from: the machine itself by default.
+DEFAULT_TRUSTED_PROXIES = ("127.0.0.1", "::1")
+
+
+def _trusted_proxies(value: str | None) -> tuple[str, ...]:
+    """KIOSK_TRUSTED_PROXIES: comma-separated IP addresses or networks (CIDR) of the proxies and load
+    balancers in front of the kiosk, e.g. `10.0.0.0/8,127.0.0.1`. Unset: DEFAULT_TRUSTED_PROXIES.
+
+    `*` is refused: X-Forwarded-For is written by whoever sends the request, so trusting everyone
+    would let any browser choose its own address, and slip past the login limit by choosing a new one."""
+    if value is None or not value.strip():
+        return DEFAULT_TRUSTED_PROXIES
+    found: list[str] = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        if item == "*":
+            raise ValueError(
+                "KIOSK_TRUSTED_PROXIES cannot be *: name your proxies' addresses (IPs or networks like 10.0.0.0/8)"
+            )
+        try:
+            network = ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"KIOSK_TRUSTED_PROXIES: {item!r} is neither an IP address nor a network like 10.0.0.0/8"
+            ) from None
+        found.append(str(network.network_address) if network.num_addresses == 1 else str(network))
+    return tuple(found) or DEFAULT_TRUSTED_PROXIES
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the kiosk reads from its environment, read in one place."""
@@ -40,6 +71,8 @@ class Settings:
     stripe_webhook_secret: str | None = None
     capture_mode: str = "automatic"  # automatic | manual
     customer_cancellation: bool = True
+    # The proxies whose X-Forwarded-For is believed (IPs and CIDR networks); see _trusted_proxies.
+    trusted_proxies: tuple[str, ...] = DEFAULT_TRUSTED_PROXIES
 
     @property
     def uses_postgres(self) -> bool:
@@ -59,4 +92,5 @@ class Settings:
             stripe_webhook_secret=env.get("KIOSK_STRIPE_WEBHOOK_SECRET") or None,
             capture_mode=_capture_mode(env.get("KIOSK_CAPTURE_MODE")),
             customer_cancellation=_flag(env.get("KIOSK_CUSTOMER_CANCELLATION") or "on"),
+            trusted_proxies=_trusted_proxies(env.get("KIOSK_TRUSTED_PROXIES")),
         )

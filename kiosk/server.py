@@ -55,10 +55,13 @@ def served_app() -> Any:
     return create_app()
 
 
-def ready_to_serve() -> None:
+def ready_to_serve() -> Settings:
     """Refuse, with a plain message, what would otherwise end in each worker's traceback."""
 
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:  # a setting that cannot be read, e.g. KIOSK_TRUSTED_PROXIES
+        raise SystemExit(f"kiosk serve: {exc}") from None
     try:
         check_secret_key(settings)
     except MissingSecretKey as exc:
@@ -66,14 +69,18 @@ def ready_to_serve() -> None:
     problem = database_problem(settings)
     if problem:
         raise SystemExit(f"kiosk serve: {problem}")
+    return settings
 
 
 def serve(args: argparse.Namespace, factory: str = "kiosk.server:served_app") -> int:
     import uvicorn
 
-    ready_to_serve()
+    settings = ready_to_serve()
     # Several workers share the machine's cores; state lives in the database, so any may answer.
     # No `Server: uvicorn` header: it tells a browser nothing and costs every poll 17 bytes.
+    # X-Forwarded-For/-Proto are believed from KIOSK_TRUSTED_PROXIES only (the load balancer), so
+    # each till is known by its own address; the kiosk reads the client the same way
+    # (kiosk/people/guards.py: client_address).
     uvicorn.run(
         factory,
         factory=True,
@@ -82,5 +89,7 @@ def serve(args: argparse.Namespace, factory: str = "kiosk.server:served_app") ->
         log_level=args.log_level,
         workers=args.workers,
         server_header=False,
+        proxy_headers=True,
+        forwarded_allow_ips=list(settings.trusted_proxies),
     )
     return 0

@@ -35,12 +35,24 @@ class DemoShop:
     city: str
     country: str
     readers: tuple[tuple[str, str], ...]  # (registration code, label)
+    address: str = ""  # as the printed receipt heads it, a line per printed line
+    phone: str = ""
+
+    @property
+    def street(self) -> str:
+        return self.address.split("\n", 1)[0]
 
 
 SHOPS = (
-    DemoShop("Downtown", "usd", "San Francisco", "US", (("simulated-wpe", "Till 1"), ("simulated-s700", "Till 2"))),
-    DemoShop("Harbour", "eur", "Dublin", "IE", (("simulated-wpe", "Front desk"), ("simulated-s700", "Terrace"))),
-)
+    DemoShop(
+        "Downtown", "usd", "San Francisco", "US", (("simulated-wpe", "Till 1"), ("simulated-s700", "Till 2")),
+        address="1 Demo St\nSan Francisco, CA 94103", phone="+1 415 555 0134",
+    ),
+    DemoShop(
+        "Harbour", "eur", "Dublin", "IE", (("simulated-wpe", "Front desk"), ("simulated-s700", "Terrace")),
+        address="2 Quay St\nDublin 2, D02 X285", phone="+353 1 555 0172",
+    ),
+)  # fmt: skip
 LOGINS = (("admin", "admin-demo-pass", True), ("cashier", "cashier-demo-pass", False))
 
 
@@ -65,7 +77,7 @@ async def _seed_stripe(api_base: str, kiosk_url: str) -> tuple[str, dict[str, st
     async with StripeAdmin(DEMO_STRIPE_KEY, api_base) as admin:
         _, secret = await admin.create_webhook_endpoint(f"{kiosk_url}/webhooks/stripe")
         for shop in SHOPS:
-            address: LocationAddress = {"line1": "1 Demo St", "city": shop.city, "country": shop.country}
+            address: LocationAddress = {"line1": shop.street, "city": shop.city, "country": shop.country}
             location = await admin.create_location(f"{shop.warehouse} shop", address)
             locations[shop.warehouse] = location.id
             readers[shop.warehouse] = [
@@ -80,7 +92,7 @@ async def _seed_database(locations: dict[str, str]) -> None:
     from kiosk.till.warehouses import create_warehouse
 
     for shop in SHOPS:
-        warehouse_id = await create_warehouse(shop.warehouse, shop.currency)
+        warehouse_id = await create_warehouse(shop.warehouse, shop.currency, address=shop.address, phone=shop.phone)
         await LocationPairing.insert(
             LocationPairing(stripe_location_id=locations[shop.warehouse], warehouse=warehouse_id)
         )

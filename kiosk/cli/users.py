@@ -57,7 +57,10 @@ def add_user_commands(sub: Any) -> None:
     p = sub.add_parser("create-user", help="create a cashier or an admin")
     p.add_argument("username")
     secret = p.add_mutually_exclusive_group()
-    secret.add_argument("--password", help="the password (visible in the process list: prefer the other ways)")
+    secret.add_argument(
+        "--password",
+        help="at least 8 characters, not easy to guess (visible in the process list: prefer the other ways)",
+    )
     secret.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     p.add_argument("--admin", action="store_true", help="an admin (may use every warehouse)")
     p.add_argument("--warehouse", action="append", default=[], metavar="NAME", help="may work here (repeatable)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 ZERO_DECIMAL = frozenset(
     {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"}
@@ -57,7 +57,35 @@ SYMBOLS: dict[str, str] = {
 }
 
 _CURRENCY = re.compile(r"^[a-z]{3}$")
-_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+
+# The mark a currency's people write before the decimals, where its countries agree: the other of
+# "." and "," then only groups thousands ("1,234.50" in USD, "1.234,50" in DKK). Where they do not
+# (EUR: Ireland writes 1,234.50, Germany 1.234,50; CHF, CAD, ...), both are read: see _to_decimal.
+DECIMAL_MARKS: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "usd", "gbp", "jpy", "cny", "hkd", "sgd", "aud", "nzd", "inr", "krw", "mxn", "thb", "myr",
+            "php", "ils", "aed", "sar", "qar", "kwd", "bhd", "jod", "omr", "egp", "ngn", "kes", "pkr", "twd",
+        ),
+        ".",
+    ),
+    **dict.fromkeys(
+        (
+            "brl", "dkk", "nok", "sek", "pln", "czk", "huf", "ron", "bgn", "try", "idr", "vnd", "clp", "cop",
+            "ars", "pyg", "uah", "isk", "rsd", "xof", "xaf",
+        ),
+        ",",
+    ),
+}  # fmt: skip
+# Between the digits of a figure, besides "." and ",": spaces (French, Nordic) and apostrophes (Swiss).
+_SPACES = " \u00a0\u202f\u2009"
+_GROUPERS = _SPACES + "'\u2019"
+_MARKS = ".,"
+_FIGURE = re.compile(rf"^[0-9{re.escape(_MARKS + _GROUPERS)}]+$")
+# "1,234,567" (groups of three) or, in India, "12,34,567" (the last group three, the others two).
+_GROUPED = re.compile(r"^[1-9][0-9]{0,2}(?:\|[0-9]{3})*$")
+_FIRST_GROUP = re.compile(r"^[1-9][0-9]{0,2}$")
+_GROUPED_INDIAN = re.compile(r"^[1-9][0-9]?(?:\|[0-9]{2})*\|[0-9]{3}$")
 
 
 class MoneyError(ValueError):
@@ -102,28 +130,97 @@ def card_minimum(currency: str) -> int | None:
     return max(raised, stripe_figure or 0)
 
 
-def _to_decimal(text: str) -> Decimal:
-    """Read '1,234.50', '1234.5', '12,50' (decimal comma) or '1 234'; refuse anything else."""
-    cleaned = text.strip().replace(" ", "").replace("\u00a0", "")
-    if "," in cleaned and "." in cleaned:
-        cleaned = cleaned.replace(",", "")  # commas group thousands when a dot marks decimals
-    elif cleaned.count(",") == 1 and len(cleaned.split(",")[1]) != 3:
-        cleaned = cleaned.replace(",", ".")  # a lone comma not followed by a group of three is a decimal comma
-    else:
-        cleaned = cleaned.replace(",", "")
-    if not _PLAIN_NUMBER.match(cleaned):
-        raise MoneyError(f"“{text.strip()}” is not an amount. Type digits, like 12.50.")
-    try:
-        return Decimal(cleaned.replace(",", "."))
-    except InvalidOperation as exc:  # the pattern above makes this unreachable in practice
-        raise MoneyError(f"“{text.strip()}” is not an amount. Type digits, like 12.50.") from exc
+def example(currency: str) -> str:
+    """How the currency's people write one thousand two hundred and thirty-four and a half."""
+    digits = exponent(currency)
+    fraction = "5".ljust(digits, "0") if digits else ""
+    dot_style = "1,234" + (f".{fraction}" if digits else "")
+    comma_style = "1.234" + (f",{fraction}" if digits else "")
+    mark = DECIMAL_MARKS.get(currency)
+    if mark == ".":
+        return dot_style
+    if mark == ",":
+        return comma_style
+    return f"{dot_style} or {comma_style}"
+
+
+def _decimal_mark_at(figure: str, currency: str) -> int | None:
+    """Where the decimal mark is in a figure of digits, marks and spaces; None when it has none.
+
+    - "." and "," both there: the last one marks the decimals ("1.234,50", "1,234.50").
+    - Only one of them, several times: they group thousands ("1.234.567"); no decimals.
+    - Only one, once: it marks the decimals ("12,5", "1234.50"), unless it could group thousands,
+      i.e. three digits follow and one to three (not starting with 0) lead ("1.234"). That one is
+      read the way the currency's people write (USD 1.234 is one dollar and 234 thousandths, too
+      precise; DKK 1.234 is 1,234 kroner); where they disagree (EUR) it groups thousands, except in
+      a three-decimal currency (KWD 1.234), whose decimals are three. A currency without decimals
+      (JPY, CLP) has nothing to mark: there it always groups ("1.000" and "1,000" yen are 1000).
+    """
+    marks = [c for c in figure if c in _MARKS]
+    if not marks:
+        return None
+    last = figure.rindex(marks[-1])
+    if len(set(marks)) == 2:
+        return last
+    if len(marks) > 1:
+        return None
+    head, tail = figure[:last], figure[last + 1 :]
+    if not (len(tail) == 3 and tail.isdigit() and _FIRST_GROUP.match(head)):
+        return last
+    known, digits = DECIMAL_MARKS.get(currency), exponent(currency)
+    if digits == 0:
+        return None
+    if known:
+        return last if known == marks[-1] else None
+    return last if digits == 3 else None
+
+
+def _whole_digits(part: str, typed: str, currency: str) -> str:
+    """The digits before the decimals, their grouping checked: a separator between digits must
+    group them in threes, so "12 50" or "1.2.3" is refused rather than guessed at."""
+    separators = {c for c in part if c in _MARKS + _GROUPERS}
+    if not separators:
+        return part
+    kinds = {" " if c in _SPACES else c for c in separators}
+    if len(kinds) > 1:
+        shown = " and ".join(f"“{c}”" if c.strip() else "a space" for c in sorted(kinds))
+        raise MoneyError(
+            f"“{typed}” is not an amount: it groups digits with both {shown}. Type it like {example(currency)}."
+        )
+    grouping = "".join(separators)
+    uniform = "".join("|" if c in separators else c for c in part)
+    if _GROUPED.match(uniform) or (currency == "inr" and _GROUPED_INDIAN.match(uniform)):
+        return uniform.replace("|", "")
+    sign = grouping[0]
+    name = "a space" if sign in _SPACES else f"“{sign}”"
+    raise MoneyError(
+        f"“{typed}” is not an amount: {name} between digits groups them in threes (like 1{sign}234{sign}567), "
+        f"and only the last “.” or “,” marks the decimals. Type it like {example(currency)}."
+    )
+
+
+def _to_decimal(text: str, currency: str) -> tuple[Decimal, str]:
+    """A typed figure -> its value and the decimals as typed, read as the currency's people write it
+    ("1,234.50" for USD; "1.234,50", "1 234,50" or "1234,50" for EUR); anything else is refused with
+    what was not understood."""
+    typed = text.strip()
+    body = typed[1:].strip() if typed[:1] in "+-" else typed
+    if not body or not _FIGURE.match(body) or not any(c.isdigit() for c in body):
+        raise MoneyError(f"“{typed}” is not an amount. Type digits, like {example(currency)}.")
+    at = _decimal_mark_at(body, currency)
+    whole, mark, fraction = (body, "", "") if at is None else (body[:at], body[at], body[at + 1 :])
+    if fraction and not fraction.isdigit():
+        raise MoneyError(f"“{typed}” is not an amount: only digits may follow the decimal mark “{mark}”.")
+    digits = _whole_digits(whole, typed, currency) if whole else "0"
+    value = Decimal(f"{digits or '0'}.{fraction or '0'}")
+    return (-value if typed.startswith("-") else value), fraction
 
 
 def parse_amount(text: str, currency: str) -> int:
     """A typed amount -> int minor units of `currency`, or MoneyError saying what is wrong."""
     if not text.strip():
         raise MoneyError("Enter an amount.")
-    value = _to_decimal(text)
+    value, typed_decimals = _to_decimal(text, currency)
     if value < 0:
         raise MoneyError("The amount cannot be negative.")
     if value == 0:
@@ -132,7 +229,10 @@ def parse_amount(text: str, currency: str) -> int:
     minor = value.scaleb(digits)
     if minor != minor.to_integral_value():
         places = "no decimal places" if digits == 0 else f"at most {digits} decimal places"
-        raise MoneyError(f"{currency.upper()} amounts have {places}.")
+        raise MoneyError(
+            f"{currency.upper()} amounts have {places}. “{text.strip()}” has {len(typed_decimals)} after the "
+            f"decimal mark; type it like {example(currency)}."
+        )
     amount = int(minor)
     if amount > MAX_AMOUNT:
         raise MoneyError(f"The amount is too large (at most {format_money(MAX_AMOUNT, currency)}).")

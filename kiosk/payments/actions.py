@@ -11,6 +11,7 @@ import uuid
 
 from kiosk.payments import policy as payment_policy
 from kiosk.payments import store
+from kiosk.payments.decline_messages import reader_offline_refusal
 from kiosk.payments.driver import apply_change, create_intent, drive
 from kiosk.payments.engine import Engine, idempotency_key
 from kiosk.payments.leases import leased
@@ -34,6 +35,10 @@ from kiosk.readers import snapshot as reader_snapshot
 from kiosk.shop.lookup import lock_receipt
 from kiosk.stripe_account.errors import IntentInvalidState, PaymentNotAllowed, ReaderBusy, ReaderOffline, ReaderTimeout
 from kiosk.stripe_account.objects import ReaderInfo
+
+STILL_DECIDING = (
+    "Stripe is still deciding whether the card is charged, so it cannot be canceled now. Wait for the result."
+)
 
 __all__ = [
     "cancel_payment",
@@ -59,7 +64,7 @@ async def find_reader(engine: Engine, location_id: str, reader_id: str) -> Reade
     if reader is None:
         raise LookupError(f"no reader {reader_id} at this location")
     if not reader.online:
-        raise ReaderOffline(f"{reader.label} is offline.", "terminal_reader_offline")
+        raise ReaderOffline(reader_offline_refusal(reader.label), "terminal_reader_offline")
     return reader
 
 
@@ -168,8 +173,10 @@ async def retry_payment(engine: Engine, payment_id: int, reader: ReaderInfo, hol
 
 
 @leased()
-async def cancel_payment(engine: Engine, payment_id: int) -> Payment:
-    """Abandon the card tender: stop our action on the reader (never anyone else's), cancel the intent."""
+async def cancel_payment(engine: Engine, payment_id: int, *, by: str = "the cashier") -> Payment:
+    """Abandon the card tender: stop our action on the reader (never anyone else's), cancel the
+    intent. It ends canceled only once Stripe says the intent is (or finds it paid): a reader's
+    lease is never given up while the payment could still be charged."""
     payment = await _load(payment_id)
     if payment.state in FINAL:
         return payment
@@ -189,8 +196,10 @@ async def cancel_payment(engine: Engine, payment_id: int) -> Payment:
         if change is not None and change.state != CANCELED:
             await apply_change(engine, payment, change, step="cancel_found_paid")  # too late: it was paid
             return await _load(payment_id)
+        if change is None:  # e.g. processing: Stripe is still deciding whether the card is charged
+            raise PaymentNotAllowed(STILL_DECIDING, "intent_invalid_state")
     fields = {"intent_status": "canceled" if intent_id else "", "reconcile_after": None}
-    await store.transition(payment.id, CANCELED, fields, step="canceled", detail="by the cashier")
+    await store.transition(payment.id, CANCELED, fields, step="canceled", detail=f"by {by}")
     return await _load(payment_id)
 
 
@@ -200,10 +209,18 @@ async def _cancel_reader_action(engine: Engine, payment: Payment) -> None:
     action = reader.action_for(payment.payment_intent_id)
     if action is None or action.status != "in_progress":
         return  # nothing of ours to stop; another till's action stays untouched
+    if not reader.online:
+        # An offline reader cannot be told; canceling the intent at Stripe ends our action for good
+        # (a card tapped once it reconnects is refused), and the intent's answer says if it was paid.
+        await store.log(payment.id, "cancel_action_offline", f"{payment.reader_id} is offline: canceling at Stripe")
+        return
     # A fresh key per press: a refused cancel (busy) must not be replayed to the next press.
     key = idempotency_key(payment, f"cancel_action:{payment.attempt}:{uuid.uuid4().hex[:8]}")
     try:
         await engine.gateway.cancel_action(payment.reader_id, idempotency_key=key)
+    except ReaderOffline:
+        await store.log(payment.id, "cancel_action_offline", f"{payment.reader_id} went offline: canceling at Stripe")
+        return
     except (ReaderBusy, ReaderTimeout) as exc:
         raise PaymentNotAllowed(
             "The reader is finishing this payment and cannot stop now. Wait for the result.", exc.code

@@ -47,7 +47,9 @@ DECLINES: dict[str, str] = {
 # Reader and action failures (action.failure_code, API error codes) and the kiosk's own.
 FAILURES: dict[str, str] = {
     "customer_canceled": "The customer canceled on the reader.",
-    "connection_error": "The reader lost its connection and the card was not charged. Try again.",
+    # Only once the intent was read back and Stripe shows nothing taken (CHECKING says the wait before).
+    "connection_error": "The reader lost its connection during the payment; Stripe shows the card was not charged. "
+    "Try again.",
     "terminal_reader_busy": "The reader is busy with something else. Choose another reader or try again.",
     "kiosk_reader_leased": "Another till is using this reader. Choose another reader.",
     "terminal_reader_offline": "The reader is offline. Check its power and network, or choose another reader.",
@@ -56,6 +58,12 @@ FAILURES: dict[str, str] = {
     "terminal_reader_invalid_location_for_payment": "This reader cannot take payments here. Choose another.",
     "action_canceled": "The payment was canceled on the reader. Try again or cancel it.",
     "not_sent": "The payment did not reach the reader; nothing was charged. Try again.",
+}
+
+# While the engine re-reads the PaymentIntent after the reader's failure: nothing is known yet.
+CHECKING: dict[str, str] = {
+    "connection_error": "The reader lost its connection during the payment. The kiosk is checking with Stripe "
+    "whether the card was charged: do not take another payment for this receipt yet.",
 }
 
 UNKNOWN = "The payment did not go through. Try again or choose another way to pay."
@@ -70,3 +78,19 @@ def cashier_message(failure_code: str | None, decline_code: str | None) -> str:
     if failure_code in DECLINES:
         return DECLINES[failure_code]
     return UNKNOWN
+
+
+def reader_offline_refusal(label: str) -> str:
+    """Stripe refused to send the payment to an offline reader: nothing reached it."""
+    return (
+        f"The reader is offline: {label} did not get the payment, so nothing was charged. Check its power and "
+        "network, or choose another reader."
+    )
+
+
+def reader_offline_wait(label: str) -> str:
+    """Our payment waits on a reader that went offline."""
+    return (
+        f"{label} went offline during the payment; Stripe shows nothing charged. It goes on when the reader "
+        "reconnects (check its power and network), or cancel it: the kiosk cancels it at Stripe."
+    )

@@ -53,10 +53,12 @@ async def apply_change(engine: Engine, payment: Payment, change: Change, *, step
         await store.update(payment.id, {"reconcile_after": store.now()})
     if change.state is None:
         if fields:
-            await store.update(payment.id, fields)
+            await store.update(payment.id, fields, only_in=list(change.only_in) if change.only_in else None)
         return False
     if change.state in RECEIPT_SETTLED:
         fields.setdefault("settled_at", store.now())
+        # A note of the wait (the reader offline, the kiosk checking) ends with the money taken.
+        fields = {**failure_fields(None, None, None), **fields}
         # A capture still to do: the reconciler picks it up at once. Card details only: the
         # payment_intent webhook normally brings them moments later, so Stripe is asked for them
         # only if it has not after the webhook grace (one Stripe call per payment saved).

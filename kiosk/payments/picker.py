@@ -2,7 +2,10 @@
 
 Readers come from the snapshot shared by every server (kiosk/readers/snapshot.py: a Stripe call per
 location now and then, not per render); "busy" combines the database's leases (another till is
-paying on it) with the reader's own in-progress action.
+paying on it) with the reader's own in-progress action. A reader busy with a kiosk payment says
+which receipt holds it and who started it: that receipt's page cancels it, and an admin may release
+it from the picker (kiosk.payments.actions.cancel_payment, which never lets a payment that could
+still be charged go).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import Any
 
 from kiosk.payments import store
 from kiosk.payments.engine import Engine
+from kiosk.payments.tables import Payment
 from kiosk.readers import snapshot as reader_snapshot
 from kiosk.readers.admin import device_name
 from kiosk.readers.tables import LocationPairing
@@ -26,6 +30,23 @@ NO_READERS = "No reader is registered at this warehouse's location. An admin mus
 UNREACHABLE = "The readers could not be loaded from Stripe just now. Retrying…"
 
 
+ANOTHER_APP = "In use by another app or register"
+
+
+@dataclass(frozen=True)
+class Holder:
+    """The kiosk payment a busy reader is taken by."""
+
+    payment_id: int
+    receipt_id: int
+    receipt_number: int
+    cashier: str
+
+    @property
+    def text(self) -> str:
+        return f"Receipt #{self.receipt_number}" + (f" · {self.cashier}" if self.cashier else "")
+
+
 @dataclass(frozen=True)
 class ReaderOption:
     id: str
@@ -34,6 +55,8 @@ class ReaderOption:
     online: bool
     busy: bool
     status: str  # what the badge says
+    # Where a busy reader is held: a kiosk payment's receipt and cashier, else "another app" (None).
+    holder: Holder | None = None
 
     @property
     def choosable(self) -> bool:
@@ -61,11 +84,37 @@ async def picker_context(engine: Engine | None, warehouse_id: int, *, post_url: 
     except PaymentError:
         return {**context, "problem": UNREACHABLE}
     leased = await store.leased_readers()
+    intents = {r.id: r.action.payment_intent_id for r in readers if r.busy and r.action and r.action.payment_intent_id}
+    holders = await _holders(leased, intents)
     options = []
     for reader in readers:
         busy = reader.id in leased or reader.busy
         status = "offline" if not reader.online else ("busy" if busy else "online")
-        options.append(
-            ReaderOption(reader.id, reader.label, device_name(reader.device_type), reader.online, busy, status)
-        )
-    return {**context, "readers": options, "problem": "" if options else NO_READERS}
+        holder = holders.get(reader.id) if busy else None
+        device = device_name(reader.device_type)
+        options.append(ReaderOption(reader.id, reader.label, device, reader.online, busy, status, holder))
+    return {**context, "readers": options, "problem": "" if options else NO_READERS, "another_app": ANOTHER_APP}
+
+
+async def _holders(leased: dict[str, int], intents: dict[str, str]) -> dict[str, Holder]:
+    """reader id → the kiosk payment holding it: by its lease, else by the action on the reader."""
+    if not leased and not intents:
+        return {}
+    rows = await Payment.select(
+        Payment.id,
+        Payment.payment_intent_id,
+        Payment.receipt,
+        Payment.receipt.number,
+        Payment.created_by.username,
+    ).where(
+        Payment.id.is_in(list(leased.values()) or [0]) | Payment.payment_intent_id.is_in(list(intents.values()) or [""])
+    )
+    by_id = {int(row["id"]): row for row in rows}
+    by_intent = {str(row["payment_intent_id"]): row for row in rows if row["payment_intent_id"]}
+    found: dict[str, Holder] = {}
+    for reader_id in {*leased, *intents}:
+        row = by_id.get(leased[reader_id]) if reader_id in leased else by_intent.get(intents[reader_id])
+        if row is not None:
+            cashier = str(row["created_by.username"] or "")
+            found[reader_id] = Holder(int(row["id"]), int(row["receipt"]), int(row["receipt.number"]), cashier)
+    return found

@@ -20,6 +20,7 @@ from kiosk.payments.faults import kill_point
 from kiosk.payments.leases import leased_or_skip
 from kiosk.payments.states import (
     CANCELED,
+    CHECKABLE,
     CREATING,
     DECLINED,
     INTENT_CREATED,
@@ -37,6 +38,8 @@ from kiosk.stripe_account.objects import ReaderInfo
 
 logger = logging.getLogger(__name__)
 
+# The failure code noted on a payment whose reader went offline with our action on it (it stays on_reader).
+READER_OFFLINE = "terminal_reader_offline"
 # Card details are fetched for a settled payment for this long, then given up (the money is safe).
 DETAILS_PATIENCE_SECONDS = 60.0
 
@@ -99,12 +102,20 @@ async def _check_reader(engine: Engine, payment: Payment) -> None:
         reader = await engine.gateway.retrieve_reader(payment.reader_id)
         action = reader.action_for(payment.payment_intent_id)
         if action and action.status == "in_progress":
-            if not await _authorized_while_stuck(engine, payment):
+            if not reader.online:
+                await _reader_offline(engine, payment)
+            elif not await _authorized_while_stuck(engine, payment):
                 await _still_on_reader(engine, payment, reader)
             return
     intent = await engine.gateway.retrieve_intent(payment.payment_intent_id)
     change = from_intent(intent, payment.capture_method)
     if change is None and action is not None and action.status == "failed":
+        if action.failure_code == "connection_error" and intent.status != "requires_payment_method":
+            # Stripe has not decided yet (processing): the card may still be charged. Keep asking.
+            fields = failure_fields(action.failure_code, None, action.failure_message)
+            fields.update(intent_status=intent.status, reconcile_after=store.later(engine.timing.check_interval))
+            await store.update(payment.id, fields, only_in=list(CHECKABLE))
+            return
         # Declined, canceled by the customer, or connection_error with nothing authorized.
         code = action.failure_code or "card_declined"
         fields = failure_fields(code, action.decline_code or intent.decline_code, action.failure_message)
@@ -117,6 +128,21 @@ async def _check_reader(engine: Engine, payment: Payment) -> None:
         await apply_change(engine, payment, change, step="reconciled")
     else:
         await store.update(payment.id, {"reconcile_after": store.later(engine.timing.attention_recheck)})
+
+
+async def _reader_offline(engine: Engine, payment: Payment) -> None:
+    """Our action waits on a reader Stripe calls offline: the cashier is told at once (the payment
+    goes on if it reconnects, or is canceled at Stripe), and the intent is read too, so a card
+    authorized before the reader dropped off is not left unseen."""
+    assert payment.payment_intent_id
+    change = from_intent(await engine.gateway.retrieve_intent(payment.payment_intent_id), payment.capture_method)
+    if change is not None and change.state != CANCELED:
+        await apply_change(engine, payment, change, step="authorized_while_offline")
+        return
+    if payment.failure_code != READER_OFFLINE:
+        await store.log(payment.id, "reader_offline", f"{payment.reader_id} is offline with our action on it")
+    fields = {**failure_fields(READER_OFFLINE, None, None), "reconcile_after": next_check(engine, payment)}
+    await store.update(payment.id, fields, only_in=list(CHECKABLE))
 
 
 async def _authorized_while_stuck(engine: Engine, payment: Payment) -> bool:
@@ -133,6 +159,9 @@ async def _authorized_while_stuck(engine: Engine, payment: Payment) -> bool:
 
 
 async def _still_on_reader(engine: Engine, payment: Payment, reader: ReaderInfo) -> None:
+    if payment.failure_code == READER_OFFLINE:  # back online: the customer can pay again
+        await store.update(payment.id, failure_fields(None, None, None), only_in=list(CHECKABLE))
+        await store.log(payment.id, "reader_online", f"{payment.reader_id} is back online")
     if payment.state == NEEDS_ATTENTION and sent_age(payment).total_seconds() < engine.timing.stuck_after:
         await mark_on_reader(engine, payment, reader)
     elif payment.state == ON_READER and sent_age(payment).total_seconds() >= engine.timing.stuck_after:

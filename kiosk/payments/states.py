@@ -46,6 +46,8 @@ FINAL = frozenset({SUCCEEDED, CAPTURED, CANCELED})
 SETTLED = frozenset({SUCCEEDED, CAPTURED})
 # Stripe has authorized the money: a move into one of these may close the receipt (counts_as_paid).
 RECEIPT_SETTLED = frozenset({SUCCEEDED, REQUIRES_CAPTURE, CAPTURED})
+# Waiting for the reader's result: Stripe's word on it may be noted without moving the payment.
+CHECKABLE = frozenset({ON_READER, NEEDS_ATTENTION})
 # The card tender is still open: a new "+ Card" on the receipt resumes it rather than charging twice.
 UNRESOLVED = frozenset({CREATING, INTENT_CREATED, ON_READER, DECLINED, NEEDS_ATTENTION, REQUIRES_CAPTURE})
 
@@ -94,6 +96,8 @@ class Change:
     # Ask Stripe right away (e.g. connection_error: the intent may be authorized after all).
     check_now: bool = False
     note: str = ""
+    # With no state move: write the fields only to a payment still in one of these states.
+    only_in: frozenset[str] | None = None
 
 
 def failure_fields(code: str | None, decline_code: str | None, message: str | None) -> dict[str, Any]:
@@ -137,8 +141,10 @@ def from_action(action: ReaderAction, capture_method: str) -> Change | None:
     if action.status != "failed":
         return None
     if action.failure_code == "connection_error":
-        # The reader lost its connection while authorizing: the intent may be authorized anyway.
-        return Change(None, check_now=True, note="connection_error: re-read the intent")
+        # The reader lost its connection while authorizing: the intent may be authorized anyway. The
+        # payment stays where it is, saying that the kiosk is checking, until the intent is read.
+        fields = failure_fields(action.failure_code, None, action.failure_message)
+        return Change(None, fields, check_now=True, note="connection_error: re-read the intent", only_in=CHECKABLE)
     fields = failure_fields(action.failure_code, action.decline_code, action.failure_message)
     return Change(DECLINED, fields, note=f"reader action failed: {action.failure_code}")
 

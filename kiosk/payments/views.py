@@ -10,8 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from kiosk.money.amounts import MoneyError, card_minimum, check_card_amount, format_money
 from kiosk.payments import store
-from kiosk.payments.decline_messages import cashier_message
+from kiosk.payments.decline_messages import (
+    CHECKING,
+    cashier_message,
+    reader_offline_refusal,
+    reader_offline_wait,
+)
 from kiosk.payments.refunds.views import receipt_refunds
 from kiosk.payments.settlement import balance
 from kiosk.payments.states import (
@@ -26,8 +32,9 @@ from kiosk.payments.states import (
     is_unresolved,
 )
 from kiosk.payments.tables import Payment
-from kiosk.shop.tables import OPEN, Receipt
+from kiosk.shop.tables import OPEN, PAID, Receipt
 
+READER_OFFLINE = "terminal_reader_offline"
 # After this long on the reader the cashier is told the payment may not have completed.
 SLOW_AFTER_SECONDS = 120.0
 
@@ -56,6 +63,9 @@ class PaymentView:
     can_cancel: bool
     can_retry: bool
     can_check: bool
+    # The reader is offline: refused at the start (the other readers are offered at once), or
+    # gone offline with the payment on it (Cancel cancels at Stripe).
+    reader_offline: bool
 
 
 def _headline(payment: Payment, slow: bool) -> tuple[str, str]:
@@ -66,6 +76,10 @@ def _headline(payment: Payment, slow: bool) -> tuple[str, str]:
     if state == INTENT_CREATED:
         return f"Sending to {label}…", ""
     if state == ON_READER:
+        if payment.failure_code in CHECKING:
+            return "Checking with Stripe…", CHECKING[payment.failure_code]
+        if payment.failure_code == READER_OFFLINE:
+            return f"{label} is offline", reader_offline_wait(label)
         if payment.intent_status == "processing":
             return "Processing…", "The card is being authorized."
         if slow:
@@ -77,6 +91,8 @@ def _headline(payment: Payment, slow: bool) -> tuple[str, str]:
         return "Approved", "Authorized; kept for capture by an admin."
     if state == REQUIRES_CAPTURE:
         return "Approved", "Authorized; capturing the payment…"
+    if state == DECLINED and payment.failure_code == READER_OFFLINE:
+        return "Not charged", reader_offline_refusal(label)
     if state == DECLINED:
         verb = "Not completed" if payment.failure_code != "card_declined" and not payment.decline_code else "Declined"
         return verb, cashier_message(payment.failure_code, payment.decline_code)
@@ -111,6 +127,7 @@ def payment_view(payment: Payment, slow_after: float = SLOW_AFTER_SECONDS) -> Pa
         can_cancel=payment.state in {INTENT_CREATED, ON_READER, DECLINED, NEEDS_ATTENTION},
         can_retry=payment.state in {DECLINED, NEEDS_ATTENTION},
         can_check=payment.state == NEEDS_ATTENTION or slow,
+        reader_offline=payment.failure_code == READER_OFFLINE and payment.state in {ON_READER, DECLINED},
     )
 
 
@@ -122,12 +139,31 @@ async def card_tenders_context(receipt_id: int) -> dict[str, Any]:
     active = next((v for v in reversed(views) if is_unresolved(v.state, v.kept_for_capture)), None)
     owed = await balance(receipt_id)
     # A closed receipt takes no more cards, even when an admin later canceled its authorization.
-    still_open = await Receipt.exists().where((Receipt.id == receipt_id) & (Receipt.status == OPEN))
+    row = await Receipt.select(Receipt.status).where(Receipt.id == receipt_id).first()
+    status = row["status"] if row else None
+    still_open = status == OPEN
+    short = card_refusal(owed.tenderable, owed.currency) if owed.tenderable > 0 else ""
     return {
         # The running card payment, else the last one (how it ended stays visible).
         "card_payment": active or (views[-1] if views else None),
         "card_due": owed.tenderable,
         "card_currency": owed.currency,
-        "can_add_card": active is None and owed.tenderable > 0 and still_open,
+        "can_add_card": active is None and owed.tenderable > 0 and still_open and not short,
+        # Said in the place of "+ Card" when no card can pay what is due ("Card needs at least €0.50").
+        "card_refusal": short if active is None and still_open else "",
+        "receipt_paid": status == PAID,
         "refunds": await receipt_refunds(receipt_id, payments),
     }
+
+
+def card_refusal(amount: int, currency: str) -> str:
+    """Why no card can pay `amount` (below the currency's card minimum, Stripe's or raised by an
+    admin; not a multiple of 10 in a three-decimal currency), or "" when one can."""
+    minimum = card_minimum(currency)
+    if minimum is not None and 0 < amount < minimum:
+        return f"Card needs at least {format_money(minimum, currency)}"
+    try:
+        check_card_amount(amount, currency)
+    except MoneyError as exc:
+        return str(exc)
+    return ""

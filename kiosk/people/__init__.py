@@ -6,6 +6,7 @@ Piccolo's `BaseUser`). Others may use:
 - `guards`: the request side of it for every room's controllers: `admin_area`, the `login`,
   `admin` and `till` dependencies, CSRF config, `is_htmx`, `client_address`, session cookies;
 - `accounts`: creating people (`create_user`, for the `kiosk` command) and the users admin's domain;
+- `passwords`: which new passwords are accepted (`password_problem`);
 - `tables`: `UserWarehouse`, `Session`.
 `controllers` (login, logout, choosing a warehouse; the users admin) are mounted by kiosk/app.py
 and kiosk/web. Imports `shop`, `audit`, `db`, `forms`, `config`.

@@ -10,19 +10,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from piccolo.apps.user.tables import BaseUser
 
 from kiosk.audit import trail as audit
 from kiosk.db.engine import write_transaction
 from kiosk.forms import FormErrors, collected, field_error
-from kiosk.people.auth import MIN_PASSWORD_LENGTH, PLACEHOLDER_EMAIL_DOMAIN, AuthError
+from kiosk.people import login_limit
+from kiosk.people.auth import PLACEHOLDER_EMAIL_DOMAIN, AuthError
+from kiosk.people.passwords import password_problem
 from kiosk.people.tables import Session, UserWarehouse
 from kiosk.shop.tables import Warehouse
 
 ROLES = ("cashier", "admin")
 MAX_USERNAME = 100
-MAX_PASSWORD = 128  # Piccolo's own limit
 
 
 class PersonNotFound(LookupError):
@@ -92,13 +94,9 @@ def _username_problem(username: str) -> str | None:
     return None
 
 
-def _password_problems(password: str, again: str) -> dict[str, str]:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return {"password": f"The password must be at least {MIN_PASSWORD_LENGTH} characters."}
-    if len(password) > MAX_PASSWORD:
-        return {"password": f"The password can be at most {MAX_PASSWORD} characters."}
-    if password.startswith("pbkdf2_sha256"):
-        return {"password": "Choose another password."}  # Piccolo refuses what looks like a stored hash
+def _password_problems(password: str, again: str, username: str) -> dict[str, str]:
+    if problem := password_problem(password, username):
+        return {"password": problem}
     if password != again:
         return {"password_again": "The two passwords differ. Type the same password twice."}
     return {}
@@ -127,7 +125,7 @@ async def create_person(
 ) -> int:
     """A new active cashier or admin; returns the user id."""
     username = username.strip()
-    errors = _password_problems(password, password_again)
+    errors = _password_problems(password, password_again, username)
     if problem := _username_problem(username):
         errors["username"] = problem
     elif await _username_taken(username):
@@ -181,14 +179,41 @@ async def reset_password(
     actor_id: int, user_id: int, password: str, password_again: str, keep_session: int | None = None
 ) -> None:
     """A new password; the person's sessions end, except `keep_session` (an admin changing their own
-    password stays logged in on the page they did it from)."""
+    password stays logged in on the page they did it from). Their failed logins are forgotten: the
+    slowdown was there to stop guessing the old password."""
     someone = await person(user_id)
-    if errors := _password_problems(password, password_again):
+    if errors := _password_problems(password, password_again, someone.username):
         raise FormErrors(errors)
     async with write_transaction(BaseUser._meta.db):
         await BaseUser.update_password(user_id, password)
         await Session.delete().where((Session.user == user_id) & (Session.id != (keep_session or 0)))
-        await audit.record(actor_id, "user.password_reset", f"user {someone.username}")
+        cleared = await login_limit.clear_account(someone.username)
+        await audit.record(actor_id, "user.password_reset", f"user {someone.username}", _cleared(cleared))
+
+
+def _cleared(clients: Sequence[str]) -> dict[str, Any]:
+    """The audit detail of failed logins forgotten: from which addresses (none: nothing to add)."""
+    return {"failed_logins_cleared_from": list(clients)} if clients else {}
+
+
+async def clear_login_failures(actor_id: int, user_id: int) -> list[str]:
+    """Forget the person's failed logins from every device, lifting any wait; returns the addresses."""
+    someone = await person(user_id)
+    async with write_transaction(BaseUser._meta.db):
+        cleared = await login_limit.clear_account(someone.username)
+        await audit.record(actor_id, "user.login_failures_clear", f"user {someone.username}", _cleared(cleared))
+    return cleared
+
+
+async def clear_client_failures(actor_id: int, client: str) -> int:
+    """Forget every failed login from one address (a spray, or a shop's shared address); returns how many."""
+    client = client.strip()
+    if not client:
+        raise field_error("_form", "Which address? Reload the page.")
+    async with write_transaction(BaseUser._meta.db):
+        count = await login_limit.clear_client(client)
+        await audit.record(actor_id, "user.address_clear", f"address {client}", {"failed_logins": count})
+    return count
 
 
 async def set_active(actor_id: int, user_id: int, active: bool) -> None:
@@ -222,8 +247,8 @@ async def _warehouse_ids(names: Sequence[str]) -> list[int]:
 def _check_new_user(username: str, password: str) -> None:
     if not username or any(ch.isspace() for ch in username) or len(username) > 100:
         raise AuthError("A username is 1 to 100 characters without spaces.")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AuthError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters.")
+    if problem := password_problem(password, username):
+        raise AuthError(problem)
     try:
         BaseUser._validate_password(password)  # Piccolo's own limits (length, not already hashed)
     except ValueError as exc:

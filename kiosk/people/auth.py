@@ -23,7 +23,6 @@ IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
 # `last_seen_at` is written at most this often, so a busy till is not a write per click.
 TOUCH_INTERVAL = timedelta(minutes=1)
-MIN_PASSWORD_LENGTH = 8
 # Piccolo's BaseUser needs a unique email; people created without one get a reserved-domain address.
 PLACEHOLDER_EMAIL_DOMAIN = "users.kiosk.invalid"
 

@@ -14,8 +14,10 @@ whatever its handler declares, so a new admin route cannot forget it. Handlers t
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import ipaddress
 import secrets
 from dataclasses import replace
 from typing import Any
@@ -74,10 +76,56 @@ def is_htmx(request: Request[Any, Any, Any]) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
+@functools.lru_cache(maxsize=16)
+def _networks(trusted: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(item, strict=False) for item in trusted)
+
+
+def is_trusted_proxy(host: str, trusted: tuple[str, ...]) -> bool:
+    """Is `host` one of the proxies of KIOSK_TRUSTED_PROXIES (an address, or inside a network)?"""
+    try:
+        address = ipaddress.ip_address(host.strip())
+    except ValueError:
+        return False
+    return any(address in network for network in _networks(trusted))
+
+
+def _without_port(hop: str) -> str:
+    """`203.0.113.9:5123` -> `203.0.113.9`, `[2001:db8::1]:443` -> `2001:db8::1`; a bare IPv6 stays."""
+    if hop.startswith("[") and "]" in hop:
+        return hop[1 : hop.index("]")]
+    if hop.count(":") == 1:
+        return hop.split(":", 1)[0]
+    return hop
+
+
+def forwarded_client(peer: str, forwarded_for: str, trusted: tuple[str, ...]) -> str:
+    """The browser's address: the peer itself, unless the peer is a trusted proxy; then, reading
+    X-Forwarded-For from the right (each proxy appends the address it saw), the first address that
+    is not a trusted proxy. The same rule as uvicorn's --forwarded-allow-ips, so it gives the same
+    answer whether or not uvicorn has already applied it (`kiosk serve` does)."""
+    if not forwarded_for.strip() or not is_trusted_proxy(peer, trusted):
+        return peer
+    hops = [_without_port(hop.strip()) for hop in forwarded_for.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not is_trusted_proxy(hop, trusted):
+            return hop[:64]
+    return hops[0][:64] if hops else peer
+
+
 def client_address(request: Request[Any, Any, Any]) -> str:
-    """The client's address as the server sees it (behind a proxy, run uvicorn with
-    --proxy-headers so this is the browser's, not the proxy's)."""
-    return request.client.host if request.client else "unknown"
+    """Where a request comes from, for the login limit: the browser's address, read through the
+    trusted proxies of KIOSK_TRUSTED_PROXIES (a load balancer's own address would put every till
+    behind it in one bucket). Anyone else's X-Forwarded-For is ignored: a browser cannot choose it."""
+    peer = request.client.host if request.client else "unknown"
+    forwarded_for = ", ".join(request.headers.getall("x-forwarded-for", []))
+    return forwarded_client(peer, forwarded_for, settings_of(request).trusted_proxies)
+
+
+def signing_key(settings: Settings, purpose: str) -> bytes:
+    """A key for signing one kind of value, derived from KIOSK_SECRET_KEY (never the key itself)."""
+    key = settings.secret_key or _PROCESS_SECRET
+    return hmac.new(key.encode(), purpose.encode(), hashlib.sha256).digest()
 
 
 def settings_of(request: Request[Any, Any, Any]) -> Settings:

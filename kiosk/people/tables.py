@@ -2,7 +2,7 @@
 
 People are Piccolo's `BaseUser`; `BaseUser.admin` is the role (an admin may use every warehouse, a
 cashier only those linked through `UserWarehouse`). One link per user and warehouse is a unique
-index made by a hand-written migration. Failed logins are kept briefly so the login limit holds
+index made by a hand-written migration. Failed logins are kept for a day so the login limit holds
 across processes (kiosk/people/login_limit.py).
 """
 

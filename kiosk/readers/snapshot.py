@@ -1,17 +1,19 @@
 """The readers of each Stripe location as Stripe last described them, shared by every server.
 
 The reader picker shows this snapshot and a payment's start trusts it, so listing readers at
-Stripe costs per location and per minute, not per till, per server or per payment:
-- the whole location is listed when a picker finds Stripe's word on one of its readers older than
-  `LIST_EVERY_SECONDS`, or older than `RECHECK_SECONDS` while it shows a reader the cashier cannot
-  choose on Stripe's word (offline, or busy with an action that is not a running kiosk payment's):
-  such a reader is shown free again within seconds of being so. A reader's word is fresh from a
-  listing, and also from any call or event that returns the reader: the readers of a busy shop are
-  seen by their own payments, so its location is listed only every `FULL_LIST_SECONDS` (which
-  also brings readers registered or removed in Stripe's Dashboard; the kiosk's own admin pages
-  expire every snapshot at once). A reader shown free that went offline meanwhile
-  is refused by Stripe at the start with `terminal_reader_offline` (Stripe itself only calls a
-  silent reader offline after two minutes), the payment says so, and the snapshot learns it;
+Stripe costs per location and per time, not per till, per server or per payment:
+- while a picker is open, Stripe's word on every reader it shows is at most `LIST_EVERY_SECONDS`
+  old: the picker lists the whole location once Stripe's word on one of its readers is that old
+  (a reader unplugged, or plugged back, shows so within seconds). However many pickers are open, on
+  however many servers, a location is listed at most once per `LIST_EVERY_SECONDS`: the claim that
+  lets one server list it is refused while the last listing is younger. A reader's word is fresh
+  from a listing, and also from any call or event that returns the reader: the readers of a busy
+  shop are seen by their own payments, so its location is listed only every `FULL_LIST_SECONDS`
+  (which also brings readers registered or removed in Stripe's Dashboard; the kiosk's own admin
+  pages expire every snapshot at once). No picker open, no listing. A reader shown free that went
+  offline meanwhile is refused by Stripe at the start with `terminal_reader_offline` (Stripe itself
+  only calls a silent reader offline after two minutes), the payment says so, and the snapshot
+  learns it;
 - one server lists a location at a time (a claim on its `ReaderListing` row); the others show
   the snapshot meanwhile;
 - every reader Stripe returns to a call or sends in an event updates its row (`DatabaseReaderNews`),
@@ -36,13 +38,11 @@ from kiosk.stripe_account.objects import ReaderAction, ReaderInfo
 
 logger = logging.getLogger(__name__)
 
-# Every reader choosable: list again once Stripe's word on one of them is this old (a change shows
-# at the start, if not before).
-LIST_EVERY_SECONDS = 60.0
+# While a picker is open, Stripe's word on its readers is at most this old; and a location is listed
+# at most once per this long, however many pickers are open (the claim holds to it).
+LIST_EVERY_SECONDS = 10.0
 # List the whole location at least this often, however fresh its readers' news.
 FULL_LIST_SECONDS = 600.0
-# A reader shown unchoosable (or a start asking for one the snapshot lacks): list again this soon.
-RECHECK_SECONDS = 5.0
 # A server listing a location holds the claim this long at most (it may die while listing).
 CLAIM_SECONDS = 30.0
 # How a kiosk payment holds the reader its action was sent to: "running" (the payment is active),
@@ -70,8 +70,6 @@ class Snapshot:
     listed_at: datetime  # the location's last listing
     seen_at: datetime  # the oldest word from Stripe on any of its readers (a listing, a call, an event)
     readers: list[ReaderInfo]
-    # Some reader is shown unchoosable on Stripe's word: worth asking again soon.
-    unsettled: bool
 
     def older_than(self, seconds: float) -> bool:
         return _age(self.listed_at) >= seconds
@@ -79,8 +77,7 @@ class Snapshot:
     @property
     def due(self) -> bool:
         """Time for the picker to list the location at Stripe again."""
-        stale = _age(self.seen_at) >= (RECHECK_SECONDS if self.unsettled else LIST_EVERY_SECONDS)
-        return stale or self.older_than(FULL_LIST_SECONDS)
+        return _age(self.seen_at) >= LIST_EVERY_SECONDS or self.older_than(FULL_LIST_SECONDS)
 
 
 async def readers_for_picker(gateway: StripeGateway, location_id: str, holds: KioskHolds) -> list[ReaderInfo]:
@@ -97,12 +94,12 @@ async def reader_for_payment(
     gateway: StripeGateway, location_id: str, reader_id: str, holds: KioskHolds
 ) -> ReaderInfo | None:
     """The reader as the picker just showed it; Stripe is asked only about a reader the snapshot
-    lacks or shows offline (it may have come back), and at most every `RECHECK_SECONDS`."""
+    lacks or shows offline (it may have come back), and no sooner than the claim allows."""
     snapshot = await load(location_id, holds)
     reader = _find(snapshot.readers, reader_id) if snapshot else None
     if reader is not None and reader.online:
         return reader
-    if snapshot is None or (snapshot.older_than(RECHECK_SECONDS) and await _claim(location_id)):
+    if snapshot is None or await _claim(location_id):
         return _find(await refresh(gateway, location_id, holds), reader_id)
     return reader
 
@@ -144,9 +141,12 @@ async def expire_all() -> None:
 
 
 async def _claim(location_id: str) -> bool:
-    """True for one server at a time: it lists the location, the others keep showing the snapshot."""
+    """True for one server at a time, and only once the last listing is `LIST_EVERY_SECONDS` old: it
+    lists the location, the others keep showing the snapshot. A picker that found the snapshot due
+    just before another server's listing landed is refused too (one listing per location and period)."""
     now = _now()
-    free = ReaderListing.claimed_until.is_null() | (ReaderListing.claimed_until < now)
+    unclaimed = ReaderListing.claimed_until.is_null() | (ReaderListing.claimed_until < now)
+    free = unclaimed & (ReaderListing.listed_at <= now - timedelta(seconds=LIST_EVERY_SECONDS))
     rows = (
         await ReaderListing.update({ReaderListing.claimed_until: now + timedelta(seconds=CLAIM_SECONDS)})
         .where((ReaderListing.location_id == location_id) & free)
@@ -163,26 +163,21 @@ async def load(location_id: str, holds: KioskHolds) -> Snapshot | None:
     rows = await ReaderStatus.objects().where(ReaderStatus.location_id == location_id).order_by(ReaderStatus.label)
     running = [r.action_intent for r in rows if r.action_status == "in_progress" and r.action_intent]
     held = await holds(running) if running else {}
-    readers, unsettled = [], False
-    for row in rows:
-        reader, ours = _reader_of(row, held)
-        readers.append(reader)
-        unsettled = unsettled or not reader.online or (reader.busy and not ours)
+    readers = [_reader_of(row, held) for row in rows]
     seen_at = min((row.observed_at for row in rows), default=listing["listed_at"])
-    return Snapshot(listing["listed_at"], seen_at, readers, unsettled)
+    return Snapshot(listing["listed_at"], seen_at, readers)
 
 
-def _reader_of(row: ReaderStatus, held: dict[str, Hold]) -> tuple[ReaderInfo, bool]:
-    """The reader as the picker shows it, and whether its action is a running kiosk payment's
-    (whose lease already shows the reader busy, and whose end frees it without asking Stripe)."""
+def _reader_of(row: ReaderStatus, held: dict[str, Hold]) -> ReaderInfo:
+    """The reader as the picker shows it (the action of a kiosk payment that has ended is gone: its
+    end frees the reader without asking Stripe)."""
     action = None
     if row.action_status:
         action = ReaderAction(str(row.action_type or ""), str(row.action_status), row.action_intent)
     hold = held.get(row.action_intent or "")
     if action is not None and action.status == "in_progress" and hold == "ended":
         action = None  # that payment has ended, so has its action, whatever Stripe said before
-    reader = ReaderInfo(row.reader_id, row.label, row.device_type, row.online, row.location_id or None, action)
-    return reader, hold == "running"
+    return ReaderInfo(row.reader_id, row.label, row.device_type, row.online, row.location_id or None, action)
 
 
 async def _store(reader: ReaderInfo, observed_at: datetime, location_id: str | None = None) -> None:

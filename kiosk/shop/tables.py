@@ -8,7 +8,7 @@ hand-written migration (Piccolo adds table constraints with ALTER TABLE, which S
 from __future__ import annotations
 
 from piccolo.apps.user.tables import BaseUser
-from piccolo.columns import ForeignKey, Integer, OnDelete, Serial, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -26,6 +26,11 @@ class Warehouse(Table):
     currency = Varchar(length=3, default="usd")
     next_receipt_number = Integer(default=1)
     created_at = Timestamptz(default=TimestamptzNow())
+    # The printed receipt's header: the shop's name as customers know it (blank: the warehouse's
+    # name), its address (one line per printed line) and its phone number.
+    receipt_name = Varchar(length=100, default="")
+    address = Text(default="")
+    phone = Varchar(length=40, default="")
 
 
 class Receipt(Table):

@@ -273,6 +273,8 @@ class StripeGateway:
             return event_from(data)
         except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError, KeyError) as exc:
             raise InvalidSignature(str(exc)) from exc
+        except TypeError as exc:  # the SDK compares signatures with compare_digest: non-ASCII raises this
+            raise InvalidSignature(f"unreadable signature: {exc}") from exc
 
     async def aclose(self) -> None:
         """Close the connection pool (the SDK leaves this method untyped)."""

@@ -31,7 +31,10 @@ NAMES = (PUBLISHABLE, SECRET, WEBHOOK_SECRET, WEBHOOK_ENDPOINT, WEBHOOK_URL, ACC
 ENCRYPTED = (SECRET, WEBHOOK_SECRET)
 
 Mode = Literal["test", "live"]
-_API_KEY = re.compile(r"^(pk|sk|rk)_(test|live)_[A-Za-z0-9]{1,255}$")
+# Stripe's API keys: a kind and a mode, then letters, digits and underscores (Stripe's own keys
+# are base62, but keys it issues may carry more underscores, like the demo's `sk_test_kiosk_demo`);
+# anything else (spaces, other punctuation) is not a key Stripe issued.
+_API_KEY = re.compile(r"^(pk|sk|rk)_(test|live)_(?=[A-Za-z0-9_]*[A-Za-z0-9])[A-Za-z0-9_]{1,255}$")
 _WEBHOOK_SECRET = re.compile(r"^whsec_[A-Za-z0-9+/=_-]{1,255}$")
 KINDS = {"pk": "publishable", "sk": "secret", "rk": "restricted"}
 

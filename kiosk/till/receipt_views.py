@@ -15,10 +15,12 @@ from kiosk.payments.settlement import CARD_RELEASED, CARD_SETTLED, Balance, bala
 from kiosk.payments.tables import Payment
 from kiosk.people.auth import now_utc
 from kiosk.shop.lookup import receipt_row
-from kiosk.shop.tables import OPEN, CashTender, Receipt, ReceiptLine, Warehouse
+from kiosk.shop.tables import OPEN, PAID, CashTender, Receipt, ReceiptLine, Warehouse
 
 # What today's list says of an open card payment that waits for the cashier rather than the customer.
 CARD_NOTES = {"declined": "Card declined", "needs_attention": "Card needs attention"}
+# A declined attempt that never reached a card: nothing was asked of the customer's bank.
+NOT_A_DECLINE = {"terminal_reader_offline": "Card not charged: reader offline"}
 # Approved before Stripe told which card paid (a read of Stripe brings brand, last4 and the EMV
 # fields within seconds): the receipt and print pages keep refreshing this long for them.
 CARD_DETAILS_WAIT_SECONDS = 90.0
@@ -47,6 +49,7 @@ class ReceiptSummary:
     opened_at: datetime
     card_state: str | None  # the state of a card payment still open on this open receipt
     earlier: bool  # opened before today, still open
+    card_code: str | None = None  # that payment's failure code, if any
 
     @property
     def card_running(self) -> bool:
@@ -58,6 +61,8 @@ class ReceiptSummary:
 
     @property
     def card_note(self) -> str:
+        if self.card_state == "declined" and self.card_code in NOT_A_DECLINE:
+            return NOT_A_DECLINE[self.card_code]
         return CARD_NOTES.get(self.card_state or "", "Card payment running")
 
 
@@ -86,10 +91,32 @@ class ReceiptPage:
     editable: bool
     # Money given back on its card payments (refunds, canceled authorizations).
     refunds: ReceiptRefunds
+    # The printed receipt's header (the warehouse's settings): the shop as customers know it.
+    shop_name: str = ""
+    address_lines: tuple[str, ...] = ()
+    phone: str = ""
 
     @property
     def change(self) -> int:
         return sum(int(c["change"]) for c in self.cash)
+
+    @property
+    def outcome(self) -> str:
+        """What the foot of the printed receipt says: open, voided, paid, partly_refunded, refunded,
+        or not_charged (every card authorization on it canceled before capture)."""
+        if self.status != PAID:
+            return self.status
+        if self.refunds.state == "refunded":
+            released = all(line.state == "released" for line in self.refunds.lines)
+            return "not_charged" if released else "refunded"
+        return "partly_refunded" if self.refunds.state == "partially_refunded" else PAID
+
+    @property
+    def kept(self) -> int:
+        """What the shop keeps of the receipt once refunds are taken off (a canceled authorization
+        was never counted as paid)."""
+        refunded = sum(line.amount for line in self.refunds.lines if line.state != "released")
+        return max(self.balance.paid - refunded, 0)
 
     @property
     def card_details_waiting(self) -> bool:
@@ -125,11 +152,12 @@ async def todays_receipts(warehouse_id: int) -> list[ReceiptSummary]:
     ids = [row["id"] for row in rows]
     running_states = list(CARD_SETTLED | CARD_RELEASED)
     running = (
-        await Payment.select(Payment.receipt, Payment.state)
+        await Payment.select(Payment.receipt, Payment.state, Payment.failure_code)
         .where(Payment.receipt.is_in(ids or [0]) & Payment.state.not_in(running_states))
         .order_by(Payment.id)
     )
     card_states = {row["receipt"]: row["state"] for row in running}  # the latest payment wins
+    card_codes = {row["receipt"]: row["failure_code"] for row in running}
     return [
         ReceiptSummary(
             id=row["id"],
@@ -140,6 +168,7 @@ async def todays_receipts(warehouse_id: int) -> list[ReceiptSummary]:
             opened_at=row["opened_at"].astimezone(),
             card_state=card_states.get(row["id"]) if row["status"] == OPEN else None,
             earlier=row["opened_at"] < midnight,
+            card_code=card_codes.get(row["id"]),
         )
         for row in rows
     ]
@@ -194,7 +223,11 @@ async def settled_cards(receipt_id: int) -> list[CardTender]:
 async def receipt_page(receipt_id: int, warehouse_id: int) -> ReceiptPage:
     """Everything the receipt and print pages show; ReceiptNotFound outside this warehouse."""
     row = await receipt_row(receipt_id, warehouse_id)
-    warehouse = await Warehouse.select(Warehouse.name).where(Warehouse.id == warehouse_id).first()
+    warehouse = (
+        await Warehouse.select(Warehouse.name, Warehouse.receipt_name, Warehouse.address, Warehouse.phone)
+        .where(Warehouse.id == warehouse_id)
+        .first()
+    ) or {"name": "", "receipt_name": "", "address": "", "phone": ""}
     lines = await ReceiptLine.select().where(ReceiptLine.receipt == receipt_id).order_by(ReceiptLine.id)
     cash = await CashTender.select().where(CashTender.receipt == receipt_id).order_by(CashTender.id)
     return ReceiptPage(
@@ -202,7 +235,7 @@ async def receipt_page(receipt_id: int, warehouse_id: int) -> ReceiptPage:
         number=row["number"],
         status=row["status"],
         currency=row["currency"],
-        warehouse_name=warehouse["name"] if warehouse else "",
+        warehouse_name=warehouse["name"],
         opened_at=row["opened_at"].astimezone(),
         closed_at=row["closed_at"].astimezone() if row["closed_at"] else None,
         lines=[{**line, "amount": line["quantity"] * line["unit_amount"]} for line in lines],
@@ -211,4 +244,7 @@ async def receipt_page(receipt_id: int, warehouse_id: int) -> ReceiptPage:
         balance=await balance(receipt_id),
         editable=row["status"] == OPEN and not await has_tenders(receipt_id),
         refunds=await receipt_refunds(receipt_id),
+        shop_name=warehouse["receipt_name"] or warehouse["name"],
+        address_lines=tuple(line for line in str(warehouse["address"]).splitlines() if line.strip()),
+        phone=warehouse["phone"],
     )

@@ -1,4 +1,5 @@
-"""Warehouses, as admins manage them: create, rename, set the currency, delete. Domain only.
+"""Warehouses, as admins manage them: create, rename, set the currency, the printed receipt's
+header (the shop's name, address and phone), delete. Domain only.
 
 A refused change raises FormErrors (a message per field) and saves nothing; every change goes
 into the audit log. The currency must be one the shop has enabled (kiosk.money.currencies). Receipts are
@@ -8,6 +9,7 @@ them), and one with past receipts is kept for its history.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from piccolo.query.functions.aggregate import Count
@@ -23,6 +25,11 @@ from kiosk.readers.tables import LocationPairing
 from kiosk.shop.tables import Receipt, Warehouse
 
 MAX_NAME = 100
+# The receipt header fits a 58 mm strip: a few short address lines, one phone number.
+MAX_ADDRESS_LINES = 4
+MAX_ADDRESS_LINE = 60
+MAX_PHONE = 40
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]*[0-9)]$")
 
 
 class WarehouseNotFound(LookupError):
@@ -38,6 +45,10 @@ class Site:
     open_receipts: int
     past_receipts: int
     people: int
+    # The printed receipt's header (see `set_receipt_header`).
+    receipt_name: str = ""
+    address: str = ""
+    phone: str = ""
 
 
 def _receipts_word(count: int) -> str:
@@ -57,7 +68,9 @@ async def _people_counts() -> dict[int, int]:
 
 async def sites() -> list[Site]:
     """Every warehouse by name, with what an admin needs to know before changing it."""
-    rows = await Warehouse.select(Warehouse.id, Warehouse.name, Warehouse.currency).order_by(Warehouse.name)
+    columns = (Warehouse.id, Warehouse.name, Warehouse.currency, Warehouse.receipt_name, Warehouse.address,
+               Warehouse.phone)  # fmt: skip
+    rows = await Warehouse.select(*columns).order_by(Warehouse.name)
     pairings = {
         int(r["warehouse"]): str(r["stripe_location_id"])
         for r in await LocationPairing.select(LocationPairing.warehouse, LocationPairing.stripe_location_id)
@@ -65,7 +78,7 @@ async def sites() -> list[Site]:
     open_, past, people = await _receipt_counts(True), await _receipt_counts(False), await _people_counts()
     return [
         Site(r["id"], r["name"], r["currency"], pairings.get(r["id"]), open_.get(r["id"], 0), past.get(r["id"], 0),
-             people.get(r["id"], 0))
+             people.get(r["id"], 0), r["receipt_name"], r["address"], r["phone"])
         for r in rows
     ]  # fmt: skip
 
@@ -140,6 +153,46 @@ async def update(actor_id: int, warehouse_id: int, name: str, currency: str) -> 
         await audit.record(actor_id, "warehouse.update", f"warehouse {name}", changes)
 
 
+def _header_lines(text: str) -> str:
+    """An address as typed in a text area: its lines trimmed, blank ones dropped, "\n" between."""
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _receipt_header_problems(receipt_name: str, address: str, phone: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if len(receipt_name) > MAX_NAME:
+        errors["receipt_name"] = f"A name is at most {MAX_NAME} characters."
+    lines = address.split("\n") if address else []
+    if len(lines) > MAX_ADDRESS_LINES:
+        errors["address"] = f"An address is at most {MAX_ADDRESS_LINES} lines on the receipt."
+    elif any(len(line) > MAX_ADDRESS_LINE for line in lines):
+        errors["address"] = f"A line of the address is at most {MAX_ADDRESS_LINE} characters."
+    if len(phone) > MAX_PHONE:
+        errors["phone"] = f"A phone number is at most {MAX_PHONE} characters."
+    elif phone and not _PHONE.match(phone):
+        errors["phone"] = "A phone number has digits, spaces and + - ( ) . / only, like +1 415 555 0134."
+    return errors
+
+
+async def set_receipt_header(actor_id: int, warehouse_id: int, receipt_name: str, address: str, phone: str) -> None:
+    """What the printed receipt says of the shop: its name (blank: the warehouse's), address and phone."""
+    before = await site(warehouse_id)
+    header = {"receipt_name": receipt_name.strip(), "address": _header_lines(address), "phone": " ".join(phone.split())}
+    if errors := _receipt_header_problems(**header):
+        raise FormErrors(errors)
+    changes = {
+        key: {"from": getattr(before, key), "to": new} for key, new in header.items() if getattr(before, key) != new
+    }
+    if not changes:
+        return
+    async with write_transaction(Warehouse._meta.db):
+        await Warehouse.update(
+            {Warehouse.receipt_name: header["receipt_name"], Warehouse.address: header["address"],
+             Warehouse.phone: header["phone"]}
+        ).where(Warehouse.id == warehouse_id)  # fmt: skip
+        await audit.record(actor_id, "warehouse.receipt_header", f"warehouse {before.name}", changes)
+
+
 async def delete(actor_id: int, warehouse_id: int, confirmed: bool) -> None:
     """Delete an unused warehouse; its people lose access and its location is unpaired."""
     found = await site(warehouse_id)
@@ -164,9 +217,9 @@ async def delete(actor_id: int, warehouse_id: int, confirmed: bool) -> None:
         await audit.record(actor_id, "warehouse.delete", f"warehouse {found.name}", detail)
 
 
-async def create_warehouse(name: str, currency: str) -> int:
+async def create_warehouse(name: str, currency: str, *, address: str = "", phone: str = "") -> int:
     """A new warehouse; its receipts are numbered from 1 and priced in `currency` (the `kiosk`
-    command: any currency Stripe knows, enabled or not)."""
+    command: any currency Stripe knows, enabled or not), headed by `address` and `phone`."""
     name = name.strip()
     if not name:
         raise AuthError("A warehouse needs a name.")
@@ -176,5 +229,9 @@ async def create_warehouse(name: str, currency: str) -> int:
         raise AuthError(str(exc)) from exc
     if await Warehouse.exists().where(Warehouse.name == name):
         raise AuthError(f"A warehouse named {name!r} already exists.")
-    rows = await Warehouse.insert(Warehouse(name=name, currency=code)).returning(Warehouse.id)
+    address, phone = _header_lines(address), " ".join(phone.split())
+    if errors := _receipt_header_problems("", address, phone):
+        raise AuthError(" ".join(errors.values()))
+    row = Warehouse(name=name, currency=code, address=address, phone=phone)
+    rows = await Warehouse.insert(row).returning(Warehouse.id)
     return int(rows[0]["id"])

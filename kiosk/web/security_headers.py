@@ -13,6 +13,12 @@ The short set (X-Content-Type-Options, and HSTS outside the demo) goes on:
   asks the server again and gets the page with the full set;
 - 304s: the browser keeps the headers of the answer it stored, updating only those a 304 carries;
 - JSON (the health check, answers to Stripe's webhooks): never a document with scripts or frames.
+
+Every HTML answer (page or fragment) that does not set its own caching says `Cache-Control:
+no-store`: receipts, settings and people are one shop's business, and on a shared tablet the
+browser's Back after logout must ask the server (which sends the login page) rather than show them
+from its cache. Static files keep their max-age, and the progress fragment its `no-cache` with an
+ETag (kiosk/payments/poll_cache.py), which lets the browser store it only to revalidate it.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ DOCUMENT_HEADERS = {
     "cross-origin-opener-policy": "same-origin",
     "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
+NO_STORE = (b"cache-control", b"no-store")
 # Never guess a type from the bytes, whatever the answer.
 EVERY_ANSWER_HEADERS = {"x-content-type-options": "nosniff"}
 # One year; only sent outside the plain-HTTP demo, where every address is HTTPS. Not a document
@@ -68,6 +75,11 @@ def is_document(status: int, headers: Iterable[tuple[bytes, bytes]], htmx: bool)
         return False
     content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
     return not content_type.lower().startswith(b"application/json")
+
+
+def is_html(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
+    return content_type.lower().startswith(b"text/html")
 
 
 def _vary_on_htmx(headers: Headers) -> None:
@@ -94,6 +106,8 @@ def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable
         wanted = full if is_document(message["status"], headers, htmx) else short
         # A route that needs a different policy sets its own.
         headers += [(name, value) for name, value in wanted if name not in present]
+        if b"cache-control" not in present and is_html(headers):
+            headers.append(NO_STORE)
         if htmx:
             _vary_on_htmx(headers)
         message["headers"] = headers

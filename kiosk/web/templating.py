@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from kiosk.money.amounts import format_decimal, format_money
@@ -13,12 +13,39 @@ def _local_time(value: datetime | None, pattern: str = "%H:%M") -> str:
     return value.astimezone().strftime(pattern) if value else ""
 
 
+def human_time(value: datetime | None, now: datetime | None = None) -> str:
+    """A moment as people say it, in the server's time zone: "just now", "5 min ago", "in 5 min"
+    within the hour; else "today 14:05", "yesterday 14:05", "tomorrow 14:05", "6 Dec 14:05", and
+    "6 Dec 2025 14:05" in another year. Never a raw timestamp."""
+    if value is None:
+        return ""
+    now = now or datetime.now(UTC).astimezone()  # the server's time zone, unless `now` names one
+    local = value.astimezone(now.tzinfo)
+    seconds = (now - local).total_seconds()
+    if abs(seconds) < 60:
+        return "just now"
+    if abs(seconds) < 3600:
+        minutes = int(abs(seconds) // 60)
+        return f"{minutes} min ago" if seconds > 0 else f"in {minutes} min"
+    clock = local.strftime("%H:%M")
+    days = (local.date() - now.date()).days
+    if days in _DAY_NAMES:
+        return f"{_DAY_NAMES[days]} {clock}"
+    day = f"{local.day} {local.strftime('%b')}"
+    return f"{day} {clock}" if local.year == now.year else f"{day} {local.year} {clock}"
+
+
+_DAY_NAMES = {0: "today", -1: "yesterday", 1: "tomorrow"}
+
+
 def register_template_helpers(engine: Any) -> None:
     """`{{ 1250|money("usd") }}` -> $12.50; `{{ 1250|plain_amount("usd") }}` -> 12.50 (form fields);
-    `{{ when|local_time }}` -> 14:05 in the server's time zone."""
+    `{{ when|local_time }}` -> 14:05 in the server's time zone; `{{ when|human_time }}` -> "5 min ago",
+    "today 14:05", "yesterday 14:05", "6 Dec 14:05" (where people read when something happened)."""
     filters = engine.engine.filters
     filters["money"] = format_money
     filters["plain_amount"] = format_decimal
     filters["local_time"] = _local_time
+    filters["human_time"] = human_time
     # The admin layout's section nav (templates/admin/base.html).
     engine.register_template_callable("admin_sections", admin_sections)

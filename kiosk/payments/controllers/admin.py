@@ -58,7 +58,13 @@ def _number(value: str) -> int | None:
     return int(value) if value.strip().isdigit() else None
 
 
-async def _refund_panel(payment_id: int, errors: dict[str, str], typed: dict[str, str]) -> dict[str, Any]:
+async def _refund_panel(
+    payment_id: int,
+    errors: dict[str, str],
+    typed: dict[str, str],
+    review: refunds.RefundReview | None = None,
+    request_key: str = "",
+) -> dict[str, Any]:
     try:
         payment = await refunds.load_payment(payment_id)
     except LookupError as exc:
@@ -75,8 +81,11 @@ async def _refund_panel(payment_id: int, errors: dict[str, str], typed: dict[str
         "refundable": left,
         "typed": typed or {"amount": "", "reason": "requested_by_customer", "note": ""},
         "errors": errors,
-        # A fresh token per form drawn: submitting the same form twice makes one refund.
-        "request_key": secrets.token_urlsafe(18),
+        # "Refund $12.50 to Visa •••• 4242?": the question asked before the refund is made.
+        "review": review,
+        # A fresh token per form drawn (kept from the form to its confirmation): submitting the
+        # same form twice makes one refund.
+        "request_key": request_key or secrets.token_urlsafe(18),
     }
 
 
@@ -89,6 +98,8 @@ async def _page(
     selected: int | None = None,
     refund_errors: dict[str, str] | None = None,
     typed: dict[str, str] | None = None,
+    review: refunds.RefundReview | None = None,
+    request_key: str = "",
 ) -> Template:
     """The whole page; `selected` (or ?payment=) opens that payment's refund panel."""
     query = request.query_params
@@ -105,7 +116,9 @@ async def _page(
         "errors": errors or {},
         "row_errors": row_errors or {},
         "flash": DONE.get(query.get("done", ""), ""),
-        "refund": await _refund_panel(selected, refund_errors or {}, typed or {}) if selected else None,
+        "refund": (
+            await _refund_panel(selected, refund_errors or {}, typed or {}, review, request_key) if selected else None
+        ),
     }
     return Template(PAGE, context=context, status_code=status)
 
@@ -145,13 +158,27 @@ class PaymentsAdminController(Controller):
 
     @post("/{payment_id:int}/refunds", include_in_schema=False)
     async def refund(self, request: AnyRequest, admin: Admin, payment_id: FromPath[int]) -> Response[Any]:
+        """Two steps: the form asks "Refund $12.50 to Visa •••• 4242?" (nothing is saved); only
+        that question's Yes (step=confirm, with the exact amount shown) makes the refund."""
         form = await request.form()
         typed = {name: text(form, name) for name in ("amount", "reason", "note")}
+        key = text(form, "request_key")
         engine = _engine(request)
         if engine is None:
             return await _page(request, 400, selected=payment_id, refund_errors={"_form": NO_STRIPE}, typed=typed)
-        entry = refunds.RefundForm(typed["amount"], typed["reason"], typed["note"], text(form, "request_key"))
+        confirmed = _number(text(form, "amount_minor")) if text(form, "step") == "confirm" else None
+        entry = refunds.RefundForm(
+            typed["amount"],
+            typed["reason"],
+            typed["note"],
+            key,
+            everything=text(form, "scope") == "all",
+            minor=confirmed,
+        )
         try:
+            if confirmed is None:
+                review = await refunds.review_refund(payment_id, entry)
+                return await _page(request, selected=payment_id, typed=typed, review=review, request_key=key)
             await refunds.request_refund(engine, payment_id, entry, admin.user_id)
         except LookupError as exc:
             raise NotFoundException() from exc

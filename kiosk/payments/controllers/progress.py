@@ -6,13 +6,14 @@ fragment read the database only. Every route is scoped to the till's warehouse (
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, URLEncodedBody
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Template
 
 from kiosk.money.amounts import MoneyError, check_card_amount
@@ -29,7 +30,7 @@ from kiosk.people.auth import Till
 from kiosk.people.guards import provide_login, provide_till
 from kiosk.shop.lookup import ReceiptNotFound, receipt_row
 from kiosk.shop.tables import OPEN
-from kiosk.stripe_account.errors import PaymentError
+from kiosk.stripe_account.errors import PaymentError, PaymentNotAllowed, ReaderOffline
 
 CurrentTill = NamedDependency[Till]
 PROGRESS = "partials/payment_progress.html"
@@ -44,6 +45,48 @@ RECEIPT_CHANGED = {"HX-Trigger": "receipt-changed"}
 @dataclass
 class ReaderForm:
     reader_id: str = ""
+
+
+@dataclass
+class ReleaseForm:
+    # The picker the press came from, drawn again afterwards.
+    picker: str = ""
+
+
+# An admin's "Release…" press: the picker asks about that payment's reader before anything happens.
+ReleaseAsked = FromQuery[int | None]
+_PICKERS = (re.compile(r"/receipts/(\d+)/card/readers"), re.compile(r"/payments/(\d+)/readers"))
+
+
+async def _picker(
+    request: Request[Any, Any, Any], till: Till, refresh_url: str, *, note: str = "", confirm_release: int | None = None
+) -> Template:
+    """A reader picker: for a new card payment of a receipt, or for trying a payment again on
+    another reader (then the retry answers with the whole card section, so that is its target)."""
+    for_receipt, for_retry = (pattern.fullmatch(refresh_url) for pattern in _PICKERS)
+    if for_receipt is None and for_retry is None:
+        raise NotFoundException()
+    base = {
+        "refresh_url": refresh_url,
+        "target": "#card-tenders",
+        "note": note,
+        "is_admin": till.is_admin,
+        "confirm_release": confirm_release if till.is_admin else None,
+    }
+    if for_retry is not None:
+        payment = await _payment(till, int(for_retry.group(1)))
+        post_url = f"/payments/{payment.id}/retry"
+    else:
+        assert for_receipt is not None
+        receipt_id = int(for_receipt.group(1))
+        receipt = await _receipt(till, receipt_id)
+        post_url = f"/receipts/{receipt_id}/card"
+        try:  # an amount no card can pay is refused before a reader is even offered
+            check_card_amount((await balance(receipt_id)).tenderable, receipt["currency"])
+        except MoneyError as exc:
+            return Template(PICKER, context={**base, "post_url": post_url, "readers": [], "problem": str(exc)})
+    context = await picker_context(engine_of(request), till.warehouse.id, post_url=post_url, target="#card-tenders")
+    return Template(PICKER, context={**context, **base})
 
 
 def engine_of(request: Request[Any, Any, Any]) -> Engine | None:
@@ -99,16 +142,14 @@ class PaymentsController(Controller):
     """Card tenders of the till's receipts."""
 
     @get("/receipts/{receipt_id:int}/card/readers", include_in_schema=False)
-    async def readers(self, request: Request[Any, Any, Any], till: CurrentTill, receipt_id: FromPath[int]) -> Template:
-        receipt = await _receipt(till, receipt_id)
-        url = f"/receipts/{receipt_id}/card"
-        base = {"refresh_url": f"{url}/readers", "post_url": url, "target": "#card-tenders"}
-        try:  # an amount no card can pay is refused before a reader is even offered
-            check_card_amount((await balance(receipt_id)).tenderable, receipt["currency"])
-        except MoneyError as exc:
-            return Template(PICKER, context={**base, "readers": [], "problem": str(exc)})
-        context = await picker_context(engine_of(request), till.warehouse.id, post_url=url, target="#card-tenders")
-        return Template(PICKER, context={**context, **base})
+    async def readers(
+        self,
+        request: Request[Any, Any, Any],
+        till: CurrentTill,
+        receipt_id: FromPath[int],
+        release: ReleaseAsked = None,
+    ) -> Template:
+        return await _picker(request, till, f"/receipts/{receipt_id}/card/readers", confirm_release=release)
 
     @post("/receipts/{receipt_id:int}/card", include_in_schema=False)
     async def start(
@@ -162,13 +203,41 @@ class PaymentsController(Controller):
 
     @get("/payments/{payment_id:int}/readers", include_in_schema=False)
     async def retry_readers(
-        self, request: Request[Any, Any, Any], till: CurrentTill, payment_id: FromPath[int]
+        self,
+        request: Request[Any, Any, Any],
+        till: CurrentTill,
+        payment_id: FromPath[int],
+        release: ReleaseAsked = None,
     ) -> Template:
-        payment = await _payment(till, payment_id)
-        url = f"/payments/{payment.id}/retry"
-        # The retry answers with the whole card section, so that is what it replaces.
-        context = await picker_context(engine_of(request), till.warehouse.id, post_url=url, target="#card-tenders")
-        return Template(PICKER, context={**context, "refresh_url": f"/payments/{payment.id}/readers"})
+        return await _picker(request, till, f"/payments/{payment_id}/readers", confirm_release=release)
+
+    @post("/payments/{payment_id:int}/release", include_in_schema=False)
+    async def release(
+        self,
+        request: Request[Any, Any, Any],
+        till: CurrentTill,
+        payment_id: FromPath[int],
+        data: URLEncodedBody[ReleaseForm],
+    ) -> Template:
+        """An admin frees the reader another receipt's payment holds: that payment is canceled the
+        way its own page cancels it (its action on the reader stopped, its intent canceled at Stripe,
+        or found paid), so no payment that could still be charged lets go of its reader."""
+        holding = await _payment(till, payment_id)  # another warehouse's payment is not found, for anyone
+        if not till.is_admin:
+            raise PermissionDeniedException("Only an admin may release a reader held by another receipt.")
+        engine = engine_of(request)
+        note = ""
+        try:
+            if engine is None:
+                raise PaymentError("Card payments are not set up on this kiosk.")
+            released = await payments.cancel_payment(engine, holding.id, by=f"admin {till.username} (reader released)")
+            if released.state == "canceled":
+                note = f"{released.reader_label or 'The reader'} is free: the payment it held was canceled."
+            else:
+                note = "That payment was completed meanwhile: nothing was canceled."
+        except PaymentError as exc:
+            note = _reason(exc)
+        return await _picker(request, till, data.picker, note=note)
 
     @post("/payments/{payment_id:int}/retry", include_in_schema=False)
     async def retry(
@@ -206,6 +275,8 @@ class PaymentsController(Controller):
 
 
 def _reason(exc: Exception) -> str:
+    if isinstance(exc, ReaderOffline | PaymentNotAllowed):  # the engine's own sentence (names the reader)
+        return exc.message
     if isinstance(exc, PaymentError):
         return FAILURES.get(exc.code or "", exc.message)
     if isinstance(exc, LookupError):

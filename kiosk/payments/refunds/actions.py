@@ -1,5 +1,10 @@
 """Refunds of captured card payments, in full or in part, by an admin (no HTTP in here).
 
+A refund is asked before it is made: `review_refund` checks the form and says exactly what would
+happen ("Refund $12.50 to Visa •••• 4242?"), saving nothing; `request_refund` makes the refund the
+admin confirmed, for the exact amount shown. An empty amount is never "everything": the whole of
+what is left is refunded only when chosen as such (`everything`), and confirmed with its amount.
+
 The Refund row (state `creating`) and its audit entry are written before Stripe is called; the
 call carries an idempotency key derived from the payment and the refund's sequence number, so
 sending it again after a lost answer never refunds twice. An uncaptured authorization is not
@@ -33,13 +38,44 @@ UNREACHABLE = "Stripe could not be reached, so the refund is not confirmed. Chec
 
 @dataclass(frozen=True)
 class RefundForm:
-    """What the admin typed: an empty amount refunds all that is left."""
+    """What the admin typed (an amount, or "refund all that is left"), or confirmed (`minor`)."""
 
     amount: str = ""
     reason: str = "requested_by_customer"
     note: str = ""
     # The form's one-time token: a second submit of the same form finds the first refund.
     request_key: str = ""
+    # "Refund all": the whole of what is left, whatever is typed in `amount`.
+    everything: bool = False
+    # The amount the admin confirmed, in minor units (the confirmation carries it, not the typed figure).
+    minor: int | None = None
+
+
+@dataclass(frozen=True)
+class RefundReview:
+    """What a refund would do, for the admin to confirm: nothing is saved yet."""
+
+    payment: Payment
+    amount: int
+    reason: str
+    note: str
+    # The amount is all that is left of the payment.
+    everything: bool
+    card: str
+
+    @property
+    def reason_label(self) -> str:
+        return REASONS[self.reason]
+
+    @property
+    def question(self) -> str:
+        return f"Refund {format_money(self.amount, self.payment.currency)} to {self.card}?"
+
+
+def card_label(payment: Payment) -> str:
+    """A card as people read it: "Visa •••• 4242"."""
+    brand = (payment.card_brand or "card").title()
+    return f"{brand} •••• {payment.card_last4}" if payment.card_last4 else brand
 
 
 async def load_payment(payment_id: int) -> Payment:
@@ -63,15 +99,24 @@ async def refundable(payment: Payment) -> int:
 
 def _checked(payment: Payment, form: RefundForm, left: int) -> tuple[int, str, str]:
     """Amount, reason and note, or FormErrors by field (nothing is saved)."""
+    if left <= 0:  # said for the whole form: no amount field is offered any more
+        raise FormErrors({"_form": "Nothing is left to refund on this payment."})
     errors: dict[str, str] = {}
     amount = left
-    if form.amount.strip():
+    if form.minor is not None:
+        amount = form.minor
+    elif form.everything:
+        amount = left
+    elif form.amount.strip():
         try:
             amount = parse_amount(form.amount, payment.currency)
         except MoneyError as exc:
             errors["amount"] = str(exc)
+    else:
+        everything = format_money(left, payment.currency)
+        errors["amount"] = f"Enter the amount to refund (up to {everything}), or choose “Refund all {everything}”."
     if "amount" not in errors and amount <= 0:
-        errors["amount"] = "Nothing is left to refund on this payment."
+        errors["amount"] = "The amount must be more than zero."
     elif "amount" not in errors and amount > left:
         errors["amount"] = f"At most {format_money(left, payment.currency)} can still be refunded."
     if form.reason not in REASONS:
@@ -93,6 +138,16 @@ async def _lock(payment_id: int) -> None:
 
 def subject(payment: Payment) -> str:
     return f"payment {payment.id} ({format_money(payment.amount, payment.currency)}, receipt id {payment.receipt})"
+
+
+async def review_refund(payment_id: int, form: RefundForm) -> RefundReview:
+    """Check the form and say what the refund would do; FormErrors by field when it cannot be made."""
+    payment = await load_payment(payment_id)
+    if payment.state not in SETTLED or not payment.payment_intent_id:
+        raise FormErrors({"_form": "Only a captured card payment can be refunded."})
+    left = await refundable(payment)
+    amount, reason, note = _checked(payment, form, left)
+    return RefundReview(payment, amount, reason, note, amount == left, card_label(payment))
 
 
 async def request_refund(engine: Engine, payment_id: int, form: RefundForm, actor_id: int) -> Refund:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from kiosk.payments.refunds.actions import REASONS
+from kiosk.payments.refunds.actions import card_label as card_label  # kept here for its users
 from kiosk.payments.refunds.events import CREATING, LIVE, MADE_ELSEWHERE
 from kiosk.payments.states import CANCELED, SETTLED
 from kiosk.payments.tables import Payment, Refund
@@ -57,11 +58,6 @@ class ReceiptRefunds:
     @property
     def label(self) -> str:
         return RECEIPT_STATES.get(self.state, "")
-
-
-def card_label(payment: Payment) -> str:
-    brand = (payment.card_brand or "card").title()
-    return f"{brand} •••• {payment.card_last4}" if payment.card_last4 else brand
 
 
 async def refund_lines(payment: Payment, *, everything: bool = False) -> list[RefundLine]:

@@ -1,5 +1,5 @@
 """/admin/readers: every reader of the account with its status and last contact; register one by
-its registration code (label + location), rename, remove."""
+its registration code (label + location), rename, remove (asked first: "Remove Till 1?")."""
 
 from __future__ import annotations
 
@@ -36,6 +36,12 @@ class LabelForm:
     label: str = ""
 
 
+@dataclass
+class RemoveForm:
+    # "yes" only from the confirmation in the reader's row: a bare press only asks.
+    confirm: str = ""
+
+
 def _client(request: Request[Any, Any, Any]) -> StripeAdmin:
     return admin_client(keys_in_force(request.app))
 
@@ -50,6 +56,8 @@ async def _page(
         "errors": {},
         "typed": {},
         "rename_errors": {},
+        # The reader whose removal is being asked about (its row shows the question).
+        "confirm_remove": "",
         "flash": FLASH.get(done or ""),
         "device_name": device_name,
         **extra,
@@ -72,8 +80,10 @@ class ReadersController(Controller):
     guards = [admin_area]
 
     @get("/", include_in_schema=False)
-    async def show(self, request: Request[Any, Any, Any], done: FromQuery[str | None] = None) -> Template:
-        return await _page(request, done=done)
+    async def show(
+        self, request: Request[Any, Any, Any], done: FromQuery[str | None] = None, remove: FromQuery[str] = ""
+    ) -> Template:
+        return await _page(request, done=done, confirm_remove=remove)
 
     @post("/", include_in_schema=False)
     async def register(
@@ -106,7 +116,11 @@ class ReadersController(Controller):
         return see_other("/admin/readers?done=renamed")
 
     @post("/{reader_id:str}/remove", include_in_schema=False)
-    async def remove(self, request: Request[Any, Any, Any], admin: Admin, reader_id: FromPath[str]) -> Response[Any]:
+    async def remove(
+        self, request: Request[Any, Any, Any], admin: Admin, reader_id: FromPath[str], data: URLEncodedBody[RemoveForm]
+    ) -> Response[Any]:
+        if data.confirm != "yes":  # not from the confirmation: ask first
+            return await _page(request, confirm_remove=reader_id)
         try:
             async with _client(request) as stripe:
                 await reader_admin.remove(stripe, reader_id, admin.user_id)

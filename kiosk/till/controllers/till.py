@@ -7,7 +7,7 @@ from collections.abc import Awaitable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
@@ -15,15 +15,20 @@ from litestar.response import Redirect, Template
 
 from kiosk.forms import see_other
 from kiosk.payments.actions import card_tenders_context
+from kiosk.payments.settlement import CARD_SETTLED
+from kiosk.payments.tables import Payment
+from kiosk.payments.views import payment_view
 from kiosk.people.auth import Till
 from kiosk.shop.lookup import ReceiptNotFound
+from kiosk.shop.tables import OPEN
 from kiosk.till import receipts
-from kiosk.till.receipt_views import receipt_page, todays_receipts
+from kiosk.till.receipt_views import ReceiptPage, receipt_page, todays_receipts
 from kiosk.till.receipts import ReceiptError
 
 CurrentTill = NamedDependency[Till]
 # Statuses a receipt page shows by name.
 STATUS_LABELS = {"open": "Open", "paid": "Paid", "voided": "Voided"}
+VOID_CONFIRM = "partials/void_confirm.html"
 
 
 @dataclass
@@ -43,15 +48,40 @@ class CashForm:
     given: str = ""
 
 
+@dataclass
+class VoidForm:
+    # "yes" only from the confirmation panel (partials/void_confirm.html): a bare press only asks.
+    confirm: str = ""
+
+
 async def _receipt_context(till: Till, receipt_id: int, *, with_cards: bool = True, **extra: Any) -> dict[str, Any]:
     try:
         receipt = await receipt_page(receipt_id, till.warehouse.id)
     except ReceiptNotFound as exc:
         raise NotFoundException() from exc
     # The card section (partials/card_tenders.html) belongs to the payments engine, with its context.
-    card = await card_tenders_context(receipt_id) if with_cards else {}
-    defaults = {"errors": {}, "typed": {}, "cash_taken": None, "labels": STATUS_LABELS}
+    card = await _closed_cards(receipt, await card_tenders_context(receipt_id)) if with_cards else {}
+    defaults = {"errors": {}, "typed": {}, "cash_taken": None, "labels": STATUS_LABELS, "ask_void": False}
     return {**card, **defaults, "till": till, "receipt": receipt, **extra}
+
+
+async def _closed_cards(receipt: ReceiptPage, card: dict[str, Any]) -> dict[str, Any]:
+    """On a closed receipt the card section tells what the cards did, or is left out: a card
+    attempt that ended without money (canceled, declined) gives way to the card that paid, and a
+    receipt paid in cash shows no card section at all (`show_card`)."""
+    if receipt.status == OPEN:
+        return {**card, "show_card": True}
+    shown = card.get("card_payment")
+    if shown is not None and shown.state not in CARD_SETTLED:
+        settled = (
+            await Payment.objects()
+            .where((Payment.receipt == receipt.id) & Payment.state.is_in(list(CARD_SETTLED)))
+            .order_by(Payment.id, ascending=False)
+            .first()
+        )
+        shown = payment_view(settled) if settled else None
+    refunds = card.get("refunds")
+    return {**card, "card_payment": shown, "show_card": bool(shown or (refunds and refunds.lines))}
 
 
 async def _attempt(
@@ -133,6 +163,16 @@ class PosController(Controller):
         action = receipts.take_cash(receipt_id, till.warehouse.id, till.user_id, data.given)
         return await _attempt(till, receipt_id, action, "cash", asdict(data))
 
+    @get("/{receipt_id:int}/void", include_in_schema=False)
+    async def ask_void(self, request: Request[Any, Any, Any], till: CurrentTill, receipt_id: FromPath[int]) -> Template:
+        """The question asked before a void ("Void receipt #12?"): the panel alone for htmx, which
+        swaps it in beside the button, or the receipt page with it open for a browser without htmx."""
+        context = await _receipt_context(till, receipt_id, ask_void=True)
+        fragment = request.headers.get("hx-request") == "true"
+        return Template(VOID_CONFIRM if fragment else "pages/receipt.html", context=context)
+
     @post("/{receipt_id:int}/void", include_in_schema=False)
-    async def void(self, till: CurrentTill, receipt_id: FromPath[int]) -> Response[Any]:
+    async def void(self, till: CurrentTill, receipt_id: FromPath[int], data: URLEncodedBody[VoidForm]) -> Response[Any]:
+        if data.confirm != "yes":  # a press that did not come through the confirmation asks first
+            return Template("pages/receipt.html", context=await _receipt_context(till, receipt_id, ask_void=True))
         return await _attempt(till, receipt_id, receipts.void_receipt(receipt_id, till.warehouse.id), "void")

@@ -1,4 +1,6 @@
-"""/admin/warehouses: create, rename, set the currency, delete (refused while receipts are open).
+"""/admin/warehouses: create, rename, set the currency, the printed receipt's header (the shop's
+name, address and phone), delete (refused while receipts are open). Paired Stripe locations are
+named as Stripe calls them (one listing per page; their ids when Stripe cannot be asked).
 
 A refused form comes back with status 400, the message next to the field and what was typed still
 there; nothing is saved. Done -> a page saying so.
@@ -19,6 +21,9 @@ from kiosk.forms import FormErrors, see_other, text
 from kiosk.money import currencies
 from kiosk.money.amounts import exponent
 from kiosk.people.auth import Login
+from kiosk.readers.locations import NotConfigured, admin_client
+from kiosk.stripe_account.admin_gateway import AdminStripeError
+from kiosk.stripe_account.keys import keys_in_force
 from kiosk.till import warehouses as warehouse_admin
 
 Admin = NamedDependency[Login]
@@ -26,6 +31,7 @@ AnyRequest = Request[Any, Any, Any]
 DONE = {
     "created": "Warehouse created. Assign cashiers to it under Users, and pair it with a location.",
     "saved": "Saved.",
+    "header": "Saved. Printed receipts now carry it.",
     "deleted": "Warehouse deleted.",
 }
 
@@ -36,11 +42,27 @@ async def _currency_options(current: str = "") -> list[tuple[str, str]]:
     return [(code, f"{code.upper()} ({exponent(code)} decimals)") for code in codes]
 
 
+async def _location_names(request: AnyRequest) -> dict[str, str]:
+    """Stripe location id -> its display name; empty when Stripe cannot be asked (no key, down):
+    the page then shows the ids, saying why."""
+    try:
+        async with admin_client(keys_in_force(request.app)) as stripe:
+            return {location.id: location.display_name for location in await stripe.list_locations()}
+    except (NotConfigured, AdminStripeError):
+        return {}
+
+
+def _header_typed(form: Any) -> dict[str, str]:
+    return {name: text(form, name) for name in ("receipt_name", "address", "phone")}
+
+
 async def _list_page(
-    errors: dict[str, str] | None = None, typed: dict[str, str] | None = None, done: str = ""
+    request: AnyRequest, errors: dict[str, str] | None = None, typed: dict[str, str] | None = None, done: str = ""
 ) -> Template:
+    sites = await warehouse_admin.sites()
     context = {
-        "sites": await warehouse_admin.sites(),
+        "sites": sites,
+        "location_names": await _location_names(request) if any(s.location for s in sites) else {},
         "currency_options": await _currency_options(),
         "errors": errors or {},
         "typed": typed or {"name": "", "currency": "usd"},
@@ -49,32 +71,42 @@ async def _list_page(
     return Template("admin/warehouses.html", context=context, status_code=400 if errors else 200)
 
 
-async def _site_page(warehouse_id: int, *, failed: str = "", errors: dict[str, str] | None = None,
-                     typed: dict[str, str] | None = None, done: str = "") -> Template:  # fmt: skip
+async def _site_page(request: AnyRequest, warehouse_id: int, *, failed: str = "",
+                     errors: dict[str, str] | None = None, typed: dict[str, str] | None = None,
+                     done: str = "") -> Template:  # fmt: skip
     try:
         site = await warehouse_admin.site(warehouse_id)
     except warehouse_admin.WarehouseNotFound as exc:
         raise NotFoundException() from exc
+    header = {"receipt_name": site.receipt_name, "address": site.address, "phone": site.phone}
     context = {
         "site": site,
+        "location_names": await _location_names(request) if site.location else {},
+        "header": typed if failed == "header" and typed else header,
         "currency_options": await _currency_options(site.currency),
         "failed": failed,
         "errors": errors or {},
-        "typed": typed or {"name": site.name, "currency": site.currency},
+        "typed": typed if failed == "update" and typed else {"name": site.name, "currency": site.currency},
         "flash": DONE.get(done, ""),
     }
     return Template("admin/warehouse.html", context=context, status_code=400 if errors else 200)
 
 
 async def _change(
-    warehouse_id: int, action: Awaitable[None], *, failed: str, done: str, typed: dict[str, str] | None = None
+    request: AnyRequest,
+    warehouse_id: int,
+    action: Awaitable[None],
+    *,
+    failed: str,
+    done: str,
+    typed: dict[str, str] | None = None,
 ) -> Response[Any]:
     try:
         await action
     except warehouse_admin.WarehouseNotFound as exc:
         raise NotFoundException() from exc
     except FormErrors as exc:
-        return await _site_page(warehouse_id, failed=failed, errors=exc.errors, typed=typed)
+        return await _site_page(request, warehouse_id, failed=failed, errors=exc.errors, typed=typed)
     if done == "deleted":
         return see_other("/admin/warehouses?done=deleted")
     return see_other(f"/admin/warehouses/{warehouse_id}?done={done}")
@@ -86,8 +118,8 @@ class WarehousesController(Controller):
     path = "/admin/warehouses"
 
     @get("/", include_in_schema=False)
-    async def index(self, done: FromQuery[str] = "") -> Template:
-        return await _list_page(done=done)
+    async def index(self, request: AnyRequest, done: FromQuery[str] = "") -> Template:
+        return await _list_page(request, done=done)
 
     @post("/", include_in_schema=False)
     async def create(self, request: AnyRequest, admin: Admin) -> Response[Any]:
@@ -96,22 +128,29 @@ class WarehousesController(Controller):
         try:
             warehouse_id = await warehouse_admin.create(admin.user_id, typed["name"], typed["currency"])
         except FormErrors as exc:
-            return await _list_page(exc.errors, typed)
+            return await _list_page(request, exc.errors, typed)
         return see_other(f"/admin/warehouses/{warehouse_id}?done=created")
 
     @get("/{warehouse_id:int}", include_in_schema=False)
-    async def show(self, warehouse_id: FromPath[int], done: FromQuery[str] = "") -> Template:
-        return await _site_page(warehouse_id, done=done)
+    async def show(self, request: AnyRequest, warehouse_id: FromPath[int], done: FromQuery[str] = "") -> Template:
+        return await _site_page(request, warehouse_id, done=done)
 
     @post("/{warehouse_id:int}", include_in_schema=False)
     async def update(self, request: AnyRequest, admin: Admin, warehouse_id: FromPath[int]) -> Response[Any]:
         form = await request.form()
         typed = {"name": text(form, "name"), "currency": text(form, "currency")}
         action = warehouse_admin.update(admin.user_id, warehouse_id, typed["name"], typed["currency"])
-        return await _change(warehouse_id, action, failed="update", done="saved", typed=typed)
+        return await _change(request, warehouse_id, action, failed="update", done="saved", typed=typed)
+
+    @post("/{warehouse_id:int}/receipt-header", include_in_schema=False)
+    async def receipt_header(self, request: AnyRequest, admin: Admin, warehouse_id: FromPath[int]) -> Response[Any]:
+        """The shop's name, address and phone as the printed receipt heads them."""
+        typed = _header_typed(await request.form())
+        action = warehouse_admin.set_receipt_header(admin.user_id, warehouse_id, **typed)
+        return await _change(request, warehouse_id, action, failed="header", done="header", typed=typed)
 
     @post("/{warehouse_id:int}/delete", include_in_schema=False)
     async def delete(self, request: AnyRequest, admin: Admin, warehouse_id: FromPath[int]) -> Response[Any]:
         confirmed = text(await request.form(), "confirm") == "yes"
         action = warehouse_admin.delete(admin.user_id, warehouse_id, confirmed)
-        return await _change(warehouse_id, action, failed="delete", done="deleted")
+        return await _change(request, warehouse_id, action, failed="delete", done="deleted")

@@ -61,11 +61,11 @@ def test_create_user_from_the_shell(
     db: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert kiosk(capsys, "create-warehouse", "Main", "--currency", "EUR")[0] == 0
-    code, said = kiosk(capsys, "create-user", "ann", "--password", "long enough", "--warehouse", "Nowhere")
+    code, said = kiosk(capsys, "create-user", "ann", "--password", "long enough words", "--warehouse", "Nowhere")
     assert code == 1 and "No warehouse named 'Nowhere'" in said
     code, said = kiosk(capsys, "create-user", "ann", "--password", "short")
     assert code == 1 and "at least 8 characters" in said
-    monkeypatch.setattr("sys.stdin", io.StringIO("long enough\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("long enough words\n"))
     code, said = kiosk(capsys, "create-user", "ann", "--password-stdin", "--warehouse", "Main")
     assert code == 0 and "Created cashier ann" in said
     assert kiosk(capsys, "create-user", "root", "--password", "long enough too", "--admin")[0] == 0

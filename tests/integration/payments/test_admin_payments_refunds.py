@@ -16,12 +16,29 @@ from tests.payments_support import Kiosk, payment, wait_until
 REFUNDS = "POST /v1/refunds"
 
 
-async def refund(admin: httpx.AsyncClient, payment_id: int, **form: str) -> httpx.Response:
-    """Open the payment's refund panel and submit its form (with the panel's one-time token)."""
+async def ask(admin: httpx.AsyncClient, payment_id: int, **form: str) -> httpx.Response:
+    """Open the payment's refund panel and submit its form (with the panel's one-time token): the
+    answer asks "Refund $x to Visa •••• 4242?" (or refuses the form)."""
     panel = (await admin.get(f"/admin/payments?payment={payment_id}")).text
     key = re.search(r'name="request_key" value="([^"]+)"', panel)
     assert key, "the refund form is not offered"
     fields = {"amount": "", "reason": "requested_by_customer", "note": "", **form, "request_key": key.group(1)}
+    return await post_form(admin, f"/admin/payments/{payment_id}/refunds", fields)
+
+
+def confirmation(page: str) -> dict[str, str]:
+    """The hidden fields of the question's Yes form, as the browser would send them."""
+    start = page.index('data-testid="refund-confirm"')
+    form = page[start : page.index("</form>", start)]
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+
+
+async def refund(admin: httpx.AsyncClient, payment_id: int, **form: str) -> httpx.Response:
+    """Ask, then press Yes on the question; a refused form comes back as it is."""
+    asked = await ask(admin, payment_id, **form)
+    if asked.status_code != 200:
+        return asked
+    fields = {k: v for k, v in confirmation(asked.text).items() if k != "_csrf_token"}
     return await post_form(admin, f"/admin/payments/{payment_id}/refunds", fields)
 
 
@@ -34,7 +51,7 @@ async def test_a_full_refund_goes_through_stripe_and_shows_on_the_receipt(kiosk:
     async with admin_browser(kiosk) as admin:
         page = (await admin.get("/admin/payments")).text
         assert str(paid_payment.id) in [attr(row, "data-payment-id") for row in tagged(page, "captured-payment")]
-        done = await refund(admin, paid_payment.id, note="Wrong size")
+        done = await refund(admin, paid_payment.id, scope="all", note="Wrong size")
         assert done.status_code == 303
         panel = (await admin.get(done.headers["location"])).text
         assert "Refund sent to Stripe" in panel and "Nothing is left to refund" in panel
@@ -86,8 +103,10 @@ async def test_the_same_form_sent_twice_refunds_once(kiosk: Kiosk) -> None:
         key = re.search(r'name="request_key" value="([^"]+)"', panel)
         assert key
         form = {"amount": "3.00", "reason": "requested_by_customer", "note": "", "request_key": key.group(1)}
-        first = await post_form(admin, f"/admin/payments/{paid_payment.id}/refunds", form)
-        second = await post_form(admin, f"/admin/payments/{paid_payment.id}/refunds", form)
+        asked = await post_form(admin, f"/admin/payments/{paid_payment.id}/refunds", form)
+        yes = {k: v for k, v in confirmation(asked.text).items() if k != "_csrf_token"}
+        first = await post_form(admin, f"/admin/payments/{paid_payment.id}/refunds", yes)
+        second = await post_form(admin, f"/admin/payments/{paid_payment.id}/refunds", yes)
         assert (first.status_code, second.status_code) == (303, 303)
     assert await Refund.count().where(Refund.payment == paid_payment.id) == 1
     assert await kiosk.calls(REFUNDS) == 1
@@ -157,3 +176,59 @@ async def test_only_captured_payments_can_be_refunded_and_cashiers_cannot(kiosk:
     assert (await payment(paid_payment.id)).state == "succeeded"
     assert await kiosk.calls(REFUNDS) == 0 and await audit_log() == []
     assert await Payment.count() == 2
+
+
+async def test_a_refund_is_asked_first_and_an_empty_amount_is_never_everything(kiosk: Kiosk) -> None:
+    """One press never refunds: the form asks "Refund $4.00 to Visa •••• 4242?", only Yes refunds;
+    an empty amount is refused; "Refund all" is a choice of its own, confirmed with its amount."""
+    paid_payment = await paid(kiosk, "10.00")
+    async with admin_browser(kiosk) as admin:
+        panel = (await admin.get(f"/admin/payments?payment={paid_payment.id}")).text
+        assert "Leave empty" not in panel and 'data-testid="refund-all"' in panel and "Refund all $10.00" in panel
+
+        empty = await ask(admin, paid_payment.id)
+        assert empty.status_code == 400
+        assert message_of(empty.text, "error-amount") == (
+            "Enter the amount to refund (up to $10.00), or choose \u201cRefund all $10.00\u201d."
+        )
+
+        asked = await ask(admin, paid_payment.id, amount="4.00", note="Scratched")
+        assert asked.status_code == 200
+        assert message_of(asked.text, "refund-question") == "Refund $4.00 to Visa \u2022\u2022\u2022\u2022 4242?"
+        assert "Yes, refund $4.00 to Visa \u2022\u2022\u2022\u2022 4242" in asked.text
+        assert 'data-testid="refund-keep"' in asked.text and 'data-testid="refund-form"' not in asked.text
+        assert not await Refund.exists() and await kiosk.calls(REFUNDS) == 0  # asking saves nothing
+
+        everything = await ask(admin, paid_payment.id, amount="1.00", scope="all")
+        assert message_of(everything.text, "refund-question") == "Refund $10.00 to Visa \u2022\u2022\u2022\u2022 4242?"
+        assert "That is all that is left of this payment." in everything.text
+        assert not await Refund.exists()
+
+        # Yes refunds exactly the amount the question showed.
+        yes = {k: v for k, v in confirmation(asked.text).items() if k != "_csrf_token"}
+        assert yes["amount_minor"] == "400" and yes["step"] == "confirm"
+        done = await post_form(admin, f"/admin/payments/{paid_payment.id}/refunds", yes)
+        assert done.status_code == 303
+    [row] = await Refund.select(Refund.amount, Refund.note).where(Refund.payment == paid_payment.id)
+    assert row == {"amount": 400, "note": "Scratched"}
+    assert await refunded_at_stripe(kiosk, paid_payment.payment_intent_id) == 400
+
+
+async def test_a_confirmation_for_more_than_is_left_by_then_is_refused(kiosk: Kiosk) -> None:
+    """Two admins ask about the whole payment; the second Yes finds less left and refunds nothing."""
+    paid_payment = await paid(kiosk, "10.00")
+    async with admin_browser(kiosk) as admin:
+        first = await ask(admin, paid_payment.id, scope="all")
+        second = await ask(admin, paid_payment.id, scope="all")
+        for asked in (first, second):
+            assert message_of(asked.text, "refund-question") == "Refund $10.00 to Visa \u2022\u2022\u2022\u2022 4242?"
+        first_yes = {k: v for k, v in confirmation(first.text).items() if k != "_csrf_token"}
+        assert (await post_form(admin, f"/admin/payments/{paid_payment.id}/refunds", first_yes)).status_code == 303
+        second_yes = {k: v for k, v in confirmation(second.text).items() if k != "_csrf_token"}
+        late = await post_form(admin, f"/admin/payments/{paid_payment.id}/refunds", second_yes)
+        assert (
+            late.status_code == 400
+            and message_of(late.text, "form-error") == "Nothing is left to refund on this payment."
+        )
+    assert await Refund.count().where(Refund.payment == paid_payment.id) == 1
+    assert await refunded_at_stripe(kiosk, paid_payment.payment_intent_id) == 1000

@@ -96,9 +96,9 @@ async def test_reader_that_keeps_timing_out_needs_attention(patient_kiosk: Kiosk
 async def test_offline_reader_is_refused_before_anything_reaches_stripe(
     kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A reader shown offline is listed again once the snapshot is RECHECK_SECONDS old: not within
+    # A reader shown offline is listed again once the snapshot is LIST_EVERY_SECONDS old: not within
     # this test, however slowly a busy machine runs it.
-    monkeypatch.setattr(reader_snapshot, "RECHECK_SECONDS", 60.0)
+    monkeypatch.setattr(reader_snapshot, "LIST_EVERY_SECONDS", 60.0)
     reader = kiosk.readers[0]
     await kiosk.control("POST", f"/_sim/readers/{reader}/offline")
     receipt = await kiosk.receipt("10.00")
@@ -112,7 +112,7 @@ async def test_offline_reader_is_refused_before_anything_reaches_stripe(
 async def test_reader_going_offline_after_the_picker_declines_the_attempt(
     kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(reader_snapshot, "RECHECK_SECONDS", 60.0)  # no recheck within the test
+    monkeypatch.setattr(reader_snapshot, "LIST_EVERY_SECONDS", 60.0)  # no recheck within the test
     reader = kiosk.readers[0]
     found = await payments.find_reader(kiosk.engine, kiosk.location, reader)
     await kiosk.control("POST", f"/_sim/readers/{reader}/offline")

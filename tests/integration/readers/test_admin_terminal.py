@@ -126,7 +126,17 @@ async def test_registering_renaming_and_removing_a_reader(admin: Client, simulat
     response = await post_form(admin, f"/admin/readers/{reader['id']}/rename", {"label": "  "})
     assert response.status_code == 400 and 'data-testid="error-label">Give the reader a label' in response.text
     assert readers(simulator)[0]["label"] == "Front desk"
-    response = await post_form(admin, f"/admin/readers/{reader['id']}/remove")
+    # One press only asks, saying which reader goes and what that means; only Yes removes it.
+    page = (await admin.get("/admin/readers")).text
+    assert f'href="/admin/readers?remove={reader["id"]}#reader-{reader["id"]}" data-testid="remove-reader"' in page
+    asked = (await admin.get(f"/admin/readers?remove={reader['id']}")).text
+    assert 'data-testid="remove-confirm"' in asked
+    assert "Remove Front desk (WisePOS E (simulated) · " in asked and "no till can take cards on it" in asked
+    assert "Yes, remove Front desk" in asked and 'data-testid="remove-keep"' in asked
+    bare = await post_form(admin, f"/admin/readers/{reader['id']}/remove")
+    assert bare.status_code == 200 and 'data-testid="remove-confirm"' in bare.text
+    assert len(readers(simulator)) == 1  # a press that did not come through the question removes nothing
+    response = await post_form(admin, f"/admin/readers/{reader['id']}/remove", {"confirm": "yes"})
     assert response.headers["location"] == "/admin/readers?done=removed" and readers(simulator) == []
     actions = [r["action"] for r in await AuditEntry.select(AuditEntry.action).order_by(AuditEntry.id)]
     assert actions[-3:] == ["reader.register", "reader.rename", "reader.remove"]

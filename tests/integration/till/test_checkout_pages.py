@@ -88,11 +88,13 @@ async def test_todays_list_says_what_each_open_card_payment_waits_for(
     quiet = (await cashier_client.get("/receipts")).text
     assert "every 5s" not in quiet  # nothing running: the list does not poll
     running, declined = await receipt_for(warehouse, cashier), await receipt_for(warehouse, cashier)
+    refused = await receipt_for(warehouse, cashier)
     await card(running, "on_reader")
-    await card(declined, "declined")
+    await card(declined, "declined", failure_code="card_declined", decline_code="insufficient_funds")
+    await card(refused, "declined", failure_code="terminal_reader_offline")  # never reached a card
     listing = (await cashier_client.get("/receipts")).text
     notes = dict(re.findall(r'data-number="(\d+)">.*?data-testid="card-note">([^<]+)<', listing, re.S))
-    assert notes == {"1": "Card payment running", "2": "Card declined"}
+    assert notes == {"1": "Card payment running", "2": "Card declined", "3": "Card not charged: reader offline"}
     assert 'hx-trigger="every 5s"' in listing and 'hx-select="#todays-receipts"' in listing
 
 

@@ -115,7 +115,7 @@ async def test_lines_are_fixed_while_a_card_payment_exists(
     response = await post_form(cashier_client, f"/receipts/{receipt_id}/amount", {"amount": "1"})
     assert response.status_code == 400
     assert "Payment has started" in response.text
-    assert (await post_form(cashier_client, f"/receipts/{receipt_id}/void")).status_code == 400
+    assert (await post_form(cashier_client, f"/receipts/{receipt_id}/void", {"confirm": "yes"})).status_code == 400
 
 
 async def test_printed_receipt_shows_the_card_details(cashier_client: Client, warehouse: int, cashier: int) -> None:

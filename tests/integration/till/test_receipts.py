@@ -189,7 +189,11 @@ async def test_cashiers_see_only_their_warehouse(client: Client, warehouse: int)
         response = await client.get(path)
         assert response.status_code == 404, path
         assert "We could not find that page" in response.text
-    for path, data in ((f"{url}/cash", {"given": "10"}), (f"{url}/amount", {"amount": "1"}), (f"{url}/void", {})):
+    for path, data in (
+        (f"{url}/cash", {"given": "10"}),
+        (f"{url}/amount", {"amount": "1"}),
+        (f"{url}/void", {"confirm": "yes"}),
+    ):
         assert (await post_form(client, path, data)).status_code == 404, path
     assert await CashTender.count() == 0
     assert (await Receipt.select(Receipt.total, Receipt.status).first()) == {"total": 1000, "status": "open"}
@@ -209,10 +213,50 @@ async def test_todays_receipts_show_their_state(cashier_client: Client) -> None:
 async def test_void_an_untouched_receipt(cashier_client: Client) -> None:
     url = await new_receipt(cashier_client)
     await post_form(cashier_client, f"{url}/amount", {"amount": "4"})
-    assert (await post_form(cashier_client, f"{url}/void")).status_code == 303
+    assert (await post_form(cashier_client, f"{url}/void", {"confirm": "yes"})).status_code == 303
     page = await cashier_client.get(url)
     assert state_of(page.text) == "voided"
     assert 'data-testid="amount"' not in page.text
+    assert 'data-testid="new-sale"' in page.text  # the next customer at once
+
+
+async def test_void_asks_first_and_says_what_happens(cashier_client: Client) -> None:
+    """One press on Void only asks: "Void receipt #1 ($4.00, 1 item)?"; only its Yes voids."""
+    url = await new_receipt(cashier_client)
+    await post_form(cashier_client, f"{url}/amount", {"amount": "4"})
+    page = (await cashier_client.get(url)).text
+    assert 'data-testid="void-receipt"' in page and 'data-testid="void-confirm"' not in page
+    fragment = await cashier_client.get(f"{url}/void", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert "Void receipt #1 ($4.00, 1 item)?" in fragment.text
+    assert 'data-testid="void-yes"' in fragment.text and "Yes, void receipt #1" in fragment.text
+    assert 'data-testid="void-keep"' in fragment.text
+    # Without htmx, the same address draws the receipt page with the question in it.
+    full = (await cashier_client.get(f"{url}/void")).text
+    assert "<html" in full and "Void receipt #1 ($4.00, 1 item)?" in full
+    # A bare press (an old page, a replayed form) asks again; nothing is voided.
+    asked = await post_form(cashier_client, f"{url}/void")
+    assert asked.status_code == 200 and 'data-testid="void-confirm"' in asked.text
+    assert (await Receipt.select(Receipt.status).first()) == {"status": "open"}
+    assert (await post_form(cashier_client, f"{url}/void", {"confirm": "yes"})).status_code == 303
+    assert (await Receipt.select(Receipt.status).first()) == {"status": "voided"}
+
+
+async def test_a_paid_receipt_offers_a_new_sale(cashier_client: Client) -> None:
+    url = await new_receipt(cashier_client)
+    await post_form(cashier_client, f"{url}/amount", {"amount": "4"})
+    assert 'data-testid="new-sale"' not in (await cashier_client.get(url)).text  # still open
+    await post_form(cashier_client, f"{url}/cash", {"given": "5"})
+    page = (await cashier_client.get(url)).text
+    assert 'data-testid="new-sale"' in page and 'data-testid="bar-new-sale"' in page
+    form = re.search(
+        r'<form method="post" action="(/receipts/)"[^>]*>\s*<input[^>]*>\s*<button[^>]*data-testid="new-sale"', page
+    )
+    assert form, "New sale is not a form posting to /receipts/"
+    opened = await post_form(cashier_client, form.group(1))
+    assert opened.status_code == 303
+    fresh = (await cashier_client.get(opened.headers["location"])).text
+    assert state_of(fresh) == "open" and "Receipt #2" in fresh
 
 
 async def test_printable_receipt_after_cash(cashier_client: Client) -> None:

@@ -123,3 +123,28 @@ async def test_no_page_needs_inline_script_or_style(
 async def test_the_login_and_error_pages_are_clean_too(client: Client) -> None:
     for response in (await client.get("/login"), await client.get("/no/such/page")):
         assert not INLINE_SCRIPT.search(response.text) and not STYLE_ATTRIBUTE.search(response.text)
+
+
+async def test_no_page_or_fragment_of_the_shop_is_kept_in_the_browsers_cache(
+    app: Litestar, client: Client, admin_client: Client, cashier: int, warehouse: int
+) -> None:
+    """Back after logout on a shared tablet must not show receipts or settings from the cache: every
+    HTML answer says no-store, but static files keep their max-age."""
+    receipt = await open_receipt(warehouse, cashier)
+    await add_quick_amount(receipt, warehouse, "3.00")
+    await post_form(admin_client, "/warehouses", {"warehouse_id": str(warehouse)})
+    ids = {"receipt_id": receipt, "user_id": cashier, "warehouse_id": warehouse}
+    seen = set()
+    for method, template in routes(app):
+        if method != "GET" or template.startswith("/static"):
+            continue
+        for headers in ({}, HTMX):
+            response = await admin_client.get(fill(template, ids), headers=headers)
+            if "text/html" in response.headers.get("content-type", ""):
+                assert response.headers.get("cache-control") == "no-store", (template, headers)
+                seen.add(template)
+    assert {"/receipts", "/receipts/{receipt_id:int}", "/admin/stripe", "/admin/users"} <= seen
+    for page in ("/login", "/no/such/page"):
+        assert (await client.get(page)).headers["cache-control"] == "no-store"
+    css = await admin_client.get("/static/kiosk.css")
+    assert "max-age" in css.headers["cache-control"]

@@ -28,7 +28,7 @@ from kiosk.money.amounts import (
         (".5", "gbp", 50),
         ("12.500", "usd", 1250),
         ("1000", "jpy", 1000),
-        ("1.000", "jpy", 1),
+        ("1.000", "jpy", 1000),  # no decimals to mark: the dot groups thousands
         ("1.234", "kwd", 1234),
         ("99999999", "jpy", 99_999_999),
     ],

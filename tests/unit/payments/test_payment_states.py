@@ -8,8 +8,19 @@ import pytest
 
 from kiosk.payments.decline_messages import UNKNOWN, cashier_message
 from kiosk.payments.events import _change_for
-from kiosk.payments.states import ACTIVE, FINAL, MOVES, STATES, can_move, from_action, from_intent, sources_of
+from kiosk.payments.states import (
+    ACTIVE,
+    CHECKABLE,
+    FINAL,
+    MOVES,
+    STATES,
+    can_move,
+    from_action,
+    from_intent,
+    sources_of,
+)
 from kiosk.payments.tables import Payment
+from kiosk.payments.views import payment_view
 from kiosk.stripe_account.objects import CardInfo, EventInfo, IntentInfo, ReaderAction, ReaderInfo
 
 SENT = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
@@ -104,3 +115,25 @@ def test_decline_codes_get_plain_language() -> None:
     assert "customer canceled" in cashier_message("customer_canceled", None)
     assert "Another till" in cashier_message("kiosk_reader_leased", None)
     assert cashier_message("something_new", None) == UNKNOWN
+
+
+def test_while_the_intent_is_reread_after_connection_error_the_cashier_is_told_the_kiosk_is_checking() -> None:
+    change = from_action(action("failed", "connection_error"), "automatic")
+    assert change is not None and change.fields["failure_code"] == "connection_error"
+    assert change.only_in == CHECKABLE  # noted on a payment still waiting, never on a finished one
+    waiting = Payment(state="on_reader", receipt=1, reader_label="Counter 1", **change.fields)
+    view = payment_view(waiting)
+    assert view.headline == "Checking with Stripe…" and not view.final
+    assert "checking with Stripe whether the card was charged" in view.detail
+    assert "not charged" not in view.detail
+
+
+def test_a_reader_offline_is_not_a_decline() -> None:
+    refused = Payment(state="declined", receipt=1, reader_label="Counter 1", failure_code="terminal_reader_offline")
+    view = payment_view(refused)
+    assert view.headline == "Not charged" and "Counter 1 did not get the payment" in view.detail and view.reader_offline
+    gone = payment_view(
+        Payment(state="on_reader", receipt=1, reader_label="Counter 1", failure_code="terminal_reader_offline")
+    )
+    assert gone.headline == "Counter 1 is offline" and "goes on when the reader reconnects" in gone.detail
+    assert gone.can_cancel and not gone.final

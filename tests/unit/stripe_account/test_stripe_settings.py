@@ -21,7 +21,13 @@ WEBHOOK = "whsec_8c1b0e7d5a3f9e2b4c6d8f0a"
         (PUBLISHABLE, KeyInfo("publishable", "test")),
         ("pk_live_51Habcdefghijkl", KeyInfo("publishable", "live")),
         (WEBHOOK, KeyInfo("webhook", None)),
+        # Keys Stripe issues may carry underscores after the mode (the demo's key does).
+        ("sk_test_kiosk_demo", KeyInfo("secret", "test")),
+        ("rk_live_51H_abc_DEF", KeyInfo("restricted", "live")),
+        ("pk_test_kiosk_demo", KeyInfo("publishable", "test")),
         ("sk_test_", None),
+        ("sk_test___", None),
+        ("sk_test_kiosk-demo", None),
         ("sk_test_a b", None),
         ("hello", None),
         ("sk_prod_51Habcdefghijkl", None),
@@ -79,3 +85,12 @@ def test_mode_comes_from_the_secret_key() -> None:
     assert StripeConfig(secret_key=SECRET).mode == "test"
     assert StripeConfig(secret_key="rk_live_51Habcdefghijkl").mode == "live"
     assert StripeConfig().mode is None
+
+
+def test_the_demo_key_is_a_test_secret_key_the_form_accepts() -> None:
+    """`kiosk demo` runs with sk_test_kiosk_demo: its mode is known (the TEST MODE banner shows)
+    and Verify with the field left blank checks it instead of calling it "not a Stripe API key"."""
+    demo = StripeConfig(secret_key="sk_test_kiosk_demo", from_environment=frozenset({"stripe.secret_key"}))
+    assert demo.mode == "test"
+    assert check(KeyEntry(), demo) == (demo, {})
+    assert masked("sk_test_kiosk_demo") == "sk_test_••••demo"
