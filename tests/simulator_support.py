@@ -21,10 +21,13 @@ import requests
 import stripe
 import uvicorn
 
+from kiosk.cli.demo import DEMO_STRIPE_KEY
 from kiosk.simulator.core import Simulator
 
 START_TIMEOUT = 30.0  # generous: a machine busy with other test runs starts threads slowly
 DEFAULT_KEY = "sk_test_kiosk"
+# The secret keys of a test's account (Stripe refuses every other key): the tests' own and the demo's.
+KNOWN_KEYS = frozenset({DEFAULT_KEY, DEMO_STRIPE_KEY})
 
 
 @dataclass
@@ -62,10 +65,10 @@ def _free_socket() -> socket.socket:
 
 @contextmanager
 def running_simulator(sim: Simulator | None = None) -> Iterator[RunningSimulator]:
-    """Serve ``sim`` (a fresh account when None) until the block ends."""
+    """Serve ``sim`` (a fresh account with the ``KNOWN_KEYS`` when None) until the block ends."""
     from kiosk.simulator.app import create_simulator_app  # here: a broken simulator fails its tests, not all
 
-    sim = sim or Simulator()
+    sim = sim or Simulator(api_keys=KNOWN_KEYS)
     app = create_simulator_app(sim)
     sock = _free_socket()
     port = sock.getsockname()[1]

@@ -115,7 +115,7 @@ def run_demo(port: int, simulator_port: int, data_dir: str | None) -> int:
     logging.getLogger("stripe").setLevel(logging.WARNING)  # the SDK logs every request at INFO
     path = _prepare_data_dir(data_dir)
     api_base, kiosk_url = f"http://127.0.0.1:{simulator_port}", f"http://127.0.0.1:{port}"
-    simulator = _serve_in_thread(create_simulator_app(Simulator()), simulator_port)
+    simulator = _serve_in_thread(create_simulator_app(Simulator(api_keys=frozenset({DEMO_STRIPE_KEY}))), simulator_port)
     webhook_secret, locations, readers = asyncio.run(_seed_stripe(api_base, kiosk_url))
     os.environ.pop("KIOSK_DATABASE_URL", None)  # the demo is one store on SQLite, whatever the shell says
     os.environ.update(

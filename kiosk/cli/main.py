@@ -61,7 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("simulator", help="run the embedded Stripe simulator")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=port_number, default=12111)
-    p.add_argument("--api-key", action="append", default=[], metavar="KEY", help="accept only this key (repeatable)")
+    p.add_argument(
+        "--api-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="the account's secret key (repeatable; default: one made up and printed)",
+    )
     p.add_argument("--persist", metavar="FILE", help="keep the account in FILE across restarts")
     p.add_argument("--log-level", default="info")
     p.set_defaults(func=simulator)

@@ -19,7 +19,7 @@ from litestar.enums import HttpMethod
 
 from kiosk.simulator import control, control_readers, control_webhooks, handlers, params, reader_page
 from kiosk.simulator.api import HANDLERS
-from kiosk.simulator.core import Simulator
+from kiosk.simulator.core import Simulator, new_test_key
 from kiosk.simulator.idempotency import IdempotencyStore
 from kiosk.simulator.persistence import Persister
 from kiosk.simulator.pipeline import Pipeline
@@ -124,10 +124,13 @@ def run(
     """Serve a simulator with uvicorn until interrupted (``kiosk simulator``)."""
     import uvicorn
 
-    sim = Simulator(api_keys=frozenset(api_keys), persist_path=persist)
+    keys = frozenset(api_keys) or frozenset({new_test_key()})
+    sim = Simulator(api_keys=keys, persist_path=persist)
     app = create_simulator_app(sim)
     base = f"http://{host}:{port}"
     print(f"Stripe simulator: API base {base} (StripeClient(key, base_addresses={{'api': '{base}'}}))")
+    if not api_keys:
+        print(f"  API key (made up for this run; pass --api-key to choose one): {next(iter(keys))}")
     print(f"  virtual readers: {base}/_sim/readers   control API: {base}/_sim/calls")
     if persist:
         print(f"  state persisted to {persist}")

@@ -20,11 +20,18 @@ from kiosk.simulator.device import Device
 JSON = dict[str, Any]
 
 _ID_ALPHABET = string.ascii_letters + string.digits
+# The object table of the restricted keys made on the account (``handlers.restricted_keys``).
+RESTRICTED_KEYS = "simulator.restricted_key"
 
 
 def new_id(prefix: str, length: int = 24) -> str:
     """Stripe-looking ids: ``pi_3Q...``, ``tmr_...``, ``evt_...``."""
     return f"{prefix}_" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))
+
+
+def new_test_key() -> str:
+    """A made-up test-mode secret key, for a simulator started without one."""
+    return new_id("sk_test", 32)
 
 
 @dataclass
@@ -70,6 +77,7 @@ class DiscardEvents:
 class Simulator:
     """One simulated Stripe account."""
 
+    # The secret keys of the account: the only ones (with the restricted keys made on it) it accepts.
     api_keys: frozenset[str] = frozenset()
     persist_path: Path | None = None
     clock: Callable[[], float] = time.time

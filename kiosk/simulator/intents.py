@@ -65,6 +65,7 @@ def create(sim: Simulator, params: JSON, origin: Origin) -> JSON:
         "last_payment_error": None,
         "latest_charge": None,
         "livemode": False,
+        "managed_payments": None,
         "metadata": merge_metadata({}, params.get("metadata")),
         "next_action": None,
         "on_behalf_of": None,
@@ -72,6 +73,7 @@ def create(sim: Simulator, params: JSON, origin: Origin) -> JSON:
         "payment_method_configuration_details": None,
         "payment_method_options": {},
         "payment_method_types": [],
+        "payment_record": None,
         "processing": None,
         "review": None,
         "shipping": None,
@@ -133,11 +135,14 @@ def cancel(sim: Simulator, intent: JSON, reason: str | None, origin: Origin) -> 
 def capture(sim: Simulator, intent: JSON, params: JSON, origin: Origin) -> JSON:
     refuse_unsupported(params, frozenset({"amount_to_capture", "metadata"}), "PaymentIntent captures")
     if intent["status"] != "requires_capture":
-        raise invalid(
+        # Stripe's answer carries the PaymentIntent as it stands, as a decline carries the charge.
+        error = invalid(
             f"This PaymentIntent could not be captured because it has a status of {intent['status']}. Only a "
             "PaymentIntent with one of the following statuses may be captured: requires_capture.",
-            code="intent_invalid_state",
+            code="payment_intent_unexpected_state",
         )
+        error.extra = {"payment_intent": render(sim, intent, None)}
+        raise error
     charge = get(sim, "charge", intent["latest_charge"])
     capture_before = charge["payment_method_details"][charge["payment_method_details"]["type"]]["capture_before"]
     if capture_before is not None and sim.now() > capture_before:

@@ -19,7 +19,7 @@ from stripe._api_version import _ApiVersion
 
 from kiosk.simulator import forms, params
 from kiosk.simulator.api import HANDLERS, Call
-from kiosk.simulator.core import Simulator, new_id
+from kiosk.simulator.core import RESTRICTED_KEYS, Simulator, new_id
 from kiosk.simulator.errors import StripeError, authentication, invalid
 from kiosk.simulator.idempotency import IdempotencyStore, Stored, fingerprint
 from kiosk.simulator.routes import ROUTES
@@ -82,7 +82,11 @@ def _presented_key(authorization: str | None) -> str | None:
 
 
 def authenticate(sim: Simulator, authorization: str | None) -> str:
-    """The caller's test-mode secret key, or Stripe's 401."""
+    """The caller's test-mode key, or Stripe's 401.
+
+    Only the keys the account has are accepted: the secret keys the simulator was started with
+    (``Simulator.api_keys``) and the restricted keys made on it (``restricted_keys.restrict_key``).
+    """
     key = _presented_key(authorization)
     if key is None:
         raise authentication(_NO_KEY)
@@ -90,8 +94,8 @@ def authenticate(sim: Simulator, authorization: str | None) -> str:
         raise authentication(_LIVE)
     if key.startswith("pk_"):
         raise authentication(_PUBLISHABLE)
-    accepted = key in sim.api_keys if sim.api_keys else key.startswith(("sk_test_", "rk_test_"))
-    if not accepted:
+    if key not in sim.api_keys and key not in sim.table(RESTRICTED_KEYS):
+        # Stripe knows the keys of its accounts only: a well-formed key it never issued is refused too.
         raise authentication(f"Invalid API Key provided: {_masked(key)}")
     return key
 

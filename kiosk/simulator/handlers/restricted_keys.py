@@ -3,8 +3,8 @@
 A Stripe account can give a restricted key (``rk_...``) None, Read or Write per resource; a call the
 key may not make answers 403, which the SDK raises as ``PermissionError``. ``restrict_key(sim, key,
 {"payment_intent": "write", ...})`` records such a key (in an object table, so it is persisted and
-reset like everything else); resources it does not name are closed to it. A key never restricted
-keeps every permission, so an ``rk_test_`` key without a record behaves like a secret key.
+reset like everything else); resources it does not name are closed to it. An ``rk_`` key never made
+this way is unknown to the account, and refused with Stripe's 401 like any other unknown key.
 
 This module adds no endpoint: it wraps every registered handler with the permission check. The
 handlers package imports each of its modules; this one first imports its siblings so that the wrap
@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.simulator.api import HANDLERS, Call, Handler
-from kiosk.simulator.core import Simulator
+from kiosk.simulator.core import RESTRICTED_KEYS, Simulator
 from kiosk.simulator.errors import StripeError
 
 JSON = dict[str, Any]
-KIND = "simulator.restricted_key"
+KIND = RESTRICTED_KEYS
 LEVELS = {"none": 0, "read": 1, "write": 2}
 # Path prefix -> Stripe's permission resource (longest prefix wins).
 RESOURCES = {

@@ -13,6 +13,7 @@ from kiosk.simulator.objects import deleted, get, merge_metadata, refuse_unsuppo
 JSON = dict[str, Any]
 KIND = "terminal.location"
 PARAMS = frozenset({"address", "display_name", "metadata", "phone", "configuration_overrides"})
+_OPTIONAL = ("configuration_overrides", "phone")
 _ADDRESS_KEYS = ("city", "country", "line1", "line2", "postal_code", "state")
 
 
@@ -23,9 +24,14 @@ def _location(call: Call) -> JSON:
 def _apply(location: JSON, params: JSON) -> None:
     if "address" in params:
         location["address"] = {key: params["address"].get(key, location["address"].get(key)) for key in _ADDRESS_KEYS}
-    for name in ("display_name", "phone", "configuration_overrides"):
-        if name in params:
-            location[name] = params[name] or None
+    if "display_name" in params:
+        location["display_name"] = params["display_name"] or None
+    for name in _OPTIONAL:
+        # Stripe leaves these out of the location while they are unset, rather than showing null.
+        if params.get(name):
+            location[name] = params[name]
+        elif name in params:
+            location.pop(name, None)
     if "metadata" in params:
         location["metadata"] = merge_metadata(location["metadata"], params["metadata"])
 
@@ -40,11 +46,9 @@ def create_location(call: Call) -> JSON:
         "id": new_id("tml"),
         "object": KIND,
         "address": dict.fromkeys(_ADDRESS_KEYS),
-        "configuration_overrides": None,
         "display_name": None,
         "livemode": False,
         "metadata": {},
-        "phone": None,
     }
     _apply(location, call.params)
     call.sim.table(KIND)[location["id"]] = location

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 
 from kiosk.bench.procs import free_port
+from kiosk.cli.demo import DEMO_STRIPE_KEY
 from kiosk.config import PROJECT_ROOT
 
 
@@ -48,7 +49,9 @@ def test_demo_seeds_readers_and_logins(tmp_path: Path) -> None:
         with httpx.Client(base_url=f"http://127.0.0.1:{sim_port}", trust_env=False) as sim:
             page = sim.get(f"/_sim/readers/{reader_ids[0]}")
             assert page.status_code == 200 and "Till 1" in page.text
-            readers = sim.get("/v1/terminal/readers", headers={"Authorization": "Bearer sk_test_x"}).json()["data"]
+            readers = sim.get("/v1/terminal/readers", headers={"Authorization": f"Bearer {DEMO_STRIPE_KEY}"}).json()[
+                "data"
+            ]
             assert {r["status"] for r in readers} == {"online"} and all(r["location"] for r in readers)
         assert (tmp_path / "kiosk.sqlite").exists()
     finally:

@@ -9,11 +9,11 @@ import pytest
 import stripe
 
 from kiosk.simulator.core import Simulator
-from tests.simulator_support import RunningSimulator, running_simulator
+from tests.simulator_support import DEFAULT_KEY, RunningSimulator, running_simulator
 
 
 def raw(
-    simulator: RunningSimulator, method: str, path: str, key: str | None = "sk_test_raw", **kw: Any
+    simulator: RunningSimulator, method: str, path: str, key: str | None = DEFAULT_KEY, **kw: Any
 ) -> httpx.Response:
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     return httpx.request(method, f"{simulator.url}{path}", headers=headers, trust_env=False, **kw)
@@ -22,22 +22,30 @@ def raw(
 # -- keys ------------------------------------------------------------------------------------------
 
 
-def test_any_test_key_works_and_answers_carry_request_id_and_version(simulator: RunningSimulator) -> None:
-    balance = simulator.client("sk_test_anything").v1.balance.retrieve()
+def test_the_accounts_key_works_and_answers_carry_request_id_and_version(simulator: RunningSimulator) -> None:
+    balance = simulator.client().v1.balance.retrieve()
     assert balance.object == "balance"
     response = balance.last_response
     assert response is not None
     assert response.request_id is not None and response.request_id.startswith("req_")
     assert response.headers["Stripe-Version"] == stripe.api_version
-    assert simulator.client("rk_test_restricted").v1.customers.list().object == "list"
 
 
-@pytest.mark.parametrize("key", ["sk_nonsense", "whatever", "sk_test"])
+@pytest.mark.parametrize("key", ["sk_nonsense", "whatever", "sk_test", "sk_test_4eC39HqLyjWDarjtT1zdp7dc", "rk_test_x"])
 def test_an_unknown_key_is_a_401(simulator: RunningSimulator, key: str) -> None:
     with pytest.raises(stripe.AuthenticationError) as caught:
         simulator.client(key).v1.balance.retrieve()
     assert caught.value.http_status == 401
     assert "Invalid API Key provided" in str(caught.value.user_message)
+
+
+def test_a_well_formed_test_key_the_account_never_issued_is_refused_masked(simulator: RunningSimulator) -> None:
+    response = raw(simulator, "GET", "/v1/customers", key="sk_test_notTheAccountsKey1234")
+    assert response.status_code == 401
+    error = response.json()["error"]
+    assert error["type"] == "invalid_request_error"
+    assert error["message"] == "Invalid API Key provided: sk_test_*****************1234"
+    assert simulator.sim.api_calls == {}
 
 
 @pytest.mark.parametrize("key", ["sk_live_51abcdefghijklmnop", "rk_live_51abcdefghijklmnop"])
@@ -60,7 +68,7 @@ def test_no_key_gets_stripes_401_body(simulator: RunningSimulator) -> None:
 
 
 def test_http_basic_auth_with_the_key_as_user_works(simulator: RunningSimulator) -> None:
-    response = httpx.get(f"{simulator.url}/v1/balance", auth=("sk_test_basic", ""), trust_env=False)
+    response = httpx.get(f"{simulator.url}/v1/balance", auth=(DEFAULT_KEY, ""), trust_env=False)
     assert response.status_code == 200 and response.json()["object"] == "balance"
 
 

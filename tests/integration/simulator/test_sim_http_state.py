@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import select
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ import stripe
 
 from kiosk.bench.procs import free_port, wait_for_port
 from kiosk.simulator.core import Simulator
-from tests.simulator_support import RunningSimulator, running_simulator
+from tests.simulator_support import KNOWN_KEYS, RunningSimulator, running_simulator
 
 # -- idempotency ---------------------------------------------------------------------------------
 
@@ -54,12 +56,15 @@ def test_a_key_is_bound_to_its_endpoint(simulator: RunningSimulator) -> None:
         )
 
 
-def test_keys_belong_to_the_api_key_that_used_them(simulator: RunningSimulator) -> None:
-    ada = simulator.client("sk_test_one").v1.customers.create(params={"name": "Ada"}, options={"idempotency_key": "k"})
-    other = simulator.client("sk_test_two").v1.customers.create(
-        params={"name": "Ada"}, options={"idempotency_key": "k"}
-    )
-    assert ada.id != other.id
+def test_keys_belong_to_the_api_key_that_used_them() -> None:
+    with running_simulator(Simulator(api_keys=frozenset({"sk_test_one", "sk_test_two"}))) as simulator:
+        ada = simulator.client("sk_test_one").v1.customers.create(
+            params={"name": "Ada"}, options={"idempotency_key": "k"}
+        )
+        other = simulator.client("sk_test_two").v1.customers.create(
+            params={"name": "Ada"}, options={"idempotency_key": "k"}
+        )
+        assert ada.id != other.id
 
 
 def test_a_request_refused_by_validation_is_not_remembered(simulator: RunningSimulator) -> None:
@@ -135,11 +140,11 @@ def test_reset_gives_a_fresh_account(simulator: RunningSimulator) -> None:
 
 def test_a_persisted_account_survives_a_restart(tmp_path: Path) -> None:
     state = tmp_path / "sim.json"
-    with running_simulator(Simulator(persist_path=state)) as first:
+    with running_simulator(Simulator(api_keys=KNOWN_KEYS, persist_path=state)) as first:
         ada = first.client().v1.customers.create(params={"name": "Ada"}, options={"idempotency_key": "k"})
         account = first.sim.account_id
     assert state.exists()
-    with running_simulator(Simulator(persist_path=state)) as second:
+    with running_simulator(Simulator(api_keys=KNOWN_KEYS, persist_path=state)) as second:
         client = second.client()
         assert second.sim.account_id == account
         assert client.v1.customers.retrieve(ada.id).name == "Ada"
@@ -165,3 +170,39 @@ def test_the_cli_serves_a_simulator_that_accepts_only_its_key(tmp_path: Path) ->
         output = proc.communicate(timeout=10)[0].decode()
     assert f"http://127.0.0.1:{port}" in output
     assert (tmp_path / "cli.json").exists()
+
+
+def test_the_cli_without_a_key_makes_one_up_prints_it_and_accepts_only_it() -> None:
+    port = free_port()
+    cmd = [sys.executable, "-m", "kiosk.cli", "simulator", "--port", str(port), "--log-level", "warning"]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    try:
+        printed = _printed_line(proc, b"API key")
+        key = printed.rsplit(" ", 1)[-1].strip()
+        assert key.startswith("sk_test_") and len(key) > len("sk_test_") + 20
+        wait_for_port(port, 30, proc)
+        url = f"http://127.0.0.1:{port}"
+        assert RunningSimulator(url=url, sim=Simulator()).client(key).v1.balance.retrieve().object == "balance"
+        with pytest.raises(stripe.AuthenticationError):
+            RunningSimulator(url=url, sim=Simulator()).client("sk_test_kiosk").v1.balance.retrieve()
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+
+
+def _printed_line(proc: subprocess.Popen[bytes], marker: bytes, timeout: float = 30.0) -> str:
+    """The first line of ``proc``'s output holding ``marker``; fails (never hangs) when none comes in time."""
+    assert proc.stdout is not None
+    deadline, seen = time.monotonic() + timeout, b""
+    while marker not in seen or not seen[seen.index(marker) :].count(b"\n"):
+        remaining = deadline - time.monotonic()
+        ready = select.select([proc.stdout], [], [], max(remaining, 0))[0] if remaining > 0 else []
+        if not ready:
+            raise AssertionError(f"no line with {marker!r} in the output: {seen.decode()!r}")
+        chunk = os.read(proc.stdout.fileno(), 4096)
+        if not chunk:
+            raise AssertionError(f"the process ended without printing {marker!r}: {seen.decode()!r}")
+        seen += chunk
+    start = seen.rfind(b"\n", 0, seen.index(marker)) + 1
+    return seen[start : seen.index(b"\n", seen.index(marker))].decode()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 import stripe
 
 from tests.integration.simulator.sim_flows import error_of, event_types, new_intent, new_reader, pay, start, tap
+from tests.simulator_support import DEFAULT_KEY
 
 TWO_DAYS = 2 * 24 * 3600
 
@@ -96,9 +98,32 @@ def test_a_partial_capture_releases_the_rest(client: stripe.StripeClient, reader
 def test_capture_is_refused_unless_the_intent_awaits_capture(client: stripe.StripeClient, reader: str) -> None:
     paid = pay(client, reader)
     fresh = new_intent(client, capture="manual")
-    for intent_id in (paid.id, fresh.id):
+    for intent_id, status in ((paid.id, "succeeded"), (fresh.id, "requires_payment_method")):
         error = error_of(lambda i=intent_id: client.v1.payment_intents.capture(i))
-        assert isinstance(error, stripe.InvalidRequestError) and error.code == "intent_invalid_state"
+        assert isinstance(error, stripe.InvalidRequestError) and error.code == "payment_intent_unexpected_state"
+        assert f"it has a status of {status}" in str(error.user_message)
+        # Stripe's error carries the PaymentIntent as it stands.
+        assert error.error is not None and error.error.payment_intent is not None
+        assert (error.error.payment_intent.id, error.error.payment_intent.status) == (intent_id, status)
+
+
+def test_an_unknown_currency_is_refused_naming_the_currency(client: stripe.StripeClient) -> None:
+    error = error_of(lambda: new_intent(client, 1000, "xyz"))
+    assert isinstance(error, stripe.InvalidRequestError) and error.http_status == 400
+    assert str(error.user_message).startswith("Invalid currency: xyz. Stripe currently supports these currencies: usd,")
+    assert getattr(error, "param", None) == "currency"
+    assert client.v1.payment_intents.list().data == []
+
+
+def test_intent_and_charge_show_stripes_null_fields(simulator: Any, client: stripe.StripeClient, reader: str) -> None:
+    intent = pay(client, reader)
+    headers = {"Authorization": f"Bearer {DEFAULT_KEY}"}
+    raw_intent = httpx.get(f"{simulator.url}/v1/payment_intents/{intent.id}", headers=headers, trust_env=False).json()
+    assert (raw_intent["managed_payments"], raw_intent["payment_record"]) == (None, None)
+    assert "managed_payments" in raw_intent and "payment_record" in raw_intent
+    charge_url = f"{simulator.url}/v1/charges/{intent.latest_charge}"
+    raw_charge = httpx.get(charge_url, headers=headers, trust_env=False).json()
+    assert "source" in raw_charge and raw_charge["source"] is None
 
 
 def test_capturing_more_than_authorized_is_refused(client: stripe.StripeClient, reader: str) -> None:

@@ -1,5 +1,5 @@
 """The simulator's restricted keys: a permission the key lacks answers 403 (PermissionError in the
-SDK), read does not allow write, and keys never restricted keep every permission."""
+SDK), read does not allow write, and a restricted key the account never made is refused (401)."""
 
 from __future__ import annotations
 
@@ -34,8 +34,12 @@ def test_write_includes_read(simulator: RunningSimulator) -> None:
         client.v1.terminal.readers.update("tmr_missing", params={"label": "x"})
 
 
-def test_unrestricted_keys_keep_every_permission(simulator: RunningSimulator) -> None:
-    client = simulator.client("rk_test_kioskEverything01")
+def test_a_restricted_key_the_account_never_made_is_refused(simulator: RunningSimulator) -> None:
+    with pytest.raises(stripe.AuthenticationError, match="Invalid API Key provided"):
+        simulator.client("rk_test_kioskNeverMade01").v1.terminal.locations.list()
+    everything = {resource: "write" for resource in ("terminal_location", "terminal_reader", "payment_intent")}
+    restrict_key(simulator.sim, "rk_test_kioskNeverMade01", everything)
+    client = simulator.client("rk_test_kioskNeverMade01")
     location = client.v1.terminal.locations.create(params={"display_name": "Shop", "address": ADDRESS})
     assert location.id.startswith("tml_")
 

@@ -51,6 +51,16 @@ def test_locations_can_be_created_changed_listed_and_deleted(client: stripe.Stri
     assert error_of(lambda: client.v1.terminal.locations.retrieve(location.id)).code == "resource_missing"
 
 
+def test_a_locations_phone_and_configuration_overrides_are_left_out_while_unset(client: stripe.StripeClient) -> None:
+    location = client.v1.terminal.locations.create(params={"display_name": "Shop", "address": ADDRESS})
+    assert "phone" not in location and "configuration_overrides" not in location
+    phoned = client.v1.terminal.locations.update(location.id, params={"phone": "+1 415 555 0134"})
+    assert phoned.phone == "+1 415 555 0134"
+    assert client.v1.terminal.locations.retrieve(location.id).phone == "+1 415 555 0134"
+    unset = client.v1.terminal.locations.update(location.id, params={"phone": ""})
+    assert "phone" not in unset and "phone" not in client.v1.terminal.locations.retrieve(location.id)
+
+
 def test_a_location_needs_a_name_and_an_address(client: stripe.StripeClient) -> None:
     error = error_of(lambda: client.v1.terminal.locations.create(params={"display_name": "No address"}))
     assert (error.code, getattr(error, "param", None)) == ("parameter_missing", "address")
