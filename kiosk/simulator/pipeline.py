@@ -17,7 +17,7 @@ from typing import Any
 
 from stripe._api_version import _ApiVersion
 
-from kiosk.simulator import forms, params
+from kiosk.simulator import forms, params, versions
 from kiosk.simulator.api import HANDLERS, Call
 from kiosk.simulator.core import RESTRICTED_KEYS, Simulator, new_id
 from kiosk.simulator.errors import StripeError, authentication, invalid
@@ -152,6 +152,7 @@ class Pipeline:
                 raise _unrecognized(method, path)
             route, path_params = matched
             raw = forms.decode(body if method == "post" else query)
+            versions.refuse_removed(route, raw)
             typed = params.validate(route, raw)
         except StripeError as error:
             return Answer.error(error)

@@ -273,3 +273,18 @@ def test_account_and_balance_answer_a_key_check(client: stripe.StripeClient, rea
     pay(client, reader, 1000)
     pending = client.v1.balance.retrieve().pending
     assert [(p.amount, p.currency) for p in pending] == [(1000, "usd")]
+
+
+def test_payment_method_types_on_the_pinned_version_names_its_removal(client: stripe.StripeClient) -> None:
+    params: Any = {"amount": 1000, "currency": "usd", "payment_method_types": ["card_present"]}
+    error = error_of(lambda: client.v1.payment_intents.create(params=params))
+    assert isinstance(error, stripe.InvalidRequestError) and error.http_status == 400
+    assert (error.code, getattr(error, "param", None)) == (
+        "payment_method_types_no_longer_supported",
+        "payment_method_types",
+    )
+    assert client.v1.payment_intents.list().data == []
+    intent = new_intent(client)
+    update: Any = {"payment_method_types": ["card_present"]}
+    error = error_of(lambda: client.v1.payment_intents.update(intent.id, params=update))
+    assert error.code == "payment_method_types_no_longer_supported"
