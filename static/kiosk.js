@@ -93,24 +93,28 @@ document.addEventListener("htmx:afterRequest", function (event) {
   if (!xhr || !xhr.status || event.detail.successful === false) {
     pressFailed(control, xhr);
   } else {
-    var place = control.closest(".actions") || control;
-    var stale = place.nextElementSibling;
-    if (stale && stale.classList.contains("press-failed")) {
+    var stale = failedNotice(control);
+    if (stale) {
       stale.remove();
     }
   }
 });
 
+// The notice of a failed press, right after the control (or its row of actions), if there is one.
+function failedNotice(control) {
+  var notice = (control.closest(".actions") || control).nextElementSibling;
+  return notice && notice.classList.contains("press-failed") ? notice : null;
+}
+
 // A press the kiosk did not answer (or answered with an error) is said beside the control.
 function pressFailed(control, xhr) {
-  var place = control.closest(".actions") || control;
-  var notice = place.nextElementSibling;
-  if (!notice || !notice.classList.contains("press-failed")) {
+  var notice = failedNotice(control);
+  if (!notice) {
     notice = document.createElement("p");
     notice.className = "notice bad press-failed";
     notice.setAttribute("role", "alert");
     notice.dataset.testid = "press-failed";
-    place.insertAdjacentElement("afterend", notice);
+    (control.closest(".actions") || control).insertAdjacentElement("afterend", notice);
   }
   notice.textContent = xhr && xhr.status
     ? "The kiosk could not do that (error " + xhr.status + "). Reload the page and try again."

@@ -11,7 +11,7 @@ import uuid
 
 from kiosk.payments import policy as payment_policy
 from kiosk.payments import store
-from kiosk.payments.decline_messages import reader_offline_refusal
+from kiosk.payments.decline_messages import READER_OFFLINE, reader_offline_refusal
 from kiosk.payments.driver import apply_change, create_intent, drive
 from kiosk.payments.engine import Engine, idempotency_key
 from kiosk.payments.leases import leased
@@ -64,7 +64,7 @@ async def find_reader(engine: Engine, location_id: str, reader_id: str) -> Reade
     if reader is None:
         raise LookupError(f"no reader {reader_id} at this location")
     if not reader.online:
-        raise ReaderOffline(reader_offline_refusal(reader.label), "terminal_reader_offline")
+        raise ReaderOffline(reader_offline_refusal(reader.label), READER_OFFLINE)
     return reader
 
 

@@ -6,6 +6,9 @@ time). Reference: https://docs.stripe.com/declines/codes and the Terminal error 
 
 from __future__ import annotations
 
+# Stripe's code for a reader it calls offline: noted on a payment refused at the start (declined, never
+# charged) or whose reader went offline with the payment on it (still on_reader).
+READER_OFFLINE = "terminal_reader_offline"
 ASK_ANOTHER_CARD = "Ask for another card or another way to pay."
 
 # Issuer decline codes (charge.outcome / last_payment_error.decline_code).

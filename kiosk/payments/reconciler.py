@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 
 from kiosk.payments import store
+from kiosk.payments.decline_messages import READER_OFFLINE
 from kiosk.payments.driver import apply_change, attention, drive, mark_on_reader, sent_age, sync_intent
 from kiosk.payments.engine import Engine, idempotency_key, next_check
 from kiosk.payments.faults import kill_point
@@ -38,8 +39,6 @@ from kiosk.stripe_account.objects import ReaderInfo
 
 logger = logging.getLogger(__name__)
 
-# The failure code noted on a payment whose reader went offline with our action on it (it stays on_reader).
-READER_OFFLINE = "terminal_reader_offline"
 # Card details are fetched for a settled payment for this long, then given up (the money is safe).
 DETAILS_PATIENCE_SECONDS = 60.0
 

@@ -14,6 +14,7 @@ from kiosk.money.amounts import MoneyError, card_minimum, check_card_amount, for
 from kiosk.payments import store
 from kiosk.payments.decline_messages import (
     CHECKING,
+    READER_OFFLINE,
     cashier_message,
     reader_offline_refusal,
     reader_offline_wait,
@@ -34,7 +35,6 @@ from kiosk.payments.states import (
 from kiosk.payments.tables import Payment
 from kiosk.shop.tables import OPEN, PAID, Receipt
 
-READER_OFFLINE = "terminal_reader_offline"
 # After this long on the reader the cashier is told the payment may not have completed.
 SLOW_AFTER_SECONDS = 120.0
 

@@ -13,19 +13,20 @@ def _local_time(value: datetime | None, pattern: str = "%H:%M") -> str:
     return value.astimezone().strftime(pattern) if value else ""
 
 
-def human_time(value: datetime | None, now: datetime | None = None) -> str:
+def human_time(value: datetime | None, now: datetime | None = None, relative: bool = True) -> str:
     """A moment as people say it, in the server's time zone: "just now", "5 min ago", "in 5 min"
     within the hour; else "today 14:05", "yesterday 14:05", "tomorrow 14:05", "6 Dec 14:05", and
-    "6 Dec 2025 14:05" in another year. Never a raw timestamp."""
+    "6 Dec 2025 14:05" in another year. Never a raw timestamp. `relative=False` keeps to the clock
+    forms, for a fragment the browser revalidates (a 304 would keep "in 5 min" as the minutes pass)."""
     if value is None:
         return ""
     now = now or datetime.now(UTC).astimezone()  # the server's time zone, unless `now` names one
     local = value.astimezone(now.tzinfo)
     seconds = (now - local).total_seconds()
-    if abs(seconds) < 60:
-        return "just now"
-    if abs(seconds) < 3600:
+    if relative and abs(seconds) < 3600:
         minutes = int(abs(seconds) // 60)
+        if not minutes:
+            return "just now"
         return f"{minutes} min ago" if seconds > 0 else f"in {minutes} min"
     clock = local.strftime("%H:%M")
     days = (local.date() - now.date()).days
