@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from stripe._api_version import _ApiVersion
+
 if TYPE_CHECKING:
     from kiosk.simulator.core import Simulator
 
@@ -31,6 +33,7 @@ class Call:
     request_id: str
     idempotency_key: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    api_version: str = _ApiVersion.CURRENT  # the version the request is served in (``versions.served``)
 
 
 Handler = Callable[[Call], JSON]

@@ -107,7 +107,6 @@ def new_charge(sim: Simulator, intent: JSON, card: Card, pm: JSON, reader: JSON,
         "receipt_number": None,
         "receipt_url": RECEIPT_BASE + secrets.token_urlsafe(24),
         "refunded": False,
-        "refunds": {"object": "list", "data": [], "has_more": False, "url": f"/v1/charges/{charge_id}/refunds"},
         "review": None,
         "shipping": None,
         "source": None,
@@ -205,7 +204,6 @@ def create_refund(sim: Simulator, charge: JSON, amount: int | None, extra: JSON,
     previous = {"amount_refunded": charge["amount_refunded"], "refunded": charge["refunded"]}
     charge["amount_refunded"] += amount
     charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
-    charge["refunds"]["data"].insert(0, dict(refund))
     intent = sim.table("payment_intent").get(charge["payment_intent"])
     if intent is not None:
         ledger.record(sim, "refunded", intent, amount, charge=charge["id"], refund=refund_id)

@@ -14,7 +14,9 @@ from litestar.datastructures import State
 from litestar.exceptions import ClientException
 from litestar.params import JSONBody
 
+from kiosk.simulator import versions
 from kiosk.simulator.core import ApiFaults, Simulator
+from kiosk.simulator.errors import StripeError
 from kiosk.simulator.idempotency import IdempotencyStore
 from kiosk.simulator.webhooks import EventBus
 
@@ -65,6 +67,19 @@ def api_faults(state: State, data: JSONBody[JSON]) -> JSON:
     return dataclasses.asdict(state.sim.api_faults)
 
 
+@post("/api_version", sync_to_thread=False, status_code=200)
+def default_api_version(state: State, data: JSONBody[JSON]) -> JSON:
+    """{"version": "2020-08-27"}: the account's default version (requests without Stripe-Version, events)."""
+    version = data.get("version")
+    if not isinstance(version, str):
+        raise ClientException("version must be a Stripe API version string")
+    try:
+        state.sim.default_api_version = versions.check(version)
+    except StripeError as error:
+        raise ClientException(error.message) from error
+    return {"default_api_version": state.sim.default_api_version}
+
+
 @get("/state", sync_to_thread=False)
 def account_state(state: State) -> JSON:
     """A summary of the account: its id, the ids of its objects by kind, calls and pending faults."""
@@ -72,6 +87,7 @@ def account_state(state: State) -> JSON:
     objects = {kind: {"count": len(table), "ids": list(table)} for kind, table in sorted(sim.objects.items())}
     return {
         "account_id": sim.account_id,
+        "default_api_version": sim.default_api_version,
         "objects": objects,
         "api_calls_total": sim.api_calls.total(),
         "api_faults": dataclasses.asdict(sim.api_faults),
@@ -87,6 +103,6 @@ def reset(state: State) -> JSON:
 
 router = Router(
     path="/_sim",
-    route_handlers=[calls, reset_calls, api_faults, account_state, reset],
+    route_handlers=[calls, reset_calls, api_faults, default_api_version, account_state, reset],
     include_in_schema=False,
 )

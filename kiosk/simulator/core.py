@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from stripe._api_version import _ApiVersion
+
 from kiosk.simulator.device import Device
 
 JSON = dict[str, Any]
@@ -82,6 +84,9 @@ class Simulator:
     persist_path: Path | None = None
     clock: Callable[[], float] = time.time
     account_id: str = field(default_factory=lambda: new_id("acct", 16))
+    # The version a request without ``Stripe-Version`` is served in, and events are rendered in
+    # (``versions``); a new account's default is the newest version, the one the kiosk's SDK pins.
+    default_api_version: str = _ApiVersion.CURRENT
     # objects[kind][id] -> the object as Stripe would render it; kinds are Stripe's "object" names
     # ("payment_intent", "terminal.reader", "terminal.location", "customer", "refund", "charge", ...).
     objects: dict[str, dict[str, JSON]] = field(default_factory=dict)

@@ -27,11 +27,13 @@ _PLAIN_FIELDS = (
     "statement_descriptor_suffix",
     "transfer_group",
 )
+# ``payment_method_types`` reaches here only from clients of versions before endive (``versions``).
+_TYPE_CHOICES = ("allowed_payment_method_types", "payment_method_types")
 CREATE_PARAMS = frozenset(
-    {"amount", "currency", "allowed_payment_method_types", "capture_method", "customer", "metadata", *_PLAIN_FIELDS}
+    {"amount", "currency", "capture_method", "customer", "metadata", *_TYPE_CHOICES, *_PLAIN_FIELDS}
 )
 # Fields that define the payment itself: only changeable before a card was authorized.
-_PAYMENT_FIELDS = frozenset({"amount", "currency", "capture_method", "allowed_payment_method_types"})
+_PAYMENT_FIELDS = frozenset({"amount", "currency", "capture_method", *_TYPE_CHOICES})
 UPDATE_PARAMS = CREATE_PARAMS
 CANCELABLE = frozenset({"requires_payment_method", "requires_capture", "requires_confirmation", "requires_action"})
 
@@ -82,7 +84,10 @@ def create(sim: Simulator, params: JSON, origin: Origin) -> JSON:
         "transfer_data": None,
         **{name: params.get(name) or None for name in _PLAIN_FIELDS},
     }
-    _set_payment_method_types(intent, params.get("allowed_payment_method_types"))
+    if not any(name in params for name in _TYPE_CHOICES):
+        # Since 2023-08-16 the account's payment method settings apply (cards, on this account).
+        intent["automatic_payment_methods"] = {"allow_redirects": "always", "enabled": True}
+    _choose_types(intent, params)
     sim.table(KIND)[intent_id] = intent
     emit(sim, "payment_intent.created", intent, origin)
     return intent
@@ -103,9 +108,14 @@ def update(sim: Simulator, intent: JSON, params: JSON) -> JSON:
         currency = normalize_currency(str(params["currency"] if "currency" in params else intent["currency"]))
         check_amount(amount, currency)
         intent["amount"], intent["currency"] = amount, currency
-    if "allowed_payment_method_types" in params or "currency" in params:
-        allowed = params.get("allowed_payment_method_types", intent["allowed_payment_method_types"])
-        _set_payment_method_types(intent, allowed)
+    if "payment_method_types" in params:
+        _choose_types(intent, {"payment_method_types": params["payment_method_types"]})
+    elif "allowed_payment_method_types" in params or "currency" in params:
+        if intent["allowed_payment_method_types"] is not None or "allowed_payment_method_types" in params:
+            allowed = params.get("allowed_payment_method_types", intent["allowed_payment_method_types"])
+            _set_payment_method_types(intent, allowed)
+        else:
+            _choose_types(intent, {"payment_method_types": intent["payment_method_types"]})
     if "capture_method" in params:
         intent["capture_method"] = params["capture_method"]
     if "customer" in params:
@@ -237,6 +247,33 @@ def _customer(sim: Simulator, customer_id: str | None) -> str | None:
     if not customer_id:
         return None
     return str(get(sim, "customer", customer_id, param="customer")["id"])
+
+
+def _choose_types(intent: JSON, params: JSON) -> None:
+    """The payment method types of ``allowed_payment_method_types`` or (before endive) ``payment_method_types``.
+
+    Both at once is refused; the older parameter is exact: a type the payment cannot use is an
+    error, where the newer one leaves it out (changelog 2026-07-29.dahlia, allowed payment method types).
+    """
+    if all(name in params for name in _TYPE_CHOICES):
+        raise invalid(
+            "You cannot pass both `payment_method_types` and `allowed_payment_method_types`.",
+            param="allowed_payment_method_types",
+        )
+    if "payment_method_types" not in params:
+        _set_payment_method_types(intent, params.get("allowed_payment_method_types"))
+        return
+    exact = list(params["payment_method_types"])
+    if not exact:
+        raise invalid("payment_method_types must not be empty.", param="payment_method_types")
+    if "interac_present" in exact and intent["currency"] != "cad":
+        raise invalid(
+            f"The payment method type `interac_present` cannot be used with currency `{intent['currency']}`: "
+            "Interac is only available in cad.",
+            param="payment_method_types",
+        )
+    _set_payment_method_types(intent, exact)
+    intent["allowed_payment_method_types"] = None
 
 
 def _set_payment_method_types(intent: JSON, allowed: list[str] | None) -> None:

@@ -1,7 +1,8 @@
 """What happens to one ``/v1`` request, in Stripe's order, independent of the web framework.
 
-key check (401) → call counted → injected 500/429 fault → route of the pinned SDK (404) → params
-decoded and checked against the SDK's TypedDict (400) → idempotency (replay or 400) → handler.
+key check (401) → API version (400) → call counted → injected 500/429 fault → route of the pinned
+SDK (404) → params decoded, an older version's parameters taken out, the rest checked against the
+SDK's TypedDict (400) → idempotency (replay or 400) → handler → the answer in the request's version.
 Everything runs on the event loop thread, one request at a time, so the state needs no locks.
 """
 
@@ -9,13 +10,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-from stripe._api_version import _ApiVersion
 
 from kiosk.simulator import forms, params, versions
 from kiosk.simulator.api import HANDLERS, Call
@@ -122,6 +122,11 @@ def _unrecognized(method: str, path: str) -> StripeError:
     )
 
 
+def _reshaped(call: Call) -> bool:
+    """Whether an answer needs ``versions.present``: an older version, or events (each in its own)."""
+    return versions.reshapes(call.api_version) or call.template.startswith("/v1/events")
+
+
 class Pipeline:
     """Serves the ``/v1`` API of one simulator."""
 
@@ -132,16 +137,26 @@ class Pipeline:
     def serve(self, method: str, path: str, headers: Mapping[str, str], query: str, body: bytes) -> Answer:
         """Answer one request; ``headers`` are looked up in lower case."""
         request_id = new_id("req", 14)
-        answer = self._answer(method.lower(), path, headers, query, body, request_id)
+        version = [self.sim.default_api_version]
+        answer = self._answer(method.lower(), path, headers, query, body, request_id, version)
         answer.headers["Request-Id"] = request_id
-        answer.headers["Stripe-Version"] = headers.get("stripe-version") or _ApiVersion.CURRENT
+        answer.headers["Stripe-Version"] = version[0]
         return answer
 
     def _answer(
-        self, method: str, path: str, headers: Mapping[str, str], query: str, body: bytes, request_id: str
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str],
+        query: str,
+        body: bytes,
+        request_id: str,
+        version: list[str],
     ) -> Answer:
+        """``version[0]`` is set to the version the request is served in once it is known."""
         try:
             api_key = authenticate(self.sim, headers.get("authorization"))
+            version[0] = versions.served(self.sim, headers.get("stripe-version"))
             matched = ROUTES.match(method, path)
             if matched is not None:
                 self.sim.api_calls[matched[0].key] += 1
@@ -152,12 +167,15 @@ class Pipeline:
                 raise _unrecognized(method, path)
             route, path_params = matched
             raw = forms.decode(body if method == "post" else query)
-            versions.refuse_removed(route, raw)
-            typed = params.validate(route, raw)
+            older = versions.adapt_request(route, raw, version[0])
+            typed = params.validate(route, raw) | older
+            versions.older_defaults(route, typed, version[0])
         except StripeError as error:
             return Answer.error(error)
         key = headers.get("idempotency-key") if method == "post" else None
-        call = Call(self.sim, method, route.template, path_params, typed, api_key, request_id, key, dict(headers))
+        call = Call(
+            self.sim, method, route.template, path_params, typed, api_key, request_id, key, dict(headers), version[0]
+        )
         if key is None:
             return self._run(call)
         # Bound to the very URL: the same key on another object's update is another request.
@@ -182,10 +200,20 @@ class Pipeline:
         answer.headers["Idempotency-Key"] = key
         return answer
 
+    def _in_version(self, call: Call, body: JSON) -> JSON:
+        """The handler's answer (newest shape) as the request's version has it."""
+        if not _reshaped(call):
+            return body
+        shown: JSON = copy.deepcopy(body)
+        versions.present(self.sim, shown, call.api_version)
+        return shown
+
     def _run(self, call: Call) -> Answer:
         try:
-            return Answer.of(200, HANDLERS[(call.method, call.template)](call))
+            return Answer.of(200, self._in_version(call, HANDLERS[(call.method, call.template)](call)))
         except StripeError as error:
+            if versions.reshapes(call.api_version):
+                return Answer.of(error.status, versions.present(self.sim, error.body(), call.api_version))
             return Answer.error(error)
         except Exception:
             log.exception("simulator handler failed: %s %s", call.method.upper(), call.template)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from kiosk.simulator import versions
 from kiosk.simulator.core import new_id
 
 if TYPE_CHECKING:
@@ -36,8 +37,11 @@ async def post_event(
     client: httpx.AsyncClient, sim: Simulator, endpoint: JSON, event: JSON, bad_signature: bool, answer_within: float
 ) -> tuple[int | None, str | None]:
     """POST ``event`` to ``endpoint`` within ``answer_within`` seconds: the status it answered, or
-    None and why it could not be reached. ``bad_signature`` signs with a made-up secret (a forgery)."""
-    body = json.dumps(event, indent=2).encode()
+    None and why it could not be reached. ``bad_signature`` signs with a made-up secret (a forgery).
+    The event is rendered in the endpoint's ``api_version``, or the account's default without one."""
+    version = endpoint.get("api_version") or sim.default_api_version
+    shown = event if version == event["api_version"] and not versions.reshapes(version) else None
+    body = json.dumps(shown or versions.event_in(sim, event, version), indent=2).encode()
     secret = new_id("whsec", 32) if bad_signature else endpoint_secret(sim, endpoint["id"])
     headers = {
         "Content-Type": "application/json; charset=utf-8",

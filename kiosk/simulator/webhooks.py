@@ -14,8 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import stripe
-
+from kiosk.simulator import versions
 from kiosk.simulator.core import new_id
 from kiosk.simulator.webhook_post import SECRETS_KIND, endpoint_secret, sign
 from kiosk.simulator.webhook_queue import Delivery, DeliveryQueue, RetryPolicy
@@ -75,14 +74,16 @@ class EventBus:
         request_id: str | None = None,
         idempotency_key: str | None = None,
     ) -> JSON:
-        targets = [e["id"] for e in self.sim.table("webhook_endpoint").values() if endpoint_wants(e, event_type)]
+        endpoints = [e for e in self.sim.table("webhook_endpoint").values() if endpoint_wants(e, event_type)]
+        targets = [e["id"] for e in endpoints]
+        default = self.sim.default_api_version
         data: JSON = {"object": copy.deepcopy(obj)}
         if previous_attributes is not None:
             data["previous_attributes"] = copy.deepcopy(previous_attributes)
         event: JSON = {
             "id": new_id("evt"),
             "object": "event",
-            "api_version": stripe.api_version,
+            "api_version": default,
             "created": self.sim.now(),
             "data": data,
             "livemode": False,
@@ -92,6 +93,9 @@ class EventBus:
         }
         self._prune()
         self.sim.table("event")[event["id"]] = event
+        # Rendered now for the versions it will be read in: /v1/events (the account's default) and
+        # each endpoint's own (Stripe renders an event once, when it happens).
+        versions.keep_renderings(self.sim, event, [default, *(e.get("api_version") or default for e in endpoints)])
         if targets:
             self.queue.on_loop(self._route, event, targets)
         return event
@@ -101,6 +105,7 @@ class EventBus:
         horizon = self.sim.now() - RETENTION_SECONDS
         for event_id in [i for i, e in events.items() if e["created"] < horizon]:
             del events[event_id]
+            self.sim.table(versions.EVENT_RENDERINGS).pop(event_id, None)
 
     # -- faults ---------------------------------------------------------------------------------
     def set_fault(self, mode: str, count: int = 1, delay_seconds: float | None = None) -> WebhookFault:

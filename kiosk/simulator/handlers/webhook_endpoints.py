@@ -10,6 +10,7 @@ import copy
 from typing import Any
 from urllib.parse import urlsplit
 
+from kiosk.simulator import versions
 from kiosk.simulator.api import Call, endpoint
 from kiosk.simulator.core import new_id
 from kiosk.simulator.errors import invalid, resource_missing
@@ -54,6 +55,9 @@ def create(call: Call) -> JSON:
     for required in ("url", "enabled_events"):
         if not params.get(required):
             raise invalid(f"Missing required param: {required}.", code="parameter_missing", param=required)
+    if params.get("api_version") is not None:
+        # Its events are rendered in this version (``versions``); without one, in the account's default.
+        versions.check(params["api_version"], param="api_version")
     obj: JSON = {
         "id": new_id("we"),
         "object": KIND,
