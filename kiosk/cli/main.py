@@ -30,7 +30,14 @@ def simulator(args: argparse.Namespace) -> int:
     from kiosk.simulator.app import run
 
     persist = Path(args.persist) if args.persist else None
-    run(args.host, args.port, api_keys=args.api_key, persist=persist, log_level=args.log_level)
+    run(
+        args.host,
+        args.port,
+        api_keys=args.api_key,
+        persist=persist,
+        log_level=args.log_level,
+        api_version=args.api_version,
+    )
     return 0
 
 
@@ -69,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="the account's secret key (repeatable; default: one made up and printed)",
     )
     p.add_argument("--persist", metavar="FILE", help="keep the account in FILE across restarts")
+    p.add_argument(
+        "--api-version",
+        metavar="VERSION",
+        help="the account's default API version, for requests without Stripe-Version (default: the SDK's)",
+    )
     p.add_argument("--log-level", default="info")
     p.set_defaults(func=simulator)
 

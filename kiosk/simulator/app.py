@@ -17,9 +17,10 @@ from typing import Any
 from litestar import Litestar, Request, Response, route
 from litestar.enums import HttpMethod
 
-from kiosk.simulator import control, control_readers, control_webhooks, handlers, params, reader_page
+from kiosk.simulator import control, control_readers, control_webhooks, handlers, params, reader_page, versions
 from kiosk.simulator.api import HANDLERS
 from kiosk.simulator.core import Simulator, new_test_key
+from kiosk.simulator.errors import StripeError
 from kiosk.simulator.idempotency import IdempotencyStore
 from kiosk.simulator.persistence import Persister
 from kiosk.simulator.pipeline import Pipeline
@@ -119,18 +120,32 @@ async def _save_periodically(persister: Persister) -> None:
 
 
 def run(
-    host: str, port: int, api_keys: Iterable[str] = (), persist: Path | None = None, log_level: str = "info"
+    host: str,
+    port: int,
+    api_keys: Iterable[str] = (),
+    persist: Path | None = None,
+    log_level: str = "info",
+    api_version: str | None = None,
 ) -> None:
-    """Serve a simulator with uvicorn until interrupted (``kiosk simulator``)."""
+    """Serve a simulator with uvicorn until interrupted (``kiosk simulator``).
+
+    ``api_version`` is the account's default version (requests without ``Stripe-Version``, events).
+    """
     import uvicorn
 
     keys = frozenset(api_keys) or frozenset({new_test_key()})
     sim = Simulator(api_keys=keys, persist_path=persist)
+    if api_version:
+        try:
+            sim.default_api_version = versions.check(api_version)
+        except StripeError as error:
+            raise SystemExit(f"kiosk simulator: --api-version: {error.message}") from error
     app = create_simulator_app(sim)
     base = f"http://{host}:{port}"
     print(f"Stripe simulator: API base {base} (StripeClient(key, base_addresses={{'api': '{base}'}}))")
     if not api_keys:
         print(f"  API key (made up for this run; pass --api-key to choose one): {next(iter(keys))}")
+    print(f"  default API version: {sim.default_api_version} (a request's Stripe-Version picks its own)")
     print(f"  virtual readers: {base}/_sim/readers   control API: {base}/_sim/calls")
     if persist:
         print(f"  state persisted to {persist}")

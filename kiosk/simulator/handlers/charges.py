@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kiosk.simulator import versions
 from kiosk.simulator.api import Call, endpoint
 from kiosk.simulator.listing import paginate
 from kiosk.simulator.objects import created_matches, get, merge_metadata, refuse_unsupported, snapshot
@@ -15,7 +16,10 @@ _FILTERS = ("customer", "payment_intent", "transfer_group")
 
 @endpoint("get", "/v1/charges/{charge}")
 def retrieve_charge(call: Call) -> JSON:
-    return snapshot(get(call.sim, KIND, call.path["charge"], param="charge"))
+    charge = snapshot(get(call.sim, KIND, call.path["charge"], param="charge"))
+    if "refunds" in (call.params.get("expand") or []):
+        versions.refunds_list(call.sim, charge)  # since 2022-11-15 only on request
+    return charge
 
 
 @endpoint("post", "/v1/charges/{charge}")

@@ -266,6 +266,8 @@ def test_charges_and_refunds_lists_until_2022_11_15(simulator: RunningSimulator)
     assert "refunds" not in newer.get(f"/v1/charges/{charge_id}")
     listed = old.get("/v1/payment_intents")
     assert listed["data"][0]["charges"]["data"][0]["id"] == charge_id
+    expanded = simulator.client().v1.charges.retrieve(charge_id, params={"expand": ["refunds"]})
+    assert expanded.refunds is not None and expanded.refunds.object == "list"
 
 
 def test_an_error_carrying_the_intent_shows_it_in_the_clients_version(era: EraClient) -> None:

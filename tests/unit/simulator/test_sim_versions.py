@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from kiosk.simulator import versions
+from kiosk.simulator.app import run
 from kiosk.simulator.core import Simulator
 from kiosk.simulator.errors import StripeError
 from kiosk.simulator.routes import ROUTES
@@ -119,3 +120,8 @@ def test_an_event_is_shown_in_its_own_version_not_the_readers() -> None:
     assert [c["id"] for c in shown["data"]["object"]["charges"]["data"]] == ["ch_2", "ch_1"]
     webhook = versions.event_in(sim, event, versions.CURRENT)
     assert webhook["api_version"] == versions.CURRENT and "charges" not in webhook["data"]["object"]
+
+
+def test_the_simulator_command_refuses_an_unknown_default_version_before_serving() -> None:
+    with pytest.raises(SystemExit, match="Invalid Stripe API version: 2020-02-30"):
+        run("127.0.0.1", 0, api_keys=["sk_test_x"], api_version="2020-02-30")
