@@ -137,26 +137,19 @@ class Pipeline:
     def serve(self, method: str, path: str, headers: Mapping[str, str], query: str, body: bytes) -> Answer:
         """Answer one request; ``headers`` are looked up in lower case."""
         request_id = new_id("req", 14)
-        version = [self.sim.default_api_version]
-        answer = self._answer(method.lower(), path, headers, query, body, request_id, version)
+        answer, version = self._answer(method.lower(), path, headers, query, body, request_id)
         answer.headers["Request-Id"] = request_id
-        answer.headers["Stripe-Version"] = version[0]
+        answer.headers["Stripe-Version"] = version
         return answer
 
     def _answer(
-        self,
-        method: str,
-        path: str,
-        headers: Mapping[str, str],
-        query: str,
-        body: bytes,
-        request_id: str,
-        version: list[str],
-    ) -> Answer:
-        """``version[0]`` is set to the version the request is served in once it is known."""
+        self, method: str, path: str, headers: Mapping[str, str], query: str, body: bytes, request_id: str
+    ) -> tuple[Answer, str]:
+        """The answer and the version it is in (the account's default until the request's is known)."""
+        version = self.sim.default_api_version
         try:
             api_key = authenticate(self.sim, headers.get("authorization"))
-            version[0] = versions.served(self.sim, headers.get("stripe-version"))
+            version = versions.served(self.sim, headers.get("stripe-version"))
             matched = ROUTES.match(method, path)
             if matched is not None:
                 self.sim.api_calls[matched[0].key] += 1
@@ -167,19 +160,20 @@ class Pipeline:
                 raise _unrecognized(method, path)
             route, path_params = matched
             raw = forms.decode(body if method == "post" else query)
-            older = versions.adapt_request(route, raw, version[0])
-            typed = params.validate(route, raw) | older
-            versions.older_defaults(route, typed, version[0])
+            checked = dict(raw)  # ``raw`` itself stays whole: the idempotency fingerprint is of all of it
+            older = versions.adapt_request(route, checked, version)
+            typed = params.validate(route, checked) | older
+            versions.older_defaults(route, typed, version)
         except StripeError as error:
-            return Answer.error(error)
+            return Answer.error(error), version
         key = headers.get("idempotency-key") if method == "post" else None
         call = Call(
-            self.sim, method, route.template, path_params, typed, api_key, request_id, key, dict(headers), version[0]
+            self.sim, method, route.template, path_params, typed, api_key, request_id, key, dict(headers), version
         )
         if key is None:
-            return self._run(call)
+            return self._run(call), version
         # Bound to the very URL: the same key on another object's update is another request.
-        return self._idempotent(call, f"POST {path}", raw)
+        return self._idempotent(call, f"POST {path}", raw), version
 
     def _idempotent(self, call: Call, endpoint: str, raw: JSON) -> Answer:
         assert call.idempotency_key is not None

@@ -98,8 +98,11 @@ def check(version: str, param: str | None = None) -> str:
 
 
 def served(sim: Simulator, header: str | None) -> str:
-    """The version a request is served in: its ``Stripe-Version``, else the account's default."""
-    version = (header or "").strip()
+    """The version a request is served in: its ``Stripe-Version``, else the account's default.
+
+    Beta flags after the version (``2020-08-27; terminal_beta=v1``) are accepted and not modelled.
+    """
+    version = (header or "").split(";")[0].strip()
     return check(version) if version else sim.default_api_version
 
 

@@ -344,3 +344,14 @@ def test_a_webhook_endpoint_of_an_unknown_or_unmodelled_version_is_refused(simul
     error = error_of(lambda: client.v1.webhook_endpoints.create(params=params))
     assert error.http_status == 400 and "2020-08-27" in str(error.user_message)
     assert simulator.sim.table("webhook_endpoint") == {}
+
+
+def test_an_idempotency_key_reused_with_other_old_parameters_is_refused(era: EraClient) -> None:
+    first = {"amount": 700, "currency": "usd", "payment_method_types[0]": "card_present"}
+    headers = {"Idempotency-Key": "sale-42-create"}
+    assert era.http.post("/v1/payment_intents", data=first, headers=headers).status_code == 200
+    other = {**first, "payment_method_types[0]": "card"}
+    response = era.http.post("/v1/payment_intents", data=other, headers=headers)
+    assert response.status_code == 400 and response.json()["error"]["type"] == "idempotency_error"
+    replay = era.http.post("/v1/payment_intents", data=first, headers=headers)
+    assert replay.headers["Idempotent-Replayed"] == "true" and "charges" in replay.json()

@@ -50,6 +50,7 @@ def test_the_served_version_is_the_header_or_the_accounts_default() -> None:
     sim.default_api_version = "2022-08-01"
     assert versions.served(sim, "") == "2022-08-01"
     assert versions.served(sim, "2024-06-20") == "2024-06-20"
+    assert versions.served(sim, "2020-08-27; terminal_server_driven_beta=v1") == "2020-08-27"
     with pytest.raises(StripeError) as unknown:
         versions.served(sim, "2024-06-21")
     assert unknown.value.message == "Invalid Stripe API version: 2024-06-21" and unknown.value.status == 400
