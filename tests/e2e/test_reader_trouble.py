@@ -1,7 +1,8 @@
-"""Reader trouble at the till in Chromium, at tablet and phone sizes: a reader unplugged before the
-pick or during the payment, and a reader held by another receipt. The cashier is told which reader,
-that nothing was charged, is offered the others, and frees a held reader from its receipt's page.
-Screenshots go to test-artifacts/."""
+"""Reader trouble at the till in Chromium, at tablet and phone sizes: a reader Stripe calls offline
+(the virtual reader's "Go offline now") before the pick or during the payment, and a reader held by
+another receipt (a freshly unplugged reader, still online for Stripe: test_unplugged_reader.py).
+The cashier is told which reader, that nothing was charged, is offered the others, and frees a held
+reader from its receipt's page. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 

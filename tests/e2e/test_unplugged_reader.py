@@ -64,6 +64,7 @@ def test_cancel_on_a_reader_unplugged_mid_payment(counter: Counter) -> None:  # 
     receipt.expect_payment("canceled")
     expect(receipt.page.get_by_test_id("card-error")).to_have_count(0)
     expect(receipt.detail()).to_have_text("No money was taken.")
+    expect(receipt.cash_form()).to_be_visible(timeout=WAIT_MS)  # the page redraws itself: cash is offered again
     receipt.screenshot("reader-unplugged-canceled")
     assert all(entry["authorized"] == 0 for entry in counter.ledger().values())
     reader.plug_back_in()
