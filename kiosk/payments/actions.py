@@ -221,7 +221,14 @@ async def _cancel_reader_action(engine: Engine, payment: Payment) -> None:
     except ReaderOffline:
         await store.log(payment.id, "cancel_action_offline", f"{payment.reader_id} went offline: canceling at Stripe")
         return
-    except (ReaderBusy, ReaderTimeout) as exc:
+    except ReaderTimeout:
+        # A reader that lost power or network is shown online by Stripe for up to 2 minutes but
+        # answers nothing. Canceling the intent at Stripe ends our action all the same (a card tapped
+        # once it is back is refused); if it is authorizing, Stripe refuses that cancel and the
+        # intent's answer says so (STILL_DECIDING), so nothing that could be charged is let go.
+        await store.log(payment.id, "cancel_action_silent", f"{payment.reader_id} did not answer: canceling at Stripe")
+        return
+    except ReaderBusy as exc:
         raise PaymentNotAllowed(
             "The reader is finishing this payment and cannot stop now. Wait for the result.", exc.code
         ) from exc

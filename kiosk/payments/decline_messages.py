@@ -9,6 +9,10 @@ from __future__ import annotations
 # Stripe's code for a reader it calls offline: noted on a payment refused at the start (declined, never
 # charged) or whose reader went offline with the payment on it (still on_reader).
 READER_OFFLINE = "terminal_reader_offline"
+# Stripe's code for a reader that did not answer: a reader that lost power or network is shown online
+# by Stripe for up to 2 minutes, and commands sent to it meanwhile time out. Noted on a payment whose
+# sending timed out twice while the reader, read after each, did not have it (declined, never charged).
+READER_TIMEOUT = "terminal_reader_timeout"
 ASK_ANOTHER_CARD = "Ask for another card or another way to pay."
 
 # Issuer decline codes (charge.outcome / last_payment_error.decline_code).
@@ -96,4 +100,12 @@ def reader_offline_wait(label: str) -> str:
     return (
         f"{label} went offline during the payment; Stripe shows nothing charged. It goes on when the reader "
         "reconnects (check its power and network), or cancel it: the kiosk cancels it at Stripe."
+    )
+
+
+def reader_silent_refusal(label: str) -> str:
+    """The reader did not answer, twice, and does not have the payment: nothing reached it."""
+    return (
+        f"{label} did not answer: check it is powered on and connected. The payment never reached it, so "
+        "nothing was charged. Try again, or choose another reader."
     )

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from kiosk.payments import store
+from kiosk.payments.decline_messages import READER_TIMEOUT
 from kiosk.payments.engine import Engine, idempotency_key
 from kiosk.payments.faults import kill_point
 from kiosk.payments.leases import leased
@@ -187,7 +188,7 @@ async def _after_timeout(engine: Engine, payment: Payment, retried: bool) -> Non
     try:
         reader = await engine.gateway.retrieve_reader(payment.reader_id)
     except PaymentError:
-        await attention(payment.id, UNREACHABLE, engine.timing.check_interval, code="terminal_reader_timeout")
+        await attention(payment.id, UNREACHABLE, engine.timing.check_interval, code=READER_TIMEOUT)
         return
     action = reader.action_for(payment.payment_intent_id)
     # A failed action about our intent on a later attempt is the previous attempt's result.
@@ -199,8 +200,11 @@ async def _after_timeout(engine: Engine, payment: Payment, retried: bool) -> Non
         await store.log(payment.id, "timeout_resend", f"attempt {payment.attempt + 1}")
         await send_to_reader(engine, await _must_load(payment.id), retried=True)
     else:
-        reason = "The reader did not answer. Check it is on and connected, then try again or choose another reader."
-        await attention(payment.id, reason, engine.timing.attention_recheck, code="terminal_reader_timeout")
+        # Sent twice, and the reader read after each time does not have it: it never reached the
+        # reader (e.g. unplugged: Stripe shows such a reader online for up to 2 minutes). Nothing was
+        # charged; a retry, here or on another reader, uses the same PaymentIntent.
+        fields = failure_fields(READER_TIMEOUT, None, "The reader did not answer.")
+        await store.transition(payment.id, DECLINED, fields, step="reader_silent", detail=payment.reader_id)
 
 
 async def _after_busy(engine: Engine, payment: Payment, exc: ReaderBusy) -> None:

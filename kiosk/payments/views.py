@@ -15,9 +15,11 @@ from kiosk.payments import store
 from kiosk.payments.decline_messages import (
     CHECKING,
     READER_OFFLINE,
+    READER_TIMEOUT,
     cashier_message,
     reader_offline_refusal,
     reader_offline_wait,
+    reader_silent_refusal,
 )
 from kiosk.payments.refunds.views import receipt_refunds
 from kiosk.payments.settlement import balance
@@ -66,6 +68,9 @@ class PaymentView:
     # The reader is offline: refused at the start (the other readers are offered at once), or
     # gone offline with the payment on it (Cancel cancels at Stripe).
     reader_offline: bool
+    # The payment never reached its reader (offline, or silent: it did not answer): the other
+    # readers are offered at once.
+    offer_others: bool
 
 
 def _headline(payment: Payment, slow: bool) -> tuple[str, str]:
@@ -93,6 +98,8 @@ def _headline(payment: Payment, slow: bool) -> tuple[str, str]:
         return "Approved", "Authorized; capturing the payment…"
     if state == DECLINED and payment.failure_code == READER_OFFLINE:
         return "Not charged", reader_offline_refusal(label)
+    if state == DECLINED and payment.failure_code == READER_TIMEOUT:
+        return "Not charged", reader_silent_refusal(label)
     if state == DECLINED:
         verb = "Not completed" if payment.failure_code != "card_declined" and not payment.decline_code else "Declined"
         return verb, cashier_message(payment.failure_code, payment.decline_code)
@@ -128,6 +135,7 @@ def payment_view(payment: Payment, slow_after: float = SLOW_AFTER_SECONDS) -> Pa
         can_retry=payment.state in {DECLINED, NEEDS_ATTENTION},
         can_check=payment.state == NEEDS_ATTENTION or slow,
         reader_offline=payment.failure_code == READER_OFFLINE and payment.state in {ON_READER, DECLINED},
+        offer_others=payment.state == DECLINED and payment.failure_code in {READER_OFFLINE, READER_TIMEOUT},
     )
 
 

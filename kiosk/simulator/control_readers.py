@@ -2,6 +2,7 @@
 
 Loopback-only test controls: JSON in and out, no auth. Each fault switch answers the device's status
 (reader, screen, switches); refusals come back as Stripe's error body with its status code.
+``/_sim/settings`` holds the account's reader settings (how long an unplugged reader shows online).
 """
 
 from __future__ import annotations
@@ -37,16 +38,45 @@ def _flag(data: JSON | None, name: str, default: bool) -> bool:
     return value
 
 
+@post("/readers/{reader_id:str}/unplug", sync_to_thread=False, status_code=200)
+def unplug(state: State, reader_id: FromPath[str]) -> JSON:
+    """Power or network lost: online for Stripe until ``reader_offline_after`` (2 min), but silent."""
+    terminal.unplug(state.sim, reader_id)
+    return terminal.device_status(state.sim, reader_id)
+
+
 @post("/readers/{reader_id:str}/offline", sync_to_thread=False, status_code=200)
 def offline(state: State, reader_id: FromPath[str]) -> JSON:
-    terminal.set_online(state.sim, reader_id, False)
+    """The instant fault: offline for Stripe at once, without the 2 minutes of an unplugged reader."""
+    terminal.go_offline_now(state.sim, reader_id)
     return terminal.device_status(state.sim, reader_id)
 
 
 @post("/readers/{reader_id:str}/online", sync_to_thread=False, status_code=200)
 def online(state: State, reader_id: FromPath[str]) -> JSON:
-    terminal.set_online(state.sim, reader_id, True)
+    """Plugged back in (after ``/unplug`` or ``/offline``): online at once."""
+    terminal.plug_in(state.sim, reader_id)
     return terminal.device_status(state.sim, reader_id)
+
+
+@get("/settings", sync_to_thread=False)
+def settings(state: State) -> JSON:
+    return _settings(state.sim)
+
+
+@post("/settings", sync_to_thread=False, status_code=200)
+def change_settings(state: State, data: Body = None) -> JSON:
+    """{"reader_offline_after": seconds}: how long an unplugged reader shows online (Stripe: 120;
+    tests shorten it, 0 = at once). A reset of the account brings back Stripe's 2 minutes."""
+    seconds = _number(data, "reader_offline_after", state.sim.reader_offline_after)
+    if seconds < 0:
+        raise ClientException("reader_offline_after must be zero or positive")
+    state.sim.reader_offline_after = float(seconds)
+    return _settings(state.sim)
+
+
+def _settings(sim: Simulator) -> JSON:
+    return {"reader_offline_after": sim.reader_offline_after}
 
 
 @post("/readers/{reader_id:str}/busy", sync_to_thread=False, status_code=200)
@@ -129,8 +159,11 @@ def _stripe_error(_: Request[Any, Any, Any], error: Exception) -> Response[JSON]
 router = Router(
     path="/_sim",
     route_handlers=[
+        unplug,
         offline,
         online,
+        settings,
+        change_settings,
         busy,
         idle,
         timeout,

@@ -24,6 +24,9 @@ JSON = dict[str, Any]
 _ID_ALPHABET = string.ascii_letters + string.digits
 # The object table of the restricted keys made on the account (``handlers.restricted_keys``).
 RESTRICTED_KEYS = "simulator.restricted_key"
+# Stripe calls a reader offline after this long without a signal from it ("no signal for the past 2
+# minutes"); an unplugged reader shows online until then (``Simulator.reader_offline_after``).
+READER_OFFLINE_AFTER_SECONDS = 120.0
 
 
 def new_id(prefix: str, length: int = 24) -> str:
@@ -97,6 +100,9 @@ class Simulator:
     # Runtime state of each reader's device (phase, faults, timers, screen), by reader id; never
     # persisted: a restored simulator recreates it from the reader objects on first use.
     devices: dict[str, Device] = field(default_factory=dict)
+    # Seconds without a signal before an unplugged reader shows offline; tests shorten it through
+    # ``POST /_sim/settings`` (a reset brings back Stripe's 2 minutes).
+    reader_offline_after: float = READER_OFFLINE_AFTER_SECONDS
 
     def now(self) -> int:
         return int(self.clock())

@@ -48,6 +48,9 @@ class Device:
     phase: Phase = "idle"
     # The reader stopped talking mid-action: the action stays in_progress and nothing is reported.
     disconnected: bool = False
+    # When (on the simulator's clock) the reader lost power or network: Stripe hears nothing from it
+    # since, but shows it online until ``Simulator.reader_offline_after`` seconds have passed.
+    unplugged_at: float | None = None
     # Another integration's action occupies the reader: every command answers terminal_reader_busy.
     busy_elsewhere: bool = False
     # Pending terminal_reader_timeout faults, oldest first; True = the command was carried out anyway.

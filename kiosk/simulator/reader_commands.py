@@ -1,6 +1,7 @@
 """What a POS asks a reader to do over the API: process a payment, show a cart, refund, cancel.
 
-Every command first meets the reader's faults: offline, busy with another integration, and the
+Every command first meets the reader's faults: offline, unplugged (shown online by Stripe for up
+to 2 minutes, but silent: ``terminal_reader_timeout``), busy with another integration, and the
 queued timeouts (a timeout "applied" carries the command out and still answers the timeout: the
 false negative of FACTS.md).
 """
@@ -16,11 +17,10 @@ from kiosk.simulator.errors import invalid, parameter_missing
 from kiosk.simulator.objects import Origin, get, snapshot
 from kiosk.simulator.readers import (
     READER,
-    api_error_of,
     collecting_intent,
     collecting_screen,
     device_of,
-    fail,
+    fail_canceled_intent,
     in_progress,
     new_action,
     reader_busy,
@@ -128,20 +128,20 @@ def intent_canceled(sim: Simulator, intent_id: str, origin: Origin) -> None:
         if collecting_intent(reader) != intent_id:
             continue
         device = device_of(sim, reader)
-        if device.disconnected:
-            continue  # a disconnected reader reports nothing
-        error = invalid(
-            "The PaymentIntent was canceled while the reader was processing it.", code="payment_intent_unexpected_state"
-        )
-        failure = (error.code or "", error.message, api_error_of(error))
-        fail(sim, reader, device, origin, failure, result_screen("canceled", "Canceled", reader, sim))
+        if device.disconnected or device.unplugged_at is not None:
+            continue  # a silent reader reports nothing (an unplugged one learns it when plugged back in)
+        fail_canceled_intent(sim, reader, device, origin)
 
 
 def _command(sim: Simulator, reader_id: str, command: Command) -> JSON:
     reader = get(sim, READER, reader_id)
     device = device_of(sim, reader)
+    touch(sim, reader)  # settles the status of an unplugged reader first
     if reader["status"] == "offline":
         raise reader_offline()
+    if device.unplugged_at is not None:
+        # Stripe still shows it online but gets no answer from it: nothing is carried out.
+        raise reader_timeout()
     if device.busy_elsewhere:
         raise reader_busy()
     applied = device.timeouts.pop(0) if device.timeouts else None

@@ -24,11 +24,13 @@ from kiosk.money.amounts import format_money
 from kiosk.simulator import terminal
 from kiosk.simulator.core import Simulator
 from kiosk.simulator.errors import StripeError
+from kiosk.simulator.readers import touch
 
 JSON = dict[str, Any]
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 AUTO_TAP_CHOICES: list[int | None] = [None, 1, 3, 5, 10, 30]
+UNPLUGGED = "The reader is unplugged: plug it back in first."
 
 
 def money(amount: int, currency: str | None) -> str:
@@ -59,7 +61,10 @@ def _screen(state: State, reader_id: str) -> Response[str]:
 
 @get("/_sim/readers", sync_to_thread=False)
 def reader_list(state: State) -> Response[str]:
-    readers = sorted(state.sim.table("terminal.reader").values(), key=lambda r: (r.get("label") or "", r["id"]))
+    sim: Simulator = state.sim
+    readers = sorted(sim.table("terminal.reader").values(), key=lambda r: (r.get("label") or "", r["id"]))
+    for reader in readers:
+        touch(sim, reader)  # an unplugged reader turns offline once its 2 minutes have passed
     return _html("simulator/readers.html", readers=readers)
 
 
@@ -67,6 +72,7 @@ def reader_list(state: State) -> Response[str]:
 def reader_detail(state: State, reader_id: FromPath[str]) -> Response[str]:
     sim: Simulator = state.sim
     reader = _reader(sim, reader_id)
+    touch(sim, reader)
     return _html(
         "simulator/reader.html",
         reader=reader,
@@ -90,7 +96,9 @@ def _act(state: State, reader_id: str, done: str, action: Any, *args: Any) -> Re
     try:
         action(sim, reader_id, *args)
     except StripeError as error:
-        return _html("simulator/_notice.html", error=error.message)
+        device = sim.devices.get(reader_id)
+        unplugged = device is not None and device.unplugged_at is not None
+        return _html("simulator/_notice.html", error=UNPLUGGED if unplugged else error.message)
     # Let the screen refresh at once instead of at its next poll.
     return _html("simulator/_notice.html", headers={"HX-Trigger": "sim-refresh"}, message=done)
 
@@ -108,12 +116,30 @@ def customer_cancel(state: State, reader_id: FromPath[str]) -> Response[str]:
 
 @post("/_sim/readers/{reader_id:str}/ui/unplug", sync_to_thread=False, status_code=200)
 def unplug(state: State, reader_id: FromPath[str]) -> Response[str]:
-    return _act(state, reader_id, "Reader unplugged: it is offline.", terminal.set_online, False)
+    after = _duration(state.sim.reader_offline_after)
+    done = (
+        f"Reader unplugged. Stripe still shows it online for {after} (no signal since now); "
+        "commands sent to it meanwhile time out, then Stripe calls it offline."
+    )
+    return _act(state, reader_id, done, terminal.unplug)
+
+
+@post("/_sim/readers/{reader_id:str}/ui/offline", sync_to_thread=False, status_code=200)
+def go_offline(state: State, reader_id: FromPath[str]) -> Response[str]:
+    return _act(state, reader_id, "Reader offline now: Stripe shows it offline at once.", terminal.go_offline_now)
 
 
 @post("/_sim/readers/{reader_id:str}/ui/replug", sync_to_thread=False, status_code=200)
 def replug(state: State, reader_id: FromPath[str]) -> Response[str]:
-    return _act(state, reader_id, "Reader plugged back in: it is online.", terminal.set_online, True)
+    return _act(state, reader_id, "Reader plugged back in: it is online.", terminal.plug_in)
+
+
+def _duration(seconds: float) -> str:
+    """``120.0`` -> "2 minutes", ``0.5`` -> "0.5 s" (the unplugged reader's grace, as the notice says it)."""
+    if seconds >= 60 and seconds % 60 == 0:
+        minutes = int(seconds // 60)
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{seconds:g} s"
 
 
 @post("/_sim/readers/{reader_id:str}/ui/auto_tap", sync_to_thread=False, status_code=200)
@@ -143,6 +169,7 @@ router = Router(
         present,
         customer_cancel,
         unplug,
+        go_offline,
         replug,
         auto_tap,
         *_assets,

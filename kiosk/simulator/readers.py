@@ -73,9 +73,24 @@ def collecting_intent(reader: JSON) -> str | None:
 
 
 def touch(sim: Simulator, reader: JSON) -> None:
-    """A connected reader keeps reporting to Stripe: ``last_seen_at`` (milliseconds) follows the clock."""
-    if reader["status"] == "online" and not device_of(sim, reader).disconnected:
+    """A connected reader keeps reporting to Stripe: ``last_seen_at`` (milliseconds) follows the clock.
+
+    An unplugged reader reports nothing: ``last_seen_at`` stays at its last signal, and Stripe goes
+    on showing it online until ``sim.reader_offline_after`` seconds have passed without one. Every
+    read of a reader (retrieve, list, a command) comes through here, so the status is settled then.
+    """
+    device = device_of(sim, reader)
+    if device.unplugged_at is not None:
+        if reader["status"] == "online" and sim.clock() - device.unplugged_at >= sim.reader_offline_after:
+            reader["status"] = "offline"
+        return
+    if reader["status"] == "online" and not device.disconnected:
         reader["last_seen_at"] = now_ms(sim)
+
+
+def unplugged(sim: Simulator, reader: JSON) -> bool:
+    """The reader lost power or network: nothing sent to it is answered."""
+    return device_of(sim, reader).unplugged_at is not None
 
 
 def new_action(action_type: str, details: JSON, status: str = "in_progress") -> JSON:
@@ -132,6 +147,17 @@ def fail(
     reader["action"].update(status="failed", failure_code=code, failure_message=message, api_error=api_error)
     _end(sim, reader, device, screen)
     emit(sim, "terminal.reader.action_failed", reader, origin)
+
+
+def fail_canceled_intent(sim: Simulator, reader: JSON, device: Device, origin: Origin) -> None:
+    """The reader learns that the PaymentIntent it collects was canceled over the API: its action fails."""
+    error = StripeError(
+        400,
+        "The PaymentIntent was canceled while the reader was processing it.",
+        code="payment_intent_unexpected_state",
+    )
+    failure = (error.code or "", error.message, api_error_of(error))
+    fail(sim, reader, device, origin, failure, result_screen("canceled", "Canceled", reader, sim))
 
 
 def api_error_of(error: StripeError) -> JSON:

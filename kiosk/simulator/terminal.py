@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from kiosk.simulator import intents
 from kiosk.simulator.cards import DEFAULT_CARD, INTERAC_CARD, TEST_CARDS, read_card
-from kiosk.simulator.device import Tap
+from kiosk.simulator.device import Device, Tap
 from kiosk.simulator.errors import StripeError, invalid
 from kiosk.simulator.objects import NO_ORIGIN, Origin, get, snapshot
 from kiosk.simulator.readers import (
@@ -20,10 +20,12 @@ from kiosk.simulator.readers import (
     collecting_screen,
     device_of,
     fail,
+    fail_canceled_intent,
     finish_tap,
     in_progress,
     reader_busy,
     reader_offline,
+    reader_timeout,
     result_screen,
     touch,
 )
@@ -37,12 +39,14 @@ __all__ = [
     "customer_cancel",
     "device_status",
     "disconnect",
+    "go_offline_now",
+    "plug_in",
     "present_payment_method",
     "screen",
     "set_authorization_delay",
     "set_auto_tap",
     "set_busy",
-    "set_online",
+    "unplug",
 ]
 
 JSON = dict[str, Any]
@@ -103,30 +107,61 @@ def customer_cancel(sim: Simulator, reader_id: str, origin: Origin = NO_ORIGIN) 
     return snapshot(reader)
 
 
-def set_online(sim: Simulator, reader_id: str, online: bool) -> JSON:
-    """Plug the reader in or out. Unplugged while authorizing, the result is lost: ``connection_error``."""
+def unplug(sim: Simulator, reader_id: str) -> JSON:
+    """The reader loses power or network now. Stripe hears nothing more from it (``last_seen_at``
+    stops) but shows it ``online`` until ``sim.reader_offline_after`` seconds (2 minutes) pass
+    without a signal; commands sent meanwhile answer ``terminal_reader_timeout``, then
+    ``terminal_reader_offline``. An action waiting for a card stays ``in_progress`` with no webhook;
+    one authorizing loses its result: ``connection_error``."""
     reader = get(sim, READER, reader_id)
     device = device_of(sim, reader)
-    if online:
-        reader["status"] = "online"
-        device.disconnected = False
-        touch(sim, reader)
-        return snapshot(reader)
-    reader["status"] = "offline"
-    if device.phase == "processing":
-        device.cancel_timer()
-        finish_tap(sim, reader_id, NO_ORIGIN, lost_connection=True)
-    else:
-        device.cancel_timer()  # an auto-tap cannot happen on an unplugged reader
+    if device.unplugged_at is None:
+        touch(sim, reader)  # its last signal
+        device.unplugged_at = sim.clock()
+    _lose_connection(sim, reader_id, device)
     return snapshot(reader)
+
+
+def go_offline_now(sim: Simulator, reader_id: str) -> JSON:
+    """The instant fault: Stripe shows the reader offline at once (``terminal_reader_offline``),
+    without the 2 minutes an unplugged reader stays online."""
+    reader = get(sim, READER, reader_id)
+    reader["status"] = "offline"
+    _lose_connection(sim, reader_id, device_of(sim, reader))
+    return snapshot(reader)
+
+
+def plug_in(sim: Simulator, reader_id: str) -> JSON:
+    """Power and network back: online at once. An action still in progress goes on, unless its
+    PaymentIntent was canceled meanwhile: the reader learns it now and the action fails."""
+    reader = get(sim, READER, reader_id)
+    device = device_of(sim, reader)
+    reader["status"] = "online"
+    device.disconnected = False
+    device.unplugged_at = None
+    touch(sim, reader)
+    intent_id = collecting_intent(reader)
+    if intent_id is not None and sim.table("payment_intent").get(intent_id, {}).get("status") == "canceled":
+        fail_canceled_intent(sim, reader, device, NO_ORIGIN)
+    return snapshot(reader)
+
+
+def _lose_connection(sim: Simulator, reader_id: str, device: Device) -> None:
+    """Unplugged while authorizing, the result is lost (``connection_error``); a pending auto-tap cannot happen."""
+    device.cancel_timer()
+    if device.phase == "processing":
+        finish_tap(sim, reader_id, NO_ORIGIN, lost_connection=True)
 
 
 def screen(sim: Simulator, reader_id: str) -> JSON:
     """What the device shows now; the last result stays visible until the next action."""
     reader = get(sim, READER, reader_id)
     device = device_of(sim, reader)
+    touch(sim, reader)
     shown = snapshot(device.screen)
-    if reader["status"] == "offline" or device.disconnected:
+    if device.unplugged_at is not None:
+        shown.update(state="unplugged", message="No power or network", can_cancel=False)
+    elif reader["status"] == "offline" or device.disconnected:
         shown.update(state="offline", message="No connection", can_cancel=False)
     elif device.busy_elsewhere and device.phase == "idle":
         shown.update(state="collecting", message="In use by another register", can_cancel=False)
@@ -137,11 +172,14 @@ def device_status(sim: Simulator, reader_id: str) -> JSON:
     """The reader, its screen and its fault switches, as the control API reports them."""
     reader = get(sim, READER, reader_id)
     device = device_of(sim, reader)
+    touch(sim, reader)
     return {
         "reader": snapshot(reader),
         "screen": screen(sim, reader_id),
         "phase": device.phase,
         "disconnected": device.disconnected,
+        "unplugged": device.unplugged_at is not None,
+        "reader_offline_after": sim.reader_offline_after,
         "busy": device.busy_elsewhere,
         "pending_timeouts": list(device.timeouts),
         "auto_tap_seconds": device.auto_tap_seconds,
@@ -213,11 +251,13 @@ def auto_tap(sim: Simulator, reader_id: str) -> None:
 def _reachable(sim: Simulator, reader_id: str) -> JSON:
     reader = get(sim, READER, reader_id)
     device = device_of(sim, reader)
+    touch(sim, reader)
     if reader["status"] == "offline" or device.disconnected:
         raise reader_offline()
+    if device.unplugged_at is not None:
+        raise reader_timeout()
     if device.busy_elsewhere:
         raise reader_busy()
-    touch(sim, reader)
     return reader
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from kiosk.payments.decline_messages import READER_OFFLINE
+from kiosk.payments.decline_messages import READER_OFFLINE, READER_TIMEOUT
 from kiosk.payments.refunds.views import ReceiptRefunds, receipt_refunds
 from kiosk.payments.settlement import CARD_RELEASED, CARD_SETTLED, Balance, balance, has_tenders
 from kiosk.payments.tables import Payment
@@ -21,7 +21,10 @@ from kiosk.shop.tables import OPEN, PAID, CashTender, Receipt, ReceiptLine, Ware
 # What today's list says of an open card payment that waits for the cashier rather than the customer.
 CARD_NOTES = {"declined": "Card declined", "needs_attention": "Card needs attention"}
 # A declined attempt that never reached a card: nothing was asked of the customer's bank.
-NOT_A_DECLINE = {READER_OFFLINE: "Card not charged: reader offline"}
+NOT_A_DECLINE = {
+    READER_OFFLINE: "Card not charged: reader offline",
+    READER_TIMEOUT: "Card not charged: reader did not answer",
+}
 # Approved before Stripe told which card paid (a read of Stripe brings brand, last4 and the EMV
 # fields within seconds): the receipt and print pages keep refreshing this long for them.
 CARD_DETAILS_WAIT_SECONDS = 90.0

@@ -6,6 +6,7 @@ use Playwright's `expect`, which waits (bounded) for the pages' htmx polling to 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -207,9 +208,16 @@ class VirtualReader:
         self.expect_screen("canceled")
 
     def unplug(self) -> None:
+        """Power or network lost: the screen goes dark; Stripe still shows the reader online for 2 minutes."""
         self.page.get_by_test_id("unplug").click()
+        self.expect_screen("unplugged")
+
+    def go_offline_now(self) -> None:
+        """The instant fault: Stripe shows the reader offline at once."""
+        self.page.get_by_test_id("go-offline").click()
         self.expect_screen("offline")
 
     def plug_back_in(self) -> None:
         self.page.get_by_test_id("replug").click()
-        expect(self.page.get_by_test_id("reader-screen")).not_to_have_attribute("data-state", "offline")
+        screen = self.page.get_by_test_id("reader-screen")
+        expect(screen).not_to_have_attribute("data-state", re.compile("^(offline|unplugged)$"))

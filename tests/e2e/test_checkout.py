@@ -180,7 +180,7 @@ def test_offline_reader_is_refused(counter: Counter) -> None:
     """An unplugged reader cannot be picked; the picker follows it by itself; a stale pick is refused
     with a message, and the payment goes through on another reader."""
     second = counter.reader(1)
-    second.unplug()
+    second.go_offline_now()
     receipt = counter.receipt()
     receipt.open_picker()
     offline, online = receipt.reader(counter.readers[1]), receipt.reader(counter.readers[0])
@@ -191,7 +191,7 @@ def test_offline_reader_is_refused(counter: Counter) -> None:
 
     second.plug_back_in()
     expect(offline).to_be_enabled(timeout=WAIT_MS)  # the picker refreshed itself
-    second.unplug()
+    second.go_offline_now()
     offline.tap()  # the picker still shows it online (it refreshes every few seconds): the server refuses
     receipt.expect_payment("declined")
     expect(receipt.detail()).to_contain_text("The reader is offline")

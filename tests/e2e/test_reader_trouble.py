@@ -1,7 +1,8 @@
-"""Reader trouble at the till in Chromium, at tablet and phone sizes: a reader unplugged before the
-pick or during the payment, and a reader held by another receipt. The cashier is told which reader,
-that nothing was charged, is offered the others, and frees a held reader from its receipt's page.
-Screenshots go to test-artifacts/."""
+"""Reader trouble at the till in Chromium, at tablet and phone sizes: a reader Stripe calls offline
+(the virtual reader's "Go offline now") before the pick or during the payment, and a reader held by
+another receipt (a freshly unplugged reader, still online for Stripe: test_unplugged_reader.py).
+The cashier is told which reader, that nothing was charged, is offered the others, and frees a held
+reader from its receipt's page. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def test_a_reader_unplugged_before_the_pick_is_not_a_decline(counter: Counter) -
     receipt.open_picker()
     first, second = receipt.reader(counter.readers[0]), receipt.reader(counter.readers[1])
     expect(first).to_be_enabled()
-    counter.reader(0).unplug()
+    counter.reader(0).go_offline_now()
     first.tap()
     receipt.expect_payment("declined")
     expect(receipt.headline()).to_have_text("Not charged")
@@ -76,7 +77,7 @@ def test_a_reader_unplugged_mid_payment_says_where_it_is_held_and_is_freed_there
     holding = receipt.number
     receipt.pay_by_card(counter.readers[0])
     reader = counter.reader(0)
-    reader.unplug()
+    reader.go_offline_now()
     expect(receipt.headline()).to_have_text("Counter 1 is offline", timeout=WAIT_MS)
     expect(receipt.detail()).to_contain_text("goes on when the reader reconnects")
     receipt.screenshot("reader-offline-mid-payment")

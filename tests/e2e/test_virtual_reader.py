@@ -71,7 +71,8 @@ def test_tapping_visa_approves_the_payment_and_the_webhook_arrives(
 
 
 def test_refusals_cancel_and_unplug_on_a_phone(simulator: Any, page: Page, artifacts: Path) -> None:
-    """Tapping with nothing to pay says why; the customer can cancel; unplugging shows Offline everywhere."""
+    """Tapping with nothing to pay says why; the customer can cancel; unplugged, the reader is dark but
+    Stripe shows it online; Go offline now shows Offline everywhere."""
     client = simulator.client()
     reader_id = new_reader(client, "Till 2")
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
@@ -88,6 +89,13 @@ def test_refusals_cancel_and_unplug_on_a_phone(simulator: Any, page: Page, artif
     assert client.v1.terminal.readers.retrieve(reader_id).action.failure_code == "customer_canceled"
 
     page.get_by_test_id("unplug").click()
+    expect(page.get_by_test_id("screen-headline")).to_have_text("Unplugged")
+    expect(page.get_by_test_id("notice-ok")).to_contain_text("Stripe still shows it online for 2 minutes")
+    assert client.v1.terminal.readers.retrieve(reader_id).status == "online"  # no signal for 2 minutes first
+    page.screenshot(path=str(artifacts / "virtual-reader-unplugged-phone.png"), full_page=True)
+    page.get_by_test_id("replug").click()
+    expect(page.get_by_test_id("reader-screen")).not_to_have_attribute("data-state", "unplugged")
+    page.get_by_test_id("go-offline").click()
     expect(page.get_by_test_id("screen-headline")).to_have_text("Offline")
     assert client.v1.terminal.readers.retrieve(reader_id).status == "offline"
     page.screenshot(path=str(artifacts / "virtual-reader-offline-phone.png"), full_page=True)

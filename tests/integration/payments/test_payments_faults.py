@@ -66,28 +66,20 @@ async def test_reader_timeout_not_carried_out_is_sent_again(kiosk: Kiosk) -> Non
     await assert_charged_once(kiosk, done.payment_intent_id, 1000)
 
 
-@pytest.fixture
-async def patient_kiosk(shop: Shop, simulator: RunningSimulator) -> AsyncIterator[Kiosk]:
-    """A kiosk whose reconciler leaves a payment needing attention alone for a minute (FAST re-checks
-    it after 1 s): what the cashier sees and what "Check status" finds are then the test's to check,
-    however slowly a busy machine runs it."""
-    async for running in serve_kiosk(simulator, shop, timing=replace(FAST, attention_recheck=60.0)):
-        yield running
-
-
-async def test_reader_that_keeps_timing_out_needs_attention(patient_kiosk: Kiosk) -> None:
-    kiosk = patient_kiosk
+async def test_reader_that_keeps_timing_out_is_not_charged_and_can_be_tried_again(kiosk: Kiosk) -> None:
+    """Timed out twice, and the reader read after each time does not have it: it never reached the
+    reader, so the attempt ends not charged; Try again sends the same PaymentIntent."""
     reader = kiosk.readers[0]
     await kiosk.control("POST", f"/_sim/readers/{reader}/timeout", {"applied": False, "count": 2})
     started = await kiosk.start(await kiosk.receipt("10.00"))
-    assert started.state == "needs_attention"
+    assert (started.state, started.failure_code, started.attempt) == ("declined", "terminal_reader_timeout", 2)
     view = payments.payment_view(started)
-    assert view.can_check and view.can_cancel and "did not answer" in view.detail
-    # Check status reads the reader: nothing of ours on it, so nothing was sent or charged.
-    checked = await payments.check_payment(kiosk.engine, started.id)
-    assert checked.state == "declined" and checked.failure_code == "not_sent"
+    assert view.headline == "Not charged" and view.can_retry and view.offer_others
+    assert "Counter 1 did not answer" in view.detail and "nothing was charged" in view.detail
+    await assert_nothing_charged(kiosk)
     found = await payments.find_reader(kiosk.engine, kiosk.location, reader)
-    await payments.retry_payment(kiosk.engine, started.id, found, "till")
+    retried = await payments.retry_payment(kiosk.engine, started.id, found, "till")
+    assert retried.state == "on_reader" and retried.payment_intent_id == started.payment_intent_id
     await kiosk.tap(reader)
     done = await wait_state(started.id, "succeeded")
     await assert_charged_once(kiosk, done.payment_intent_id, 1000)
