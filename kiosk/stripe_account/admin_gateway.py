@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Any, Literal, TypeVar, cast, get_args
 
 import stripe
+from stripe._api_version import _ApiVersion
 from stripe.params import WebhookEndpointCreateParams, WebhookEndpointUpdateParams
 from stripe.params.terminal import LocationCreateParamsAddress, ReaderCreateParams
 
@@ -47,6 +48,8 @@ WebhookEvent = Literal[
 WEBHOOK_EVENTS: tuple[WebhookEvent, ...] = get_args(WebhookEvent)
 # Ids that cannot exist: updating them answers 404 with the permission and 403 without, changing nothing.
 PROBE_ID = "kiosk_permission_check"
+# The API version the stripe SDK is pinned to (it sends it on every request).
+PINNED_API_VERSION = _ApiVersion.CURRENT
 
 
 class AdminStripeError(Exception):
@@ -179,6 +182,8 @@ class StripeAdmin:
             "url": url,
             "enabled_events": [*WEBHOOK_EVENTS],
             "description": "Kiosk point of sale",
+            # Events in the version the kiosk's SDK reads, whatever the account's default version.
+            "api_version": cast(Any, PINNED_API_VERSION),
         }
         endpoint = await self._call(self._client.v1.webhook_endpoints.create_async(params))
         if not endpoint.secret:

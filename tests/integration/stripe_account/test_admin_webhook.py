@@ -18,7 +18,7 @@ from kiosk.payments.tables import Payment, WebhookEvent
 from kiosk.readers.tables import LocationPairing
 from kiosk.simulator.webhooks import endpoint_secret
 from kiosk.stripe_account import keys as stripe_settings
-from kiosk.stripe_account.admin_gateway import WEBHOOK_EVENTS, StripeAdmin
+from kiosk.stripe_account.admin_gateway import PINNED_API_VERSION, WEBHOOK_EVENTS, StripeAdmin
 from kiosk.till.receipts import add_quick_amount, open_receipt
 from tests.kiosk_support import log_in, make_user, make_warehouse, post_form
 from tests.payments_support import ADDRESS, VISA, wait_state, wait_until
@@ -92,6 +92,8 @@ async def test_registered_endpoint_secret_verifies_the_payments_webhooks(
     [endpoint] = simulator.sim.table("webhook_endpoint").values()
     assert endpoint["url"] == f"{live.url}/webhooks/stripe"
     assert set(endpoint["enabled_events"]) == set(WEBHOOK_EVENTS)
+    # Its events come in the SDK's version even on an account whose default is older.
+    assert endpoint["api_version"] == PINNED_API_VERSION
     config = await stripe_settings.load(live.app.state.stripe_runtime.base)  # type: ignore[attr-defined]
     assert config.webhook_secret == endpoint_secret(simulator.sim, endpoint["id"])
     row = await Setting.select(Setting.encrypted).where(Setting.name == "stripe.webhook_secret").first()
