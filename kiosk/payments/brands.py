@@ -12,7 +12,7 @@ Brand codes are Stripe's (`payment_method.card_present.brand`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from kiosk.audit import trail as audit
@@ -54,7 +54,8 @@ def refusal(brand: str | None) -> str:
 
 def encode(brands: Iterable[str]) -> str:
     """The list as stored (on the setting and on each payment): "" when every brand is accepted."""
-    chosen = [brand for brand in ALL if brand in set(brands)]
+    wanted = set(brands)
+    chosen = [brand for brand in ALL if brand in wanted]
     return "" if len(chosen) == len(ALL) else ",".join(chosen)
 
 
@@ -81,7 +82,7 @@ async def for_new_payment() -> str:
     return encode(await load())
 
 
-def parse(form: Mapping[str, Any] | Any) -> tuple[str, ...]:
+def parse(form: Any) -> tuple[str, ...]:
     """The ticked brands; FormErrors on `brands` when none is ticked or one is not a brand."""
     ticked = texts(form, "brands")
     if any(brand not in BRANDS for brand in ticked):
