@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import uuid
 
+from kiosk.payments import brands, store
 from kiosk.payments import policy as payment_policy
-from kiosk.payments import store
 from kiosk.payments.decline_messages import READER_OFFLINE, reader_offline_refusal
 from kiosk.payments.driver import apply_change, create_intent, drive
 from kiosk.payments.engine import Engine, idempotency_key
@@ -20,6 +20,7 @@ from kiosk.payments.policy import CAPTURE_NOW, PaymentPolicy
 from kiosk.payments.reconciler import check
 from kiosk.payments.states import (
     CANCELED,
+    COLLECT_ACTION,
     CREATING,
     DECLINED,
     FINAL,
@@ -114,6 +115,7 @@ async def record_payment(
     reader's lease, in one transaction."""
     # The admin's policy (else the environment's), fixed on the row: a later change cannot strand it.
     policy = await payment_policy.load(PaymentPolicy(engine.capture_method, CAPTURE_NOW, engine.customer_cancellation))
+    accepted_brands = await brands.for_new_payment()
     async with store.atomic():
         await lock_receipt(receipt_id)  # a double-submitted form waits here, then finds the first
         if await unresolved_payment(receipt_id) is not None:
@@ -125,6 +127,7 @@ async def record_payment(
             capture_method=policy.capture_mode,
             keep_for_capture=policy.keep_for_capture,
             customer_cancellation=policy.customer_cancellation,
+            accepted_brands=accepted_brands,
             reader_id=reader.id,
             reader_label=reader.label,
             attempt=1,
@@ -207,7 +210,8 @@ async def _cancel_reader_action(engine: Engine, payment: Payment) -> None:
     assert payment.reader_id
     reader = await engine.gateway.retrieve_reader(payment.reader_id)
     action = reader.action_for(payment.payment_intent_id)
-    if action is None or action.status != "in_progress":
+    holding_card = action is not None and action.type == COLLECT_ACTION and action.status == "succeeded"
+    if action is None or (action.status != "in_progress" and not holding_card):
         return  # nothing of ours to stop; another till's action stays untouched
     if not reader.online:
         # An offline reader cannot be told; canceling the intent at Stripe ends our action for good

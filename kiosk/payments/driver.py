@@ -1,4 +1,5 @@
-"""The steps that push a payment forward on Stripe: create the intent, send it to the reader.
+"""The steps that push a payment forward on Stripe: create the intent, send it to the reader
+(with a restriction on card brands: collect the card, then confirm it or refuse its brand).
 
 `drive` resumes from whatever state the row records, so the cashier's request, a retry, and the
 reconciler after a crash all run the same code with the same idempotency keys: a step that already
@@ -11,13 +12,18 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from kiosk.payments import store
+from kiosk.payments import brands, store
 from kiosk.payments.decline_messages import READER_TIMEOUT
 from kiosk.payments.engine import Engine, idempotency_key
 from kiosk.payments.faults import kill_point
 from kiosk.payments.leases import leased
 from kiosk.payments.states import (
+    BRAND_NOT_ACCEPTED,
     CANCELED,
+    COLLECT_ACTION,
+    COLLECTED,
+    COLLECTING,
+    CONFIRM_ACTION,
     CREATING,
     DECLINED,
     INTENT_CREATED,
@@ -30,7 +36,7 @@ from kiosk.payments.states import (
     from_action,
     from_intent,
 )
-from kiosk.payments.tables import Payment
+from kiosk.payments.tables import Payment, PaymentLog
 from kiosk.shop.tables import Receipt
 from kiosk.stripe_account.errors import (
     IntentInvalidState,
@@ -67,6 +73,9 @@ async def apply_change(engine: Engine, payment: Payment, change: Change, *, step
         fields["reconcile_after"] = store.later(engine.timing.webhook_grace) if details_only else store.now()
     elif change.state in {DECLINED, CANCELED}:
         fields["reconcile_after"] = None
+    elif change.state == COLLECTED:
+        # Confirmed or refused right away (reconciler.after_event); else by the reconciler's next pass.
+        fields["reconcile_after"] = store.now()
     moved = await store.transition(payment.id, change.state, fields, step=step, detail=change.note)
     if not moved and change.fields.get("card_brand"):
         # Already in that state (e.g. a webhook got there first): keep the card details anyway.
@@ -90,6 +99,9 @@ async def drive(engine: Engine, payment_id: int) -> Payment:
         payment = await _must_load(payment_id)
     if payment.state == INTENT_CREATED:
         await send_to_reader(engine, payment)
+        payment = await _must_load(payment_id)
+    if payment.state == COLLECTED:
+        await settle_collected(engine, payment)
         payment = await _must_load(payment_id)
     return payment
 
@@ -143,16 +155,25 @@ async def create_intent(engine: Engine, payment: Payment) -> None:
 
 
 async def send_to_reader(engine: Engine, payment: Payment, *, retried: bool = False) -> None:
-    """process_payment_intent for the current attempt; each failure has its own answer."""
+    """process_payment_intent for the current attempt (with a restriction on card brands,
+    collect_payment_method: step one of two); each failure has its own answer."""
     assert payment.payment_intent_id and payment.reader_id
     await store.update(payment.id, {"sent_at": store.now()}, only_in=[INTENT_CREATED])
     try:
-        reader = await engine.gateway.process_on_reader(
-            payment.reader_id,
-            payment.payment_intent_id,
-            customer_cancellation=payment.customer_cancellation,
-            idempotency_key=idempotency_key(payment, f"process:{payment.attempt}"),
-        )
+        if payment.accepted_brands:
+            reader = await engine.gateway.collect_on_reader(
+                payment.reader_id,
+                payment.payment_intent_id,
+                customer_cancellation=payment.customer_cancellation,
+                idempotency_key=idempotency_key(payment, f"collect:{payment.attempt}"),
+            )
+        else:
+            reader = await engine.gateway.process_on_reader(
+                payment.reader_id,
+                payment.payment_intent_id,
+                customer_cancellation=payment.customer_cancellation,
+                idempotency_key=idempotency_key(payment, f"process:{payment.attempt}"),
+            )
     except ReaderTimeout:
         await _after_timeout(engine, payment, retried)
     except ReaderBusy as exc:
@@ -165,18 +186,21 @@ async def send_to_reader(engine: Engine, payment: Payment, *, retried: bool = Fa
         fields = failure_fields(exc.code, None, exc.message)
         await store.transition(payment.id, DECLINED, fields, step="reader_refused", detail=exc.message)
     else:
-        kill_point("after_send")
+        kill_point("after_collect" if payment.accepted_brands else "after_send")
         await mark_on_reader(engine, payment, reader)
 
 
 async def mark_on_reader(engine: Engine, payment: Payment, reader: ReaderInfo) -> None:
+    """Our action is on the reader: `on_reader` (`collecting` while a collect waits for the card)."""
     fields = {
         **failure_fields(None, None, None),
         "attention_reason": None,
         "reconcile_after": store.later(engine.timing.webhook_grace),
     }
-    await store.transition(payment.id, ON_READER, fields, step="on_reader", detail=f"attempt {payment.attempt}")
     action = reader.action_for(payment.payment_intent_id)
+    collecting = action.type == COLLECT_ACTION if action else bool(payment.accepted_brands)
+    target = COLLECTING if collecting else ON_READER
+    await store.transition(payment.id, target, fields, step=target, detail=f"attempt {payment.attempt}")
     change = from_action(action, payment.capture_method) if action else None
     if change is not None:
         await apply_change(engine, payment, change, step="reader_result")
@@ -240,3 +264,119 @@ async def sync_intent(engine: Engine, payment: Payment) -> None:
 
 def sent_age(payment: Payment) -> timedelta:
     return store.now() - payment.sent_at if payment.sent_at else timedelta(0)
+
+
+# Two steps (a restriction on card brands): the reader has read the card; the kiosk decides.
+
+
+async def settle_collected(engine: Engine, payment: Payment) -> None:
+    """Confirm the collected card when the payment accepts its brand; else cancel the reader's
+    action and tell the cashier which brand is refused (Try again collects another card on the same
+    PaymentIntent). The brand comes with the collect's webhook or reader; failing that, from the
+    intent's collected PaymentMethod."""
+    assert payment.payment_intent_id and payment.reader_id
+    brand: str | None = payment.card_brand
+    if not brand:
+        try:
+            intent = await engine.gateway.retrieve_collected(payment.payment_intent_id)
+        except PaymentError:
+            await attention(payment.id, UNREACHABLE, engine.timing.check_interval)
+            return
+        if intent.collected is None:  # no card on the intent any more (canceled, or paid after all)
+            change = from_intent(intent, payment.capture_method)
+            if change is None:
+                change = Change(DECLINED, failure_fields("action_canceled", None, None), note="collected card gone")
+            await apply_change(engine, payment, change, step="collected_card_gone")
+            return
+        brand = intent.collected.brand
+        card = {"card_brand": brand, "card_last4": intent.collected.last4}
+        await store.update(payment.id, card, only_in=[COLLECTED])
+    if brands.accepts(payment.accepted_brands, brand):
+        await _confirm(engine, payment)
+    else:
+        await _refuse_brand(engine, payment, brand)
+
+
+async def _confirm_key(payment: Payment) -> str:
+    """confirm:<attempt>, then a new key after each answer that left it unknown whether the reader
+    confirmed (a replayed timeout would never let it through); a crash replays the key in use."""
+    unsure = await PaymentLog.count().where(
+        (PaymentLog.payment == payment.id) & (PaymentLog.step == f"confirm_unsure:{payment.attempt}")
+    )
+    return idempotency_key(payment, f"confirm:{payment.attempt}" + (f":{unsure}" if unsure else ""))
+
+
+async def _confirm(engine: Engine, payment: Payment, *, retried: bool = False) -> None:
+    """confirm_payment_intent: step two, the card is authorized now."""
+    assert payment.payment_intent_id and payment.reader_id
+    try:
+        reader = await engine.gateway.confirm_on_reader(
+            payment.reader_id, payment.payment_intent_id, idempotency_key=await _confirm_key(payment)
+        )
+    except (ReaderTimeout, ReaderBusy) as exc:
+        await _confirm_unsure(engine, payment, exc, retried)
+    except IntentInvalidState:
+        await sync_intent(engine, payment)
+    except (StripeUnavailable, RateLimited) as exc:
+        await store.log(payment.id, f"confirm_unsure:{payment.attempt}", exc.code or "stripe unavailable")
+        await attention(payment.id, UNREACHABLE, engine.timing.webhook_grace, code=exc.code)
+    except PaymentError as exc:  # offline, or refused: nothing was authorized
+        fields = failure_fields(exc.code, None, exc.message)
+        await store.transition(payment.id, DECLINED, fields, step="confirm_refused", detail=exc.message)
+    else:
+        kill_point("after_confirm")
+        await _mark_confirming(engine, payment, reader)
+
+
+async def _mark_confirming(engine: Engine, payment: Payment, reader: ReaderInfo) -> None:
+    fields = {
+        **failure_fields(None, None, None),
+        "attention_reason": None,
+        "sent_at": store.now(),
+        "reconcile_after": store.later(engine.timing.webhook_grace),
+    }
+    await store.transition(payment.id, ON_READER, fields, step="confirming", detail=f"attempt {payment.attempt}")
+    action = reader.action_for(payment.payment_intent_id)
+    change = from_action(action, payment.capture_method) if action and action.type == CONFIRM_ACTION else None
+    if change is not None:
+        await apply_change(engine, payment, change, step="reader_result")
+
+
+async def _confirm_unsure(engine: Engine, payment: Payment, exc: PaymentError, retried: bool) -> None:
+    """A timeout can be a false negative, and busy may be our own confirm: read the reader."""
+    assert payment.reader_id
+    await store.log(payment.id, f"confirm_unsure:{payment.attempt}", exc.code or "")
+    try:
+        reader = await engine.gateway.retrieve_reader(payment.reader_id)
+    except PaymentError:
+        await attention(payment.id, UNREACHABLE, engine.timing.check_interval, code=exc.code)
+        return
+    action = reader.action_for(payment.payment_intent_id)
+    if action is not None and action.type == CONFIRM_ACTION:
+        await store.log(payment.id, "confirm_false_negative", "the reader is confirming our payment after all")
+        await _mark_confirming(engine, payment, reader)
+    elif action is not None and action.type == COLLECT_ACTION and action.status == "succeeded" and not retried:
+        await _confirm(engine, await _must_load(payment.id), retried=True)  # the card waits: once more
+    elif isinstance(exc, ReaderBusy):
+        fields = failure_fields(exc.code or "terminal_reader_busy", None, exc.message)
+        await store.transition(payment.id, DECLINED, fields, step="reader_busy", detail=exc.message)
+    else:
+        reason = "The reader did not answer. Check it is on and connected, then try again or choose another reader."
+        await attention(payment.id, reason, engine.timing.attention_recheck, code=exc.code)
+
+
+async def _refuse_brand(engine: Engine, payment: Payment, brand: str | None) -> None:
+    """A brand the shop does not take: the reader's action is canceled (the card is given back and
+    the intent needs a payment method again), then the payment is declined with the reason."""
+    assert payment.payment_intent_id and payment.reader_id
+    try:
+        reader = await engine.gateway.retrieve_reader(payment.reader_id)
+        action = reader.action_for(payment.payment_intent_id)
+        if action is not None and action.type == COLLECT_ACTION and reader.online:
+            key = idempotency_key(payment, f"refuse:{payment.attempt}")
+            await engine.gateway.cancel_action(payment.reader_id, idempotency_key=key)
+    except PaymentError as exc:
+        # Nothing can be charged without our confirm; the next collect replaces the card anyway.
+        await store.log(payment.id, "refuse_cancel_failed", f"{type(exc).__name__}: {exc.message}")
+    fields = {**failure_fields(BRAND_NOT_ACCEPTED, None, brands.refusal(brand)), "card_brand": brand}
+    await store.transition(payment.id, DECLINED, fields, step="brand_refused", detail=brand or "unknown")

@@ -21,7 +21,14 @@ from kiosk.payments.driver import apply_change
 from kiosk.payments.engine import Engine
 from kiosk.payments.faults import kill_point
 from kiosk.payments.refunds import events as refund_events
-from kiosk.payments.states import Change, card_fields, from_action, from_failed_intent, from_intent
+from kiosk.payments.states import (
+    COLLECT_ACTION,
+    Change,
+    card_fields,
+    from_action,
+    from_failed_intent,
+    from_intent,
+)
 from kiosk.payments.tables import Payment, WebhookEvent
 from kiosk.readers.snapshot import DatabaseReaderNews
 from kiosk.stripe_account.objects import EventInfo
@@ -91,6 +98,17 @@ def _failure(payment: Payment, event: EventInfo, change: Change) -> Change | str
     return change
 
 
+def _collected(payment: Payment, event: EventInfo, change: Change) -> Change | str:
+    """A card read by an earlier attempt's collect must not be confirmed (or refused) in place of
+    the one the customer is presenting now; in the very second of the send, the reader is read."""
+    attempt = _attempt_of(payment, event)
+    if attempt == STALE:
+        return "card collected by an earlier attempt"
+    if attempt == UNSURE:
+        return Change(None, check_now=True, note="card collected in the second of the send: ask Stripe")
+    return change
+
+
 async def _apply(engine: Engine, payment: Payment, event: EventInfo) -> str:
     if refund_events.is_refund_news(event):
         return await refund_events.apply(payment, event)
@@ -114,6 +132,8 @@ def _change_for(payment: Payment, event: EventInfo) -> Change | str:
         change = from_action(action, payment.capture_method)
         if change is None:
             return "action still in progress"
+        if action.type == COLLECT_ACTION and action.status == "succeeded":
+            return _collected(payment, event, change)
         return _failure(payment, event, change) if action.status == "failed" else change
     if event.intent is not None:
         change = from_intent(event.intent, payment.capture_method)

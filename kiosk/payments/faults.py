@@ -10,6 +10,8 @@ The named steps:
 - `before_intent`   the payment row is written; Stripe has not been asked to create the intent
 - `after_intent`    Stripe created the PaymentIntent; its id is not recorded yet
 - `after_send`      the reader accepted process_payment_intent; `on_reader` is not recorded yet
+- `after_collect`   two steps: the reader accepted collect_payment_method; `collecting` is not recorded
+- `after_confirm`   two steps: the reader accepted confirm_payment_intent; `on_reader` is not recorded
 - `webhook_applied` a webhook's change is written inside its transaction, not committed yet
 - `before_capture`  manual capture: the capture is about to be sent to Stripe
 - `after_capture`   manual capture: Stripe captured; the capture is not recorded yet
@@ -20,7 +22,18 @@ from __future__ import annotations
 import os
 import signal
 
-STEPS = frozenset({"before_intent", "after_intent", "after_send", "webhook_applied", "before_capture", "after_capture"})
+STEPS = frozenset(
+    {
+        "before_intent",
+        "after_intent",
+        "after_send",
+        "after_collect",
+        "after_confirm",
+        "webhook_applied",
+        "before_capture",
+        "after_capture",
+    }
+)
 ENV = "KIOSK_FAULT_KILL_AT"
 _KILL_AT = os.environ.get(ENV) or None
 if _KILL_AT is not None and _KILL_AT not in STEPS:

@@ -22,6 +22,9 @@ from kiosk.payments.leases import leased_or_skip
 from kiosk.payments.states import (
     CANCELED,
     CHECKABLE,
+    COLLECT_ACTION,
+    COLLECTED,
+    COLLECTING,
     CREATING,
     DECLINED,
     INTENT_CREATED,
@@ -31,11 +34,12 @@ from kiosk.payments.states import (
     SETTLED,
     Change,
     failure_fields,
+    from_action,
     from_intent,
 )
 from kiosk.payments.tables import Payment
 from kiosk.stripe_account.errors import IntentInvalidState, PaymentError
-from kiosk.stripe_account.objects import ReaderInfo
+from kiosk.stripe_account.objects import EventInfo, ReaderInfo
 
 logger = logging.getLogger(__name__)
 
@@ -54,14 +58,40 @@ async def check(engine: Engine, payment_id: int, *, startup: bool = False, press
         return None
     if payment.state in {CREATING, INTENT_CREATED}:
         await _resume_unsent(engine, payment, startup)
-    elif payment.state in {ON_READER, NEEDS_ATTENTION, REQUIRES_CAPTURE} or payment.state in SETTLED:
+    elif payment.state == COLLECTED:
+        await _settle_collected(engine, payment)
+    elif payment.state in {ON_READER, COLLECTING, NEEDS_ATTENTION, REQUIRES_CAPTURE} or payment.state in SETTLED:
         if await store.claim_check(payment.id, engine.timing.check_interval):
             await _ask_stripe(engine, payment)
+            found = await store.load(payment_id)
+            if found is not None and found.state == COLLECTED:  # the collect's webhook was lost
+                await _settle_collected(engine, found)
         elif pressed:
             await store.update(payment.id, {"reconcile_after": store.later(engine.timing.check_interval)})
     else:
         await store.update(payment.id, {"reconcile_after": None})
     return await store.load(payment_id)
+
+
+async def after_event(engine: Engine, event: EventInfo) -> None:
+    """A collect's webhook made a payment `collected`: confirm or refuse its card now rather than
+    at the next pass (the webhook itself calls no Stripe; `reconcile_after` covers a failure here)."""
+    action = event.reader.action if event.reader else None
+    if action is None or action.type != COLLECT_ACTION or action.status != "succeeded":
+        return
+    payment = await store.by_intent(action.payment_intent_id)
+    if payment is not None and payment.state == COLLECTED:
+        await check(engine, payment.id)
+
+
+async def _settle_collected(engine: Engine, payment: Payment) -> None:
+    """Two steps: confirm or refuse the collected card. A card read long ago (the kiosk was down)
+    is not charged now: the customer may have paid otherwise; the cashier decides."""
+    if sent_age(payment).total_seconds() > engine.timing.resume_window:
+        reason = "The card was read but the kiosk stopped before charging it. Try again or cancel."
+        await attention(payment.id, reason, engine.timing.attention_recheck)
+        return
+    await drive(engine, payment.id)
 
 
 async def _ask_stripe(engine: Engine, payment: Payment) -> None:
@@ -105,6 +135,12 @@ async def _check_reader(engine: Engine, payment: Payment) -> None:
                 await _reader_offline(engine, payment)
             elif not await _authorized_while_stuck(engine, payment):
                 await _still_on_reader(engine, payment, reader)
+            return
+        if action and action.type == COLLECT_ACTION and action.status == "succeeded":
+            # The card was read and the webhook saying so is late or lost: `collected`, then decided.
+            collected = from_action(action, payment.capture_method)
+            if collected is not None:
+                await apply_change(engine, payment, collected, step="reconciled")
             return
     intent = await engine.gateway.retrieve_intent(payment.payment_intent_id)
     change = from_intent(intent, payment.capture_method)
@@ -163,7 +199,7 @@ async def _still_on_reader(engine: Engine, payment: Payment, reader: ReaderInfo)
         await store.log(payment.id, "reader_online", f"{payment.reader_id} is back online")
     if payment.state == NEEDS_ATTENTION and sent_age(payment).total_seconds() < engine.timing.stuck_after:
         await mark_on_reader(engine, payment, reader)
-    elif payment.state == ON_READER and sent_age(payment).total_seconds() >= engine.timing.stuck_after:
+    elif payment.state in {ON_READER, COLLECTING} and sent_age(payment).total_seconds() >= engine.timing.stuck_after:
         reason = (
             "The reader has shown this payment for a long time without an answer. Look at the reader: "
             "Check status, or Cancel on reader to stop it."

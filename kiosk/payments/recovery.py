@@ -3,8 +3,9 @@
 Each pass leases the payments it will act on (kiosk/payments/leases.py), so servers sharing a database
 never act on the same payment, and spends Stripe calls from the server's budget
 (kiosk/stripe_account/budget.py). What each payment needs is decided by `reconciler.check`:
-- at start-up, payments a dead process left unsent (`creating`, `intent_created`) are resumed with
-  the same idempotency keys, so a step that reached Stripe replays instead of happening twice;
+- at start-up, payments a dead process left unsent (`creating`, `intent_created`) or between the two
+  steps of a brand check (`collected`) are resumed with the same idempotency keys, so a step that
+  reached Stripe replays instead of happening twice;
 - every tick, payments whose webhook is overdue (`reconcile_after` passed) are checked with Stripe:
   a reader action stuck `in_progress`, a missing webhook, an authorization still to capture;
 - every `sweep_every`, card tenders of abandoned receipts (open, untouched for `abandon_after`) are
@@ -26,7 +27,16 @@ from kiosk.payments.actions import cancel_payment
 from kiosk.payments.engine import Engine
 from kiosk.payments.reconciler import check
 from kiosk.payments.recovery_policy import Recovery
-from kiosk.payments.states import CREATING, INTENT_CREATED, NEEDS_ATTENTION, ON_READER, REQUIRES_CAPTURE, UNRESOLVED
+from kiosk.payments.states import (
+    COLLECTED,
+    COLLECTING,
+    CREATING,
+    INTENT_CREATED,
+    NEEDS_ATTENTION,
+    ON_READER,
+    REQUIRES_CAPTURE,
+    UNRESOLVED,
+)
 from kiosk.payments.tables import Payment
 from kiosk.shop.tables import OPEN, Receipt
 from kiosk.stripe_account.budget import StripeBudget, budgeted
@@ -73,7 +83,8 @@ async def resume_unsent(engine: Engine, *, limit: int = STARTUP_BATCH) -> PassRe
     """Take up payments left before the reader by a process that died (or a server restarted)."""
     report = PassReport()
     await leases.reap_dead_holders()
-    lease = await leases.claim(Payment.state.is_in([CREATING, INTENT_CREATED]), limit=limit, order_by=Payment.id)
+    unsent = Payment.state.is_in([CREATING, INTENT_CREATED, COLLECTED])
+    lease = await leases.claim(unsent, limit=limit, order_by=Payment.id)
     report.checked = len(lease.ids)
     await _work(lease, lambda pid: check(engine, pid, startup=True), report)
     return report
@@ -122,7 +133,7 @@ async def reconcile_everything(engine: Engine, recovery: Recovery) -> PassReport
     """`kiosk reconcile`: resume unsent payments, check every payment still open with Stripe now
     (not only the overdue ones), then cancel the card tenders of abandoned receipts."""
     report = await resume_unsent(engine)
-    waiting = Payment.state.is_in([ON_READER, NEEDS_ATTENTION, REQUIRES_CAPTURE])
+    waiting = Payment.state.is_in([ON_READER, COLLECTING, COLLECTED, NEEDS_ATTENTION, REQUIRES_CAPTURE])
     pending = waiting | Payment.reconcile_after.is_not_null()
     seen: list[int] = []
     while True:

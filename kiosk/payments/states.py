@@ -4,6 +4,11 @@ creating → intent_created → on_reader → (succeeded | requires_capture → 
                                         | declined (retryable: back to intent_created)
                                         | canceled | needs_attention (we cannot tell; ask Stripe)
 
+With a restriction on card brands (two steps), the reader first only reads the card:
+intent_created → collecting → collected → on_reader (confirm_payment_intent sent) → as above
+                            | declined (card_brand_not_accepted: the reader's action canceled)
+Nothing can be charged before the kiosk confirms a `collected` card of an accepted brand.
+
 Webhooks and reads of Stripe are hints turned into a `Change`; a change is applied only when the
 move is allowed from the state the row is in *at write time*, so late, duplicate or out-of-order
 news can never move a payment backwards.
@@ -20,6 +25,10 @@ from kiosk.stripe_account.objects import CardInfo, IntentInfo, ReaderAction
 CREATING = "creating"
 INTENT_CREATED = "intent_created"
 ON_READER = "on_reader"
+# Two steps: collect_payment_method is on the reader (waiting for the card; nothing can be charged).
+COLLECTING = "collecting"
+# Two steps: the reader read the card (its brand recorded); the kiosk confirms it or refuses it.
+COLLECTED = "collected"
 SUCCEEDED = "succeeded"
 REQUIRES_CAPTURE = "requires_capture"
 CAPTURED = "captured"
@@ -31,6 +40,8 @@ STATES = (
     CREATING,
     INTENT_CREATED,
     ON_READER,
+    COLLECTING,
+    COLLECTED,
     SUCCEEDED,
     REQUIRES_CAPTURE,
     CAPTURED,
@@ -38,8 +49,12 @@ STATES = (
     CANCELED,
     NEEDS_ATTENTION,
 )
+# Reader actions of the two steps, and the failure code of a card whose brand the shop refuses.
+COLLECT_ACTION = "collect_payment_method"
+CONFIRM_ACTION = "confirm_payment_intent"
+BRAND_NOT_ACCEPTED = "card_brand_not_accepted"
 # The payment is being sent to, or is on, a reader: it holds the reader's lease.
-ACTIVE = frozenset({CREATING, INTENT_CREATED, ON_READER})
+ACTIVE = frozenset({CREATING, INTENT_CREATED, ON_READER, COLLECTING, COLLECTED})
 # Nothing can change any more.
 FINAL = frozenset({SUCCEEDED, CAPTURED, CANCELED})
 # Stripe confirmed the money was taken.
@@ -47,9 +62,11 @@ SETTLED = frozenset({SUCCEEDED, CAPTURED})
 # Stripe has authorized the money: a move into one of these may close the receipt (counts_as_paid).
 RECEIPT_SETTLED = frozenset({SUCCEEDED, REQUIRES_CAPTURE, CAPTURED})
 # Waiting for the reader's result: Stripe's word on it may be noted without moving the payment.
-CHECKABLE = frozenset({ON_READER, NEEDS_ATTENTION})
+CHECKABLE = frozenset({ON_READER, COLLECTING, NEEDS_ATTENTION})
 # The card tender is still open: a new "+ Card" on the receipt resumes it rather than charging twice.
-UNRESOLVED = frozenset({CREATING, INTENT_CREATED, ON_READER, DECLINED, NEEDS_ATTENTION, REQUIRES_CAPTURE})
+UNRESOLVED = frozenset(
+    {CREATING, INTENT_CREATED, ON_READER, COLLECTING, COLLECTED, DECLINED, NEEDS_ATTENTION, REQUIRES_CAPTURE}
+)
 
 
 def is_unresolved(state: str, kept_for_capture: bool) -> bool:
@@ -66,11 +83,15 @@ def counts_as_paid(state: str, kept_for_capture: bool) -> bool:
 _AUTHORIZED = frozenset({SUCCEEDED, REQUIRES_CAPTURE, CAPTURED, CANCELED})
 MOVES: dict[str, frozenset[str]] = {
     CREATING: frozenset({INTENT_CREATED, NEEDS_ATTENTION, CANCELED}),
-    INTENT_CREATED: frozenset({ON_READER, DECLINED, NEEDS_ATTENTION}) | _AUTHORIZED,
+    # (COLLECTED straight from intent_created: the collect's webhook outran the kiosk's own record.)
+    INTENT_CREATED: frozenset({ON_READER, COLLECTING, COLLECTED, DECLINED, NEEDS_ATTENTION}) | _AUTHORIZED,
     ON_READER: frozenset({DECLINED, NEEDS_ATTENTION}) | _AUTHORIZED,
+    COLLECTING: frozenset({COLLECTED, DECLINED, NEEDS_ATTENTION}) | _AUTHORIZED,
+    # Confirmed (on_reader), or refused (declined); authorized when the confirm's answer comes first.
+    COLLECTED: frozenset({ON_READER, DECLINED, NEEDS_ATTENTION}) | _AUTHORIZED,
     # A retry is a new attempt on the same PaymentIntent.
     DECLINED: frozenset({INTENT_CREATED, NEEDS_ATTENTION}) | _AUTHORIZED,
-    NEEDS_ATTENTION: frozenset({CREATING, INTENT_CREATED, ON_READER, DECLINED}) | _AUTHORIZED,
+    NEEDS_ATTENTION: frozenset({CREATING, INTENT_CREATED, ON_READER, COLLECTING, COLLECTED, DECLINED}) | _AUTHORIZED,
     REQUIRES_CAPTURE: frozenset({CAPTURED, CANCELED}),
     SUCCEEDED: frozenset(),
     CAPTURED: frozenset(),
@@ -134,7 +155,14 @@ def from_intent(intent: IntentInfo, capture_method: str) -> Change | None:
 
 
 def from_action(action: ReaderAction, capture_method: str) -> Change | None:
-    """The outcome of our reader action; None while it is still in progress."""
+    """The outcome of our reader action; None while it is still in progress. A collect that
+    succeeded has only read the card: the payment is `collected`, with the card's brand if the
+    action carries it, and the kiosk decides (kiosk/payments/driver.py: settle_collected)."""
+    if action.type == COLLECT_ACTION and action.status == "succeeded":
+        fields: dict[str, Any] = {**failure_fields(None, None, None), "intent_status": "requires_confirmation"}
+        if action.card is not None:
+            fields.update(card_brand=action.card.brand, card_last4=action.card.last4)
+        return Change(COLLECTED, fields, note=f"card collected: {action.card.brand if action.card else 'unknown'}")
     if action.status == "succeeded":
         state = REQUIRES_CAPTURE if capture_method == "manual" else SUCCEEDED
         return Change(state, note="reader action succeeded")

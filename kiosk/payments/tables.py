@@ -35,8 +35,8 @@ class Payment(Table):
     receipt: ForeignKey[Table] = ForeignKey(references=Receipt, on_delete=OnDelete.restrict, index=True)
     amount = Integer()
     currency = Varchar(length=3)
-    # creating, intent_created, on_reader, succeeded, requires_capture, captured, declined,
-    # canceled, needs_attention (see kiosk.payments.states).
+    # creating, intent_created, on_reader, collecting, collected, succeeded, requires_capture,
+    # captured, declined, canceled, needs_attention (see kiosk.payments.states).
     state = Varchar(length=32, default="creating", index=True)
     # automatic | manual, fixed when the payment starts so a settings change cannot strand it.
     capture_method = Varchar(length=16, default="automatic")
@@ -45,6 +45,9 @@ class Payment(Table):
     keep_for_capture = Boolean(default=False)
     # Whether the customer may cancel on the reader, fixed when the payment starts.
     customer_cancellation = Boolean(default=True)
+    # The card brands accepted, fixed when the payment starts (kiosk.payments.brands): "" = every
+    # brand (one step, process_payment_intent); else collect, check the brand, then confirm.
+    accepted_brands = Varchar(length=255, default="")
     reader_id = Varchar(length=64, null=True, default=None)
     # Shown in "present card on <label>" by polls that must not ask Stripe.
     reader_label = Varchar(length=255, default="")

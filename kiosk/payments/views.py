@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.money.amounts import MoneyError, card_minimum, check_card_amount, format_money
-from kiosk.payments import store
+from kiosk.payments import brands, store
 from kiosk.payments.decline_messages import (
     CHECKING,
     READER_OFFLINE,
@@ -24,7 +24,10 @@ from kiosk.payments.decline_messages import (
 from kiosk.payments.refunds.views import receipt_refunds
 from kiosk.payments.settlement import balance
 from kiosk.payments.states import (
+    BRAND_NOT_ACCEPTED,
     CANCELED,
+    COLLECTED,
+    COLLECTING,
     CREATING,
     DECLINED,
     INTENT_CREATED,
@@ -80,7 +83,16 @@ def _headline(payment: Payment, slow: bool) -> tuple[str, str]:
         return "Starting the payment…", ""
     if state == INTENT_CREATED:
         return f"Sending to {label}…", ""
-    if state == ON_READER:
+    if state == COLLECTED:
+        return "Checking the card…", f"{brands.label(payment.card_brand)} read; checking it is accepted here."
+    if state == ON_READER and payment.accepted_brands and payment.card_brand:
+        # Two steps: the card was read and accepted; confirm_payment_intent is authorizing it.
+        if payment.failure_code == READER_OFFLINE:
+            return f"{label} is offline", reader_offline_wait(label)
+        if payment.failure_code in CHECKING:
+            return "Checking with Stripe…", CHECKING[payment.failure_code]
+        return "Processing…", f"{brands.label(payment.card_brand)} is being authorized."
+    if state in {ON_READER, COLLECTING}:
         if payment.failure_code in CHECKING:
             return "Checking with Stripe…", CHECKING[payment.failure_code]
         if payment.failure_code == READER_OFFLINE:
@@ -96,6 +108,8 @@ def _headline(payment: Payment, slow: bool) -> tuple[str, str]:
         return "Approved", "Authorized; kept for capture by an admin."
     if state == REQUIRES_CAPTURE:
         return "Approved", "Authorized; capturing the payment…"
+    if state == DECLINED and payment.failure_code == BRAND_NOT_ACCEPTED:
+        return "Card not accepted", brands.refusal(payment.card_brand)
     if state == DECLINED and payment.failure_code == READER_OFFLINE:
         return "Not charged", reader_offline_refusal(label)
     if state == DECLINED and payment.failure_code == READER_TIMEOUT:
@@ -111,7 +125,8 @@ def _headline(payment: Payment, slow: bool) -> tuple[str, str]:
 def payment_view(payment: Payment, slow_after: float = SLOW_AFTER_SECONDS) -> PaymentView:
     sent = payment.sent_at
     kept = bool(payment.keep_for_capture)
-    slow = payment.state == ON_READER and sent is not None and (store.now() - sent).total_seconds() > slow_after
+    waiting = payment.state in {ON_READER, COLLECTING}
+    slow = waiting and sent is not None and (store.now() - sent).total_seconds() > slow_after
     headline, detail = _headline(payment, slow)
     return PaymentView(
         id=payment.id,
@@ -131,10 +146,10 @@ def payment_view(payment: Payment, slow_after: float = SLOW_AFTER_SECONDS) -> Pa
         kept_for_capture=payment.keep_for_capture,
         final=payment.state == DECLINED or not is_unresolved(payment.state, kept),
         slow=slow,
-        can_cancel=payment.state in {INTENT_CREATED, ON_READER, DECLINED, NEEDS_ATTENTION},
+        can_cancel=payment.state in {INTENT_CREATED, ON_READER, COLLECTING, COLLECTED, DECLINED, NEEDS_ATTENTION},
         can_retry=payment.state in {DECLINED, NEEDS_ATTENTION},
         can_check=payment.state == NEEDS_ATTENTION or slow,
-        reader_offline=payment.failure_code == READER_OFFLINE and payment.state in {ON_READER, DECLINED},
+        reader_offline=payment.failure_code == READER_OFFLINE and payment.state in {ON_READER, COLLECTING, DECLINED},
         offer_others=payment.state == DECLINED and payment.failure_code in {READER_OFFLINE, READER_TIMEOUT},
     )
 

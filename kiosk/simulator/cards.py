@@ -20,6 +20,9 @@ TEST_CARDS: list[tuple[str, str]] = [
     ("5555555555554444", "Mastercard (approved)"),
     ("378282246310005", "American Express (approved)"),
     ("6011111111111117", "Discover (approved)"),
+    ("3566002020360505", "JCB (approved)"),
+    ("36227206271667", "Diners Club (approved)"),
+    ("6200000000000005", "UnionPay (approved)"),
     ("4000000000000002", "Declined: generic decline"),
     ("4000000000009995", "Declined: insufficient funds"),
     ("4000000000009987", "Declined: lost card"),
@@ -78,6 +81,11 @@ _BRANDS = [
     ("55", "mastercard", "credit"),
     ("2", "mastercard", "credit"),
     ("6011", "discover", "credit"),
+    ("35", "jcb", "credit"),
+    ("30", "diners", "credit"),
+    ("36", "diners", "credit"),
+    ("38", "diners", "credit"),
+    ("62", "unionpay", "credit"),
     ("65", "discover", "credit"),
     ("4", "visa", "credit"),
 ]
@@ -88,6 +96,9 @@ _APPLICATION_NAMES = {
     "amex": ("American Express", "A00000002501"),
     "discover": ("Discover", "A0000001523010"),
     "interac": ("Interac", "A0000002771010"),
+    "jcb": ("JCB", "A0000000651010"),
+    "diners": ("Diners Club", "A0000001523010"),
+    "unionpay": ("UnionPay", "A000000333010101"),
 }
 
 

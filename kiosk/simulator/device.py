@@ -59,6 +59,8 @@ class Device:
     authorization_delay: float = 0.0
     timer: asyncio.TimerHandle | None = None
     tapped: Tap | None = None
+    # collect_payment_method succeeded: the card read, waiting for confirm_payment_intent (or a cancel).
+    collected: Tap | None = None
     screen: JSON = field(default_factory=idle_screen)
     cart: JSON | None = None  # the last cart shown by set_reader_display, kept while collecting
 

@@ -182,14 +182,22 @@ def capture(sim: Simulator, intent: JSON, params: JSON, origin: Origin) -> JSON:
 
 
 def authorize(
-    sim: Simulator, intent: JSON, card: Card, tip: int | None, pm_type: str, reader: JSON, origin: Origin
+    sim: Simulator,
+    intent: JSON,
+    card: Card,
+    tip: int | None,
+    pm_type: str,
+    reader: JSON,
+    origin: Origin,
+    pm: JSON | None = None,
 ) -> Decline | None:
-    """One tap reaching the issuer: creates the charge, moves the intent on, returns the decline if any."""
+    """One tap reaching the issuer: creates the charge, moves the intent on, returns the decline if any.
+    ``pm``: the PaymentMethod collect_payment_method already made (confirm_payment_intent)."""
     decline = outcome(card, intent["amount"])
     if decline is None and tip:
         intent["amount"] += tip
         intent["amount_details"] = {"tip": {"amount": tip}}
-    pm = charges.new_payment_method(sim, card, pm_type)
+    pm = pm or charges.new_payment_method(sim, card, pm_type)
     charge = charges.new_charge(sim, intent, card, pm, reader, decline)
     intent["latest_charge"] = charge["id"]
     if decline is not None:

@@ -1,4 +1,5 @@
-"""What a POS asks a reader to do over the API: process a payment, show a cart, refund, cancel.
+"""What a POS asks a reader to do over the API: process a payment (in one step, or collect then
+confirm), show a cart, refund, cancel.
 
 Every command first meets the reader's faults: offline, unplugged (shown online by Stripe for up
 to 2 minutes, but silent: ``terminal_reader_timeout``), busy with another integration, and the
@@ -14,13 +15,18 @@ from typing import TYPE_CHECKING, Any
 from kiosk.simulator.charges import check_refund_amount, refundable_charge
 from kiosk.simulator.device import Device, idle_screen
 from kiosk.simulator.errors import invalid, parameter_missing
-from kiosk.simulator.objects import Origin, get, snapshot
+from kiosk.simulator.objects import NO_ORIGIN, Origin, get, snapshot
 from kiosk.simulator.readers import (
+    COLLECT,
+    CONFIRM,
     READER,
+    action_intent,
     collecting_intent,
     collecting_screen,
     device_of,
     fail_canceled_intent,
+    finish_tap,
+    holding_collected,
     in_progress,
     new_action,
     reader_busy,
@@ -37,6 +43,7 @@ if TYPE_CHECKING:
 JSON = dict[str, Any]
 Command = Callable[[JSON, Device], None]
 COLLECT_MESSAGE = "Tap, insert or swipe"
+CONFIRM_MESSAGE = "Processing…"
 REFUND_MESSAGE = "Refund: tap, insert or swipe the card"
 
 
@@ -44,24 +51,76 @@ def process_payment_intent(sim: Simulator, reader_id: str, params: JSON) -> JSON
     def start(reader: JSON, device: Device) -> None:
         if in_progress(reader):
             raise reader_busy()
-        intent = get(sim, "payment_intent", params["payment_intent"], param="payment_intent")
-        if not {"card_present", "interac_present"} & set(intent["payment_method_types"]):
-            raise invalid(
-                "This PaymentIntent cannot be processed on a reader: its payment_method_types lack card_present.",
-                code="payment_intent_invalid_parameter",
-                param="payment_intent",
-            )
-        if intent["status"] != "requires_payment_method":
-            raise invalid(
-                f"This PaymentIntent has a status of {intent['status']}; a reader can only process a "
-                "PaymentIntent whose status is requires_payment_method.",
-                code="intent_invalid_state",
-                param="payment_intent",
-            )
+        intent = _card_present_intent(sim, params, ("requires_payment_method",), "process")
         details = {"payment_intent": intent["id"], "process_config": params.get("process_config")}
         _start(sim, reader, device, new_action("process_payment_intent", details), COLLECT_MESSAGE)
 
     return _command(sim, reader_id, start)
+
+
+def collect_payment_method(sim: Simulator, reader_id: str, params: JSON) -> JSON:
+    """Step one of two: read a card for the intent without authorizing it. An intent whose card was
+    collected already (requires_confirmation) may collect another one (the new card replaces it)."""
+
+    def start(reader: JSON, device: Device) -> None:
+        if in_progress(reader):
+            raise reader_busy()
+        statuses = ("requires_payment_method", "requires_confirmation")
+        intent = _card_present_intent(sim, params, statuses, "collect a payment method for")
+        details = {
+            "payment_intent": intent["id"],
+            "collect_config": params.get("collect_config"),
+            "payment_method": None,
+        }
+        _start(sim, reader, device, new_action(COLLECT, details), COLLECT_MESSAGE)
+
+    return _command(sim, reader_id, start)
+
+
+def confirm_payment_intent(sim: Simulator, reader_id: str, params: JSON) -> JSON:
+    """Step two: authorize the card this reader collected for the intent. With no authorization
+    delay the result is known when this returns (as a tap's is)."""
+
+    def start(reader: JSON, device: Device) -> None:
+        if in_progress(reader):
+            raise reader_busy()
+        intent = _card_present_intent(sim, params, ("requires_confirmation",), "confirm")
+        if holding_collected(sim, reader) != intent["id"] or device.collected is None:
+            raise invalid(
+                "This reader has not collected a payment method for this PaymentIntent: call "
+                "collect_payment_method on this reader first.",
+                param="payment_intent",
+            )
+        details = {"payment_intent": intent["id"], "confirm_config": params.get("confirm_config")}
+        tap = device.collected
+        reader["action"] = new_action(CONFIRM, details)
+        device.phase, device.tapped, device.collected = "processing", tap, None
+        device.screen = {**collecting_screen(sim, reader, device, CONFIRM_MESSAGE), "state": "processing"}
+        device.screen.update(can_cancel=False, card={"brand": tap.card.brand, "last4": tap.card.last4})
+        if device.authorization_delay > 0:
+            device.schedule(device.authorization_delay, lambda: finish_tap(sim, reader["id"], NO_ORIGIN))
+        else:
+            finish_tap(sim, reader["id"], NO_ORIGIN)
+
+    return _command(sim, reader_id, start)
+
+
+def _card_present_intent(sim: Simulator, params: JSON, statuses: tuple[str, ...], verb: str) -> JSON:
+    intent = get(sim, "payment_intent", params["payment_intent"], param="payment_intent")
+    if not {"card_present", "interac_present"} & set(intent["payment_method_types"]):
+        raise invalid(
+            "This PaymentIntent cannot be processed on a reader: its payment_method_types lack card_present.",
+            code="payment_intent_invalid_parameter",
+            param="payment_intent",
+        )
+    if intent["status"] not in statuses:
+        raise invalid(
+            f"This PaymentIntent has a status of {intent['status']}; a reader can only {verb} a "
+            f"PaymentIntent whose status is {' or '.join(statuses)}.",
+            code="intent_invalid_state",
+            param="payment_intent",
+        )
+    return intent
 
 
 def refund_payment(sim: Simulator, reader_id: str, params: JSON) -> JSON:
@@ -96,6 +155,7 @@ def set_reader_display(sim: Simulator, reader_id: str, params: JSON) -> JSON:
         if in_progress(reader) and (device.phase != "collecting" or device.disconnected):
             raise reader_busy()
         device.cancel_timer()
+        _release_collected(sim, reader, device)
         cart = {"tax": None, **cart}
         reader["action"] = new_action("set_reader_display", {"type": params["type"], "cart": cart}, "succeeded")
         device.phase, device.tapped, device.cart = "idle", None, cart
@@ -106,10 +166,14 @@ def set_reader_display(sim: Simulator, reader_id: str, params: JSON) -> JSON:
 
 
 def cancel_action(sim: Simulator, reader_id: str) -> JSON:
-    """Cancel the action in progress (action becomes null, no webhook); refused while authorizing."""
+    """Cancel the action in progress (action becomes null, no webhook); refused while authorizing.
+    A card collected and not confirmed is given back: the intent returns to requires_payment_method."""
 
     def cancel(reader: JSON, device: Device) -> None:
         if not in_progress(reader):
+            if _release_collected(sim, reader, device):
+                device.screen = result_screen("canceled", "Canceled", reader, sim)
+                reader["action"] = None
             return
         if device.phase == "processing" and not device.disconnected:
             raise reader_busy()
@@ -122,9 +186,22 @@ def cancel_action(sim: Simulator, reader_id: str) -> JSON:
     return _command(sim, reader_id, cancel)
 
 
+def _release_collected(sim: Simulator, reader: JSON, device: Device) -> bool:
+    """Forget a card collected and not confirmed; its intent needs a payment method again."""
+    intent_id = holding_collected(sim, reader)
+    device.collected = None
+    if intent_id is None:
+        return False
+    intent = sim.table("payment_intent")[intent_id]
+    intent.update(status="requires_payment_method", payment_method=None)
+    return True
+
+
 def intent_canceled(sim: Simulator, intent_id: str, origin: Origin) -> None:
     """A PaymentIntent canceled over the API ends every reader action still collecting it."""
     for reader in sim.table(READER).values():
+        if action_intent(reader) == intent_id and not in_progress(reader):
+            device_of(sim, reader).collected = None  # a collected card of a canceled intent is forgotten
         if collecting_intent(reader) != intent_id:
             continue
         device = device_of(sim, reader)

@@ -3,10 +3,15 @@
 An action starts ``in_progress`` with its device "collecting" (waiting for a card); a tap moves the
 device to "processing" (authorizing) and the action ends ``succeeded`` or ``failed``, announced with
 ``terminal.reader.action_succeeded`` / ``action_failed`` whose data.object is the Reader.
+
+The two-step flow splits ``process_payment_intent``: ``collect_payment_method`` ends ``succeeded`` at
+the tap, with the card's PaymentMethod in the action and the PaymentIntent ``requires_confirmation``
+(nothing authorized; the device keeps the card), then ``confirm_payment_intent`` authorizes it.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any
 
 from kiosk.simulator import charges, intents
@@ -22,6 +27,10 @@ JSON = dict[str, Any]
 READER = "terminal.reader"
 # Reader errors are invalid_request_error; Stripe's HTTP status for them is not documented (FACTS.md [?]).
 READER_ERROR_STATUS = 400
+COLLECT = "collect_payment_method"
+CONFIRM = "confirm_payment_intent"
+# The actions about a PaymentIntent (their details name it in ``payment_intent``).
+PAYMENT_ACTIONS = ("process_payment_intent", COLLECT, CONFIRM)
 
 
 def reader_offline() -> StripeError:
@@ -66,10 +75,29 @@ def in_progress(reader: JSON) -> bool:
 
 
 def collecting_intent(reader: JSON) -> str | None:
-    """The PaymentIntent an in-progress process_payment_intent action is about, if any."""
-    if not in_progress(reader) or reader["action"]["type"] != "process_payment_intent":
+    """The PaymentIntent an in-progress payment action (process, collect, confirm) is about, if any."""
+    if not in_progress(reader):
         return None
-    return str(reader["action"]["process_payment_intent"]["payment_intent"])
+    return action_intent(reader)
+
+
+def action_intent(reader: JSON) -> str | None:
+    """The PaymentIntent the reader's current or last payment action is about, if any."""
+    action: JSON | None = reader.get("action")
+    if not action or action["type"] not in PAYMENT_ACTIONS:
+        return None
+    return str(action[action["type"]]["payment_intent"])
+
+
+def holding_collected(sim: Simulator, reader: JSON) -> str | None:
+    """The PaymentIntent whose collected card waits on this reader for confirm_payment_intent."""
+    action: JSON | None = reader.get("action")
+    if not action or action["type"] != COLLECT or action["status"] != "succeeded":
+        return None
+    if device_of(sim, reader).collected is None:
+        return None
+    intent = sim.table("payment_intent").get(action[COLLECT]["payment_intent"])
+    return str(intent["id"]) if intent and intent["status"] == "requires_confirmation" else None
 
 
 def touch(sim: Simulator, reader: JSON) -> None:
@@ -107,10 +135,10 @@ def new_action(action_type: str, details: JSON, status: str = "in_progress") -> 
 def collecting_screen(sim: Simulator, reader: JSON, device: Device, message: str) -> JSON:
     action = reader["action"]
     details = action[action["type"]]
-    if action["type"] == "process_payment_intent":
+    if action["type"] in PAYMENT_ACTIONS:
         intent = sim.table("payment_intent")[details["payment_intent"]]
         amount, currency = intent["amount"], intent["currency"]
-        config = details.get("process_config") or {}
+        config = details.get("process_config") or details.get("collect_config") or {}
     else:
         charge = sim.table("charge")[details["charge"]]
         amount, currency = details.get("amount") or charge["amount"] - charge["amount_refunded"], charge["currency"]
@@ -123,9 +151,9 @@ def collecting_screen(sim: Simulator, reader: JSON, device: Device, message: str
 
 def result_screen(state: str, message: str, reader: JSON, sim: Simulator, card: Card | None = None) -> JSON:
     screen = {**idle_screen(), "state": state, "message": message}
-    action = reader.get("action") or {}
-    if action.get("type") == "process_payment_intent":
-        intent = sim.table("payment_intent").get(action["process_payment_intent"]["payment_intent"])
+    intent_id = action_intent(reader)
+    if intent_id is not None:
+        intent = sim.table("payment_intent").get(intent_id)
         if intent is not None:
             screen.update(amount=intent["amount"], currency=intent["currency"])
     if card is not None:
@@ -176,18 +204,25 @@ def finish_tap(sim: Simulator, reader_id: str, origin: Origin, lost_connection: 
         return
     if reader["action"]["type"] == "refund_payment":
         _finish_refund(sim, reader, device, tap, origin)
+    elif reader["action"]["type"] == COLLECT:
+        _finish_collect(sim, reader, device, tap, origin)
     else:
         _finish_payment(sim, reader, device, tap, origin, lost_connection)
 
 
 def _finish_payment(sim: Simulator, reader: JSON, device: Device, tap: Tap, origin: Origin, lost: bool) -> None:
-    intent = get(sim, "payment_intent", reader["action"]["process_payment_intent"]["payment_intent"])
-    if intent["status"] != "requires_payment_method":
+    """process_payment_intent after the tap, or confirm_payment_intent with the collected card."""
+    action = reader["action"]
+    intent = get(sim, "payment_intent", action[action["type"]]["payment_intent"])
+    confirming = action["type"] == CONFIRM
+    expected = "requires_confirmation" if confirming else "requires_payment_method"
+    if intent["status"] != expected:
         error = StripeError(400, f"This PaymentIntent has a status of {intent['status']}.", code="intent_invalid_state")
         failure = (error.code or "", error.message, api_error_of(error))
         fail(sim, reader, device, origin, failure, result_screen("declined", error.message, reader, sim))
         return
-    decline = intents.authorize(sim, intent, tap.card, tap.tip, tap.pm_type, reader, origin)
+    pm = sim.table("payment_method").get(intent["payment_method"]) if confirming else None
+    decline = intents.authorize(sim, intent, tap.card, tap.tip, tap.pm_type, reader, origin, pm)
     if lost:
         message = "The reader lost its connection during authorization: check the PaymentIntent's status."
         screen = result_screen("offline", message, reader, sim)
@@ -208,6 +243,23 @@ def _finish_payment(sim: Simulator, reader: JSON, device: Device, tap: Tap, orig
         succeed(sim, reader, device, origin, result_screen("approved", "Approved", reader, sim, tap.card))
 
 
+def _finish_collect(sim: Simulator, reader: JSON, device: Device, tap: Tap, origin: Origin) -> None:
+    """The card is read, not authorized: its PaymentMethod goes on the intent and in the action."""
+    details = reader["action"][COLLECT]
+    intent = get(sim, "payment_intent", details["payment_intent"])
+    if intent["status"] not in ("requires_payment_method", "requires_confirmation"):
+        error = StripeError(400, f"This PaymentIntent has a status of {intent['status']}.", code="intent_invalid_state")
+        failure = (error.code or "", error.message, api_error_of(error))
+        fail(sim, reader, device, origin, failure, result_screen("declined", error.message, reader, sim))
+        return
+    pm = charges.new_payment_method(sim, tap.card, tap.pm_type)
+    intent.update(status="requires_confirmation", payment_method=pm["id"], last_payment_error=None)
+    details["payment_method"] = copy.deepcopy(pm)
+    screen = result_screen("collected", "Card read. Please wait", reader, sim, tap.card)
+    succeed(sim, reader, device, origin, screen)
+    device.collected = tap  # kept for confirm_payment_intent (after succeed, which clears the tap)
+
+
 def _finish_refund(sim: Simulator, reader: JSON, device: Device, tap: Tap, origin: Origin) -> None:
     details = reader["action"]["refund_payment"]
     try:
@@ -225,6 +277,6 @@ def _finish_refund(sim: Simulator, reader: JSON, device: Device, tap: Tap, origi
 
 def _end(sim: Simulator, reader: JSON, device: Device, screen: JSON) -> None:
     device.cancel_timer()
-    device.phase, device.tapped, device.cart = "idle", None, None
+    device.phase, device.tapped, device.cart, device.collected = "idle", None, None, None
     device.screen = screen
     touch(sim, reader)

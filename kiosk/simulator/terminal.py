@@ -15,6 +15,8 @@ from kiosk.simulator.device import Device, Tap
 from kiosk.simulator.errors import StripeError, invalid
 from kiosk.simulator.objects import NO_ORIGIN, Origin, get, snapshot
 from kiosk.simulator.readers import (
+    COLLECT,
+    CONFIRM,
     READER,
     collecting_intent,
     collecting_screen,
@@ -82,7 +84,8 @@ def present_payment_method(
     pm_type = "interac_present" if card.brand == "interac" and _accepts_interac(sim, reader) else "card_present"
     device.cancel_timer()
     device.tapped = Tap(card, amount_tip, pm_type)
-    if device.authorization_delay > 0:
+    # Collecting a card authorizes nothing: the tap's result is known at once.
+    if device.authorization_delay > 0 and reader["action"]["type"] != COLLECT:
         device.phase = "processing"
         device.screen = {**collecting_screen(sim, reader, device, "Processing…"), "state": "processing"}
         device.screen.update(can_cancel=False, card={"brand": card.brand, "last4": card.last4})
@@ -99,7 +102,8 @@ def customer_cancel(sim: Simulator, reader_id: str, origin: Origin = NO_ORIGIN) 
     if not in_progress(reader) or device.phase != "collecting":
         raise invalid("There is nothing the customer can cancel on this reader right now.")
     action = reader["action"]
-    config = action[action["type"]].get("process_config") or action[action["type"]].get("refund_payment_config")
+    details = action[action["type"]]
+    config = details.get("process_config") or details.get("collect_config") or details.get("refund_payment_config")
     if not (config or {}).get("enable_customer_cancellation"):
         raise invalid("Customer cancellation is not enabled for this action (enable_customer_cancellation).")
     screen = result_screen("canceled", "Canceled", reader, sim)
@@ -184,6 +188,9 @@ def device_status(sim: Simulator, reader_id: str) -> JSON:
         "pending_timeouts": list(device.timeouts),
         "auto_tap_seconds": device.auto_tap_seconds,
         "authorization_delay": device.authorization_delay,
+        "collected": {"brand": device.collected.card.brand, "last4": device.collected.card.last4}
+        if device.collected
+        else None,
     }
 
 
@@ -205,18 +212,21 @@ def disconnect(sim: Simulator, reader_id: str, authorized: bool = False) -> JSON
     """The reader drops off mid-action: the action stays in_progress forever and no webhook comes.
 
     ``authorized``: the card was read and the payment authorized before the drop, so the
-    PaymentIntent moves on (its own events are sent) while the reader never reports it.
+    PaymentIntent moves on (its own events are sent) while the reader never reports it. Collecting a
+    card authorizes nothing: only process_payment_intent and confirm_payment_intent can be authorized.
     """
     reader = get(sim, READER, reader_id)
     device = device_of(sim, reader)
     device.cancel_timer()
     device.disconnected = True
     intent_id = collecting_intent(reader)
-    if authorized and intent_id is not None:
+    if authorized and intent_id is not None and reader["action"]["type"] != COLLECT:
         intent = get(sim, "payment_intent", intent_id)
-        if intent["status"] == "requires_payment_method":
+        confirming = reader["action"]["type"] == CONFIRM
+        if intent["status"] == ("requires_confirmation" if confirming else "requires_payment_method"):
             tap = device.tapped or Tap(read_card(DEFAULT_CARD), None, "card_present")
-            intents.authorize(sim, intent, tap.card, tap.tip, tap.pm_type, reader, NO_ORIGIN)
+            pm = sim.table("payment_method").get(intent["payment_method"]) if confirming else None
+            intents.authorize(sim, intent, tap.card, tap.tip, tap.pm_type, reader, NO_ORIGIN, pm)
     device.tapped = None
     return device_status(sim, reader_id)
 
@@ -263,7 +273,7 @@ def _reachable(sim: Simulator, reader_id: str) -> JSON:
 
 def _accepts_interac(sim: Simulator, reader: JSON) -> bool:
     action = reader["action"]
-    if action["type"] != "process_payment_intent":
+    if action["type"] not in ("process_payment_intent", COLLECT):
         return False
-    intent = sim.table("payment_intent")[action["process_payment_intent"]["payment_intent"]]
+    intent = sim.table("payment_intent")[action[action["type"]]["payment_intent"]]
     return "interac_present" in intent["payment_method_types"]

@@ -31,7 +31,12 @@ from stripe.params import (
     RefundCreateParams,
     RefundListParams,
 )
-from stripe.params.terminal import ReaderListParams, ReaderProcessPaymentIntentParams
+from stripe.params.terminal import (
+    ReaderCollectPaymentMethodParams,
+    ReaderConfirmPaymentIntentParams,
+    ReaderListParams,
+    ReaderProcessPaymentIntentParams,
+)
 
 from kiosk.config import Settings
 from kiosk.stripe_account import errors
@@ -215,6 +220,35 @@ class StripeGateway:
         readers = self._client.v1.terminal.readers
         options: stripe.RequestOptions = {"idempotency_key": idempotency_key}
         return await self._reader_call(reader_id, readers.process_payment_intent_async(reader_id, params, options))
+
+    async def collect_on_reader(
+        self, reader_id: str, intent_id: str, *, customer_cancellation: bool, idempotency_key: str
+    ) -> ReaderInfo:
+        """Step one of two: the reader reads a card for the intent and charges nothing; the action
+        ends with the card's PaymentMethod (brand, last4) and the intent `requires_confirmation`.
+        https://docs.stripe.com/api/terminal/readers/collect_payment_method"""
+        params: ReaderCollectPaymentMethodParams = {
+            "payment_intent": intent_id,
+            "collect_config": {"enable_customer_cancellation": customer_cancellation},
+        }
+        readers = self._client.v1.terminal.readers
+        options: stripe.RequestOptions = {"idempotency_key": idempotency_key}
+        return await self._reader_call(reader_id, readers.collect_payment_method_async(reader_id, params, options))
+
+    async def confirm_on_reader(self, reader_id: str, intent_id: str, *, idempotency_key: str) -> ReaderInfo:
+        """Step two: authorize the card the reader collected for the intent.
+        https://docs.stripe.com/api/terminal/readers/confirm_payment_intent"""
+        params: ReaderConfirmPaymentIntentParams = {"payment_intent": intent_id}
+        readers = self._client.v1.terminal.readers
+        options: stripe.RequestOptions = {"idempotency_key": idempotency_key}
+        return await self._reader_call(reader_id, readers.confirm_payment_intent_async(reader_id, params, options))
+
+    async def retrieve_collected(self, intent_id: str) -> IntentInfo:
+        """The intent with the card collected for it (`payment_method` expanded: its brand).
+        https://docs.stripe.com/api/payment_intents/retrieve"""
+        params: PaymentIntentRetrieveParams = {"expand": ["payment_method"]}
+        intent = await self._call(self._client.v1.payment_intents.retrieve_async(intent_id, params))
+        return intent_from(intent.to_dict())
 
     async def cancel_action(self, reader_id: str, *, idempotency_key: str) -> ReaderInfo:
         """https://docs.stripe.com/api/terminal/readers/cancel_action"""

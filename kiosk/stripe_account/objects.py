@@ -26,9 +26,21 @@ RECEIPT_FIELDS = (
 )
 
 
+# The reader actions about a PaymentIntent: one step, or collect then confirm (accepted card brands).
+PAYMENT_ACTIONS = ("process_payment_intent", "collect_payment_method", "confirm_payment_intent")
+
+
+@dataclass(frozen=True)
+class CardInfo:
+    brand: str | None
+    last4: str | None
+    capture_before: int | None  # unix seconds, manual capture only
+    details: dict[str, str] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class ReaderAction:
-    """The reader's current or last action; only `process_payment_intent` concerns payments."""
+    """The reader's current or last action; only the PaymentIntent actions concern payments."""
 
     type: str
     status: str  # in_progress | succeeded | failed
@@ -36,6 +48,8 @@ class ReaderAction:
     failure_code: str | None = None
     failure_message: str | None = None
     decline_code: str | None = None
+    # collect_payment_method: the card it read (brand, last4), when the action carries it.
+    card: CardInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -59,14 +73,6 @@ class ReaderInfo:
 
 
 @dataclass(frozen=True)
-class CardInfo:
-    brand: str | None
-    last4: str | None
-    capture_before: int | None  # unix seconds, manual capture only
-    details: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class IntentInfo:
     id: str
     status: str
@@ -79,6 +85,8 @@ class IntentInfo:
     card: CardInfo | None = None
     # The charge's id when Stripe answered it unexpanded (its card details need another read).
     charge_id: str | None = None
+    # The card collected for it (`payment_method` expanded): brand and last4 before any charge.
+    collected: CardInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -122,18 +130,30 @@ def _str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def card_from_payment_method(pm: Any) -> CardInfo | None:
+    """Brand and last4 of a card_present (or interac_present) PaymentMethod object; None for an id."""
+    if not isinstance(pm, dict):
+        return None
+    card = pm.get("card_present") or pm.get("interac_present") or pm.get("card")
+    if not isinstance(card, dict):
+        return None
+    return CardInfo(brand=_str(card.get("brand")), last4=_str(card.get("last4")), capture_before=None)
+
+
 def action_from(data: JSON | None) -> ReaderAction | None:
     if not data:
         return None
-    process = data.get("process_payment_intent") or {}
+    kind = str(data.get("type", ""))
+    details = (data.get(kind) or {}) if kind in PAYMENT_ACTIONS else {}
     api_error = data.get("api_error") or {}
     return ReaderAction(
-        type=str(data.get("type", "")),
+        type=kind,
         status=str(data.get("status", "")),
-        payment_intent_id=_id_of(process.get("payment_intent")),
+        payment_intent_id=_id_of(details.get("payment_intent")),
         failure_code=_str(data.get("failure_code")),
         failure_message=_str(data.get("failure_message")),
         decline_code=_str(api_error.get("decline_code")),
+        card=card_from_payment_method(details.get("payment_method")),
     )
 
 
@@ -184,6 +204,7 @@ def intent_from(data: JSON, charge: JSON | None = None) -> IntentInfo:
         error_message=_str(error.get("message")),
         card=card_from_charge(charge),
         charge_id=_id_of(latest),
+        collected=card_from_payment_method(data.get("payment_method")),
     )
 
 

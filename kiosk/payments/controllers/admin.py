@@ -1,5 +1,6 @@
-"""/admin/payments: capture mode and customer cancellation, authorizations waiting for capture
-(capture or cancel them before their deadline), and refunds of captured payments.
+"""/admin/payments: capture mode and customer cancellation, the accepted card brands,
+authorizations waiting for capture (capture or cancel them before their deadline), and refunds of
+captured payments.
 
 Routes know nothing of Stripe: they call the payments' `captures`, `refunds.actions` and `policy`.
 A refused form comes back with status 400 and the message next to its field; nothing is saved.
@@ -16,7 +17,8 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from kiosk.forms import FormErrors, see_other, text
+from kiosk.forms import FormErrors, see_other, text, texts
+from kiosk.payments import brands as card_brands
 from kiosk.payments import captures
 from kiosk.payments import policy as payment_policy
 from kiosk.payments.engine import Engine
@@ -32,6 +34,7 @@ AnyRequest = Request[Any, Any, Any]
 PAGE = "admin/payments.html"
 DONE = {
     "settings": "Payment settings saved. They apply from the next card payment on.",
+    "brands": "Accepted card brands saved. They apply from the next card payment on.",
     "unchanged": "Nothing changed.",
     "captured": "Captured: the money is taken.",
     "canceled": "Authorization canceled: nothing was charged.",
@@ -94,6 +97,8 @@ async def _page(
     status: int = 200,
     *,
     errors: dict[str, str] | None = None,
+    brand_errors: dict[str, str] | None = None,
+    ticked_brands: tuple[str, ...] | None = None,
     row_errors: dict[int, str] | None = None,
     selected: int | None = None,
     refund_errors: dict[str, str] | None = None,
@@ -109,6 +114,10 @@ async def _page(
         "policy": await payment_policy.load(payment_policy.from_environment(settings_of(request))),
         "capture_choices": CAPTURE_CHOICES,
         "manual_choices": MANUAL_CHOICES,
+        "brand_choices": list(card_brands.BRANDS.items()),
+        # A refused form shows what was ticked; otherwise what is saved.
+        "accepted_brands": ticked_brands if ticked_brands is not None else await card_brands.load(),
+        "brand_errors": brand_errors or {},
         "uncaptured": await captures.uncaptured(),
         "captured": await captured_payments(receipt),
         "receipt_query": receipt,
@@ -147,6 +156,18 @@ class PaymentsAdminController(Controller):
             return await _page(request, 400, errors=exc.errors)
         changed = await payment_policy.save(settings, before, after, admin.user_id)
         return _done("settings" if changed else "unchanged")
+
+    @post("/brands", include_in_schema=False)
+    async def save_brands(self, request: AnyRequest, admin: Admin) -> Response[Any]:
+        form = await request.form()
+        try:
+            after = card_brands.parse(form)
+        except FormErrors as exc:
+            ticked = tuple(brand for brand in texts(form, "brands") if brand in card_brands.BRANDS)
+            return await _page(request, 400, brand_errors=exc.errors, ticked_brands=ticked)
+        before = await card_brands.load()
+        changed = await card_brands.save(settings_of(request), before, after, admin.user_id)
+        return _done("brands" if changed else "unchanged")
 
     @post("/{payment_id:int}/capture", include_in_schema=False)
     async def capture(self, request: AnyRequest, admin: Admin, payment_id: FromPath[int]) -> Response[Any]:

@@ -15,6 +15,7 @@ from litestar.params import RawBody
 
 from kiosk.payments.engine import Engine
 from kiosk.payments.events import record_event
+from kiosk.payments.reconciler import after_event
 from kiosk.stripe_account.gateway import InvalidSignature
 
 logger = logging.getLogger(__name__)
@@ -33,4 +34,9 @@ async def stripe_webhook(request: Request[Any, Any, Any], body: RawBody) -> Resp
         logger.warning("webhook refused: %s", exc)
         return Response({"error": "invalid signature"}, status_code=400)
     outcome = await record_event(engine, event)
+    if outcome != "duplicate":
+        try:
+            await after_event(engine, event)  # a collected card: confirm or refuse it now
+        except Exception:  # recorded already; the reconciler takes it from `reconcile_after`
+            logger.exception("acting on event %s failed; the reconciler will", event.id)
     return Response({"received": True, "outcome": outcome}, status_code=200)

@@ -101,6 +101,16 @@ def process_payment_intent(call: Call) -> JSON:
     return reader_commands.process_payment_intent(call.sim, call.path["reader"], call.params)
 
 
+@endpoint("post", "/v1/terminal/readers/{reader}/collect_payment_method")
+def collect_payment_method(call: Call) -> JSON:
+    return reader_commands.collect_payment_method(call.sim, call.path["reader"], call.params)
+
+
+@endpoint("post", "/v1/terminal/readers/{reader}/confirm_payment_intent")
+def confirm_payment_intent(call: Call) -> JSON:
+    return reader_commands.confirm_payment_intent(call.sim, call.path["reader"], call.params)
+
+
 @endpoint("post", "/v1/terminal/readers/{reader}/refund_payment")
 def refund_payment(call: Call) -> JSON:
     return reader_commands.refund_payment(call.sim, call.path["reader"], call.params)
