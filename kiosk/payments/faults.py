@@ -13,6 +13,8 @@ The named steps:
 - `webhook_applied` a webhook's change is written inside its transaction, not committed yet
 - `before_capture`  manual capture: the capture is about to be sent to Stripe
 - `after_capture`   manual capture: Stripe captured; the capture is not recorded yet
+- `before_refund`   a refund's row is committed; Stripe has not been asked to refund
+- `after_refund`    Stripe made the refund; the kiosk has not recorded its answer yet
 """
 
 from __future__ import annotations
@@ -20,7 +22,18 @@ from __future__ import annotations
 import os
 import signal
 
-STEPS = frozenset({"before_intent", "after_intent", "after_send", "webhook_applied", "before_capture", "after_capture"})
+STEPS = frozenset(
+    {
+        "before_intent",
+        "after_intent",
+        "after_send",
+        "webhook_applied",
+        "before_capture",
+        "after_capture",
+        "before_refund",
+        "after_refund",
+    }
+)
 ENV = "KIOSK_FAULT_KILL_AT"
 _KILL_AT = os.environ.get(ENV) or None
 if _KILL_AT is not None and _KILL_AT not in STEPS:
