@@ -151,6 +151,25 @@ async def test_a_mixed_receipt_goes_back_to_the_card_first_then_in_cash(kiosk: K
     assert [(t["kind"], t["amount"]) for t in tenders] == [("card", 1500), ("cash", 1000)]
 
 
+async def test_a_cash_receipt_hands_cash_back_and_says_so(kiosk: Kiosk) -> None:
+    await allow(kiosk)
+    receipt_id, _ = await sale(kiosk, (("Mug", "2", "6.00"),), cash="20.00")
+    async with kiosk.cashier() as cashier:
+        asked = await ask(cashier, receipt_id, scope="amount", amount="2.50")
+        assert "Return $2.50: $2.50 in cash?" in asked.text
+        done = await post_form(cashier, f"/returns/receipts/{receipt_id}", confirmation(asked.text))
+        page = (await cashier.get(done.headers["location"])).text
+        assert [attr(t, "data-kind") for t in tagged(page, "return-tender")] == ["cash"]
+        assert "Hand $2.50 to the customer from the drawer." in page
+        receipt = (await cashier.get(f"/receipts/{receipt_id}")).text
+        assert 'data-testid="refund-status" data-state="partially_refunded"' in receipt
+        slip = (await cashier.get(done.headers["location"] + "/slip")).text
+        assert "Cash handed back" in slip and "Card refunds" not in slip
+        printed = (await cashier.get(f"/receipts/{receipt_id}/print")).text
+        assert "PARTLY REFUNDED" in printed and "net $9.50" in printed
+    assert await kiosk.calls(REFUNDS) == 0
+
+
 async def test_an_amount_larger_than_what_is_left_is_refused_and_changes_nothing(kiosk: Kiosk) -> None:
     await allow(kiosk)
     receipt_id, paid = await sale(kiosk)
