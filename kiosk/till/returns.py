@@ -468,6 +468,16 @@ async def returns_of(receipt_id: int) -> list[ReturnView]:
     return [await _view(int(row["id"])) for row in rows]
 
 
+async def todays_returns(warehouse_id: int, since: datetime) -> list[ReturnView]:
+    """The warehouse's returns made since `since` (the till's midnight), newest first."""
+    rows = (
+        await ReceiptReturn.select(ReceiptReturn.id)
+        .where((ReceiptReturn.receipt.warehouse == warehouse_id) & (ReceiptReturn.created_at >= since))
+        .order_by(ReceiptReturn.id, ascending=False)
+    )
+    return [await _view(int(row["id"])) for row in rows]
+
+
 async def return_view(return_id: int, warehouse_id: int) -> ReturnView:
     """One return of this warehouse; ReceiptNotFound otherwise."""
     row = await ReceiptReturn.select(ReceiptReturn.receipt).where(ReceiptReturn.id == return_id).first()

@@ -82,6 +82,7 @@ def ledger_refunded(kiosk: Kiosk) -> int:
 def test_find_by_number_return_one_line_to_the_card_and_print_the_slip(sold: Sold, screen: ReturnsScreen) -> None:
     page: Page = screen.page
     Till(page, screen.size, screen.artifacts).log_in(sold.kiosk.url, "cashier", PASSWORD)
+    screen.shot("list")
     page.get_by_test_id("returns-link").tap()
     page.get_by_test_id("find-number").fill(str(sold.number))
     page.get_by_test_id("find-number-go").tap()
@@ -106,6 +107,11 @@ def test_find_by_number_return_one_line_to_the_card_and_print_the_slip(sold: Sol
     screen.assert_touch_friendly()
     screen.shot("done")
     assert ledger_refunded(sold.kiosk) == 600
+    page.get_by_role("link", name="Another return").tap()
+    expect(page.get_by_test_id("receipt-return")).to_have_attribute("data-state", "done")
+    screen.assert_touch_friendly()
+    screen.shot("today")
+    page.go_back()
     page.get_by_test_id("slip-link").tap()
     slip = page.get_by_test_id("return-slip")
     expect(slip).to_contain_text(f"Original receipt #{sold.number}")

@@ -23,6 +23,7 @@ from kiosk.people.permissions import NOT_ALLOWED_RETURNS, may_take_returns
 from kiosk.shop.lookup import ReceiptNotFound, receipt_row
 from kiosk.stripe_account.errors import PaymentError
 from kiosk.till import returns
+from kiosk.till.receipt_views import local_midnight
 from kiosk.till.tables import EVERYTHING
 
 CurrentTill = NamedDependency[Till]
@@ -111,7 +112,8 @@ class ReturnsController(Controller):
         except FormErrors as exc:
             errors = exc.errors
         typed = {"number": number or "", "last4": last4 or ""}
-        context = {"till": till, "found": found, "errors": errors, "typed": typed}
+        today = await returns.todays_returns(till.warehouse.id, local_midnight())
+        context = {"till": till, "found": found, "errors": errors, "typed": typed, "today": today}
         return Template(FIND, context=context, status_code=400 if errors else 200)
 
     @get("/receipts/{receipt_id:int}", include_in_schema=False)

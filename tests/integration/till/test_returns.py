@@ -313,6 +313,10 @@ async def test_stripe_out_of_reach_leaves_the_card_part_unconfirmed_until_checke
         page = (await cashier.get(done.headers["location"])).text
         assert [attr(t, "data-state") for t in tagged(page, "return-tender")] == ["creating"]
         assert 'data-testid="return-unconfirmed"' in page
+        # After a crash or a lost answer, today's returns on the Returns page point to it.
+        today = (await cashier.get("/returns")).text
+        assert [attr(r, "data-state") for r in tagged(today, "receipt-return")] == ["unconfirmed"]
+        assert "Not confirmed by Stripe" in today
         # Held back from what is left while unconfirmed: never returned twice.
         assert message_of((await cashier.get(f"/returns/receipts/{receipt_id}")).text, "return-left") == "$16.00"
         assert await refunded_at_stripe(kiosk, paid) == 0
