@@ -15,6 +15,8 @@ The named steps:
 - `webhook_applied` a webhook's change is written inside its transaction, not committed yet
 - `before_capture`  manual capture: the capture is about to be sent to Stripe
 - `after_capture`   manual capture: Stripe captured; the capture is not recorded yet
+- `before_refund`   a refund's row is committed; Stripe has not been asked to refund
+- `after_refund`    Stripe made the refund; the kiosk has not recorded its answer yet
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ STEPS = frozenset(
         "webhook_applied",
         "before_capture",
         "after_capture",
+        "before_refund",
+        "after_refund",
     }
 )
 ENV = "KIOSK_FAULT_KILL_AT"

@@ -9,7 +9,7 @@ across processes (kiosk/people/login_limit.py).
 from __future__ import annotations
 
 from piccolo.apps.user.tables import BaseUser
-from piccolo.columns import ForeignKey, OnDelete, Serial, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, OnDelete, Serial, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -50,3 +50,14 @@ class Session(Table, tablename="kiosk_session"):
     last_seen_at = Timestamptz(default=TimestamptzNow())
     # Absolute end of the session, whatever the activity.
     expires_at = Timestamptz()
+
+
+class UserPermission(Table):
+    """What a person may do beyond their role, one row per person (none: nothing extra). Set on the
+    users admin page; admins may do all of it whatever their row says."""
+
+    id: Serial
+
+    user = ForeignKey(references=BaseUser, on_delete=OnDelete.cascade, unique=True)
+    # May take returns at the till (give money back on a paid receipt).
+    take_returns = Boolean(default=False)

@@ -1,8 +1,13 @@
-"""The till: receipts as the cashier builds them, cash, the till's pages, and the warehouses admin.
+"""The till: receipts as the cashier builds them, cash, returns, the till's pages, and the warehouses admin.
 
 The receipts' rows are kiosk/shop's; this room gives them their rules: open a receipt, add lines
 or a quick amount, take cash (never more than card payments leave), void one nothing was paid on.
-Others may use `warehouses` (`create_warehouse`, for the `kiosk` command). `controllers` (the till:
-receipts, tenders, the printable receipt; the Warehouses admin page) are mounted by kiosk/app.py
-and kiosk/web. Imports `payments` (card tenders and what they add up to) and everything below it.
+`returns` gives money back on a paid receipt (all, chosen lines, an amount): to its cards first
+through kiosk/payments/refunds, then in cash; its rows are this room's `tables` (`ReceiptReturn`,
+`ReturnLine`, `ReturnTender`; what counts for the day's figures is said there).
+Others may use `warehouses` (`create_warehouse`, for the `kiosk` command) and `tables` (returns,
+read-only, e.g. the day's close). `controllers` (the till: receipts, tenders, the printable
+receipt, returns and their slips; the Warehouses admin page) are mounted by kiosk/app.py and
+kiosk/web. Imports `payments` (card tenders, what they add up to, refunds), `people` (who may take
+returns) and everything below it.
 """

@@ -17,6 +17,7 @@ from kiosk.payments.tables import Payment
 from kiosk.people.auth import now_utc
 from kiosk.shop.lookup import receipt_row
 from kiosk.shop.tables import OPEN, PAID, CashTender, Receipt, ReceiptLine, Warehouse
+from kiosk.till.returns import ReturnView, cash_handed_back, returns_of
 
 # What today's list says of an open card payment that waits for the cashier rather than the customer.
 CARD_NOTES = {"declined": "Card declined", "needs_attention": "Card needs attention"}
@@ -99,6 +100,9 @@ class ReceiptPage:
     shop_name: str = ""
     address_lines: tuple[str, ...] = ()
     phone: str = ""
+    # Returns taken at the till (kiosk/till/returns.py), and the cash they handed back.
+    returns: tuple[ReturnView, ...] = ()
+    cash_returned: int = 0
 
     @property
     def change(self) -> int:
@@ -113,14 +117,16 @@ class ReceiptPage:
         if self.refunds.state == "refunded":
             released = all(line.state == "released" for line in self.refunds.lines)
             return "not_charged" if released else "refunded"
-        return "partly_refunded" if self.refunds.state == "partially_refunded" else PAID
+        if self.cash_returned and self.kept == 0:
+            return "refunded"
+        return "partly_refunded" if self.refunds.state == "partially_refunded" or self.cash_returned else PAID
 
     @property
     def kept(self) -> int:
         """What the shop keeps of the receipt once refunds are taken off (a canceled authorization
         was never counted as paid)."""
         refunded = sum(line.amount for line in self.refunds.lines if line.state != "released")
-        return max(self.balance.paid - refunded, 0)
+        return max(self.balance.paid - refunded - self.cash_returned, 0)
 
     @property
     def card_details_waiting(self) -> bool:
@@ -234,6 +240,7 @@ async def receipt_page(receipt_id: int, warehouse_id: int) -> ReceiptPage:
     ) or {"name": "", "receipt_name": "", "address": "", "phone": ""}
     lines = await ReceiptLine.select().where(ReceiptLine.receipt == receipt_id).order_by(ReceiptLine.id)
     cash = await CashTender.select().where(CashTender.receipt == receipt_id).order_by(CashTender.id)
+    taken_back = await returns_of(receipt_id)
     return ReceiptPage(
         id=row["id"],
         number=row["number"],
@@ -251,4 +258,6 @@ async def receipt_page(receipt_id: int, warehouse_id: int) -> ReceiptPage:
         shop_name=warehouse["receipt_name"] or warehouse["name"],
         address_lines=tuple(line for line in str(warehouse["address"]).splitlines() if line.strip()),
         phone=warehouse["phone"],
+        returns=tuple(taken_back),
+        cash_returned=cash_handed_back(taken_back),
     )

@@ -7,7 +7,12 @@ For every receipt:
 2. no card tender has two successful charges (per intent, and per payment across intents);
 3. no authorization is left uncaptured for an abandoned receipt (voided, or named by the test), nor
    at the end of a run for any payment but one kept for an admin's capture (manual capture, "keep");
-4. no receipt is closed without its money: a paid receipt's cash plus Stripe's money is its total.
+4. no receipt is closed without its money: a paid receipt's cash plus Stripe's money is its total;
+5. returns never give back more than was taken (kiosk/till/returns.py): what Stripe refunded on the
+   receipt's intents is at most what they captured, the cash handed back at most the cash taken, all
+   the receipt's returns together at most what was paid; and what Stripe refunded is what the
+   kiosk's refund rows say went back (at the end of a run; before it, a refund recorded but not yet
+   sent may still be on its way, never the other way round).
 Intents are matched to receipts by the metadata Stripe holds, not by the kiosk's own records, so an
 intent the kiosk lost track of (a crash between Stripe's answer and the commit) still counts.
 """
@@ -22,11 +27,13 @@ from typing import Any
 
 import httpx
 
+from kiosk.payments.refunds.events import LIVE
 from kiosk.payments.states import RECEIPT_SETTLED
-from kiosk.payments.tables import Payment
+from kiosk.payments.tables import Payment, Refund
 from kiosk.shop.tables import CashTender, Receipt
 from kiosk.simulator import ledger
 from kiosk.simulator.core import Simulator
+from kiosk.till.tables import CASH, ReceiptReturn, ReturnTender
 
 
 @dataclass
@@ -37,10 +44,21 @@ class StripeBooks:
     metadata: dict[str, dict[str, str]]
 
     def confirmed(self, intent_id: str) -> int:
+        """Money Stripe holds for the intent now: taken, less canceled and refunded."""
+        return self.taken(intent_id) - self.refunded(intent_id)
+
+    def taken(self, intent_id: str) -> int:
+        """Authorized and not canceled: what the tender brought, refunds aside."""
         entry = self.ledger.get(intent_id)
         if entry is None:
             return 0
-        return int(entry["authorized"]) - int(entry["canceled"]) - int(entry["refunded"])
+        return int(entry["authorized"]) - int(entry["canceled"])
+
+    def captured(self, intent_id: str) -> int:
+        return int((self.ledger.get(intent_id) or {}).get("captured", 0))
+
+    def refunded(self, intent_id: str) -> int:
+        return int((self.ledger.get(intent_id) or {}).get("refunded", 0))
 
     def open_hold(self, intent_id: str) -> int:
         """Authorized, neither captured nor canceled."""
@@ -98,6 +116,11 @@ class KioskBooks:
 
     payments: dict[int, list[dict[str, Any]]]
     cash: dict[int, int]
+    # Per receipt: card refunds the kiosk counts as given back (its Refund rows, LIVE), cash handed
+    # back by returns, and the returns' amounts.
+    refunds: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    cash_returned: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    returned: dict[int, int] = field(default_factory=lambda: defaultdict(int))
 
     @classmethod
     async def read(cls) -> KioskBooks:
@@ -108,7 +131,17 @@ class KioskBooks:
         cash: dict[int, int] = defaultdict(int)
         for row in await CashTender.select(CashTender.receipt, CashTender.amount):
             cash[row["receipt"]] += row["amount"]
-        return cls(payments, cash)
+        books = cls(payments, cash)
+        live = Refund.state.is_in(list(LIVE))
+        for row in await Refund.select(Refund.payment.receipt, Refund.amount).where(live):
+            books.refunds[row["payment.receipt"]] += row["amount"]
+        for row in await ReturnTender.select(ReturnTender.receipt_return.receipt, ReturnTender.amount).where(
+            ReturnTender.kind == CASH
+        ):
+            books.cash_returned[row["receipt_return.receipt"]] += row["amount"]
+        for row in await ReceiptReturn.select(ReceiptReturn.receipt, ReceiptReturn.amount):
+            books.returned[row["receipt"]] += row["amount"]
+        return books
 
 
 async def verdict(
@@ -132,6 +165,8 @@ async def verdict(
         rid = receipt["id"]
         check = ReceiptCheck(receipt, kiosk.payments[rid], kiosk.cash[rid], intents_of[rid])
         check.run(books, rid in abandoned, final, result)
+        given = Given(kiosk.refunds[rid], kiosk.cash_returned[rid], kiosk.returned[rid])
+        result.violations += [f"receipt {rid}: {problem}" for problem in given.problems(check, books, final)]
     return result
 
 
@@ -147,11 +182,13 @@ class ReceiptCheck:
     def run(self, books: StripeBooks, abandoned: bool, final: bool, result: Verdict) -> None:
         rid, total = self.receipt["id"], self.receipt["total"]
         recorded = sum(p["amount"] for p in self.payments if p["state"] in RECEIPT_SETTLED)
-        stripe_money = sum(books.confirmed(i) for i in self.intents)
+        # What the tenders brought: refunds (returns) are promise 5's.
+        stripe_money = sum(books.taken(i) for i in self.intents)
         states = ", ".join(f"P{p['id']}={p['state']}" for p in self.payments)
+        refunded = sum(books.refunded(i) for i in self.intents)
         result.receipts[rid] = (
             f"  receipt {rid} {self.receipt['status']}: total {total} cash {self.cash} "
-            f"card recorded {recorded} stripe {stripe_money} [{states}] intents {self.intents}"
+            f"card recorded {recorded} stripe {stripe_money} refunded {refunded} [{states}] intents {self.intents}"
         )
         broken = [
             *self._money(recorded, stripe_money, final),
@@ -171,7 +208,7 @@ class ReceiptCheck:
         problems = [f"{i} has several successful charges" for i in self.intents if books.succeeded_charges(i) > 1]
         per_payment: dict[str, int] = defaultdict(int)
         for intent_id in self.intents:
-            if books.confirmed(intent_id) > 0:
+            if books.taken(intent_id) > 0:
                 per_payment[books.metadata[intent_id].get("payment", "?")] += 1
         return problems + [f"payment {p} was charged on {n} intents" for p, n in per_payment.items() if n > 1]
 
@@ -183,6 +220,30 @@ class ReceiptCheck:
             p["payment_intent_id"] for p in self.payments if p["keep_for_capture"] and p["state"] == "requires_capture"
         }
         return [f"{sorted(held - kept)} authorized but never captured"] if held - kept else []
+
+
+@dataclass
+class Given:
+    """What the kiosk says went back on one receipt (promise 5)."""
+
+    card: int  # its Refund rows that give money back
+    cash: int  # cash handed back by returns
+    returned: int  # its returns, card and cash
+
+    def problems(self, check: ReceiptCheck, books: StripeBooks, final: bool) -> list[str]:
+        found = []
+        stripe_refunded = sum(books.refunded(i) for i in check.intents)
+        for intent_id in check.intents:
+            if books.refunded(intent_id) > books.captured(intent_id):
+                found.append(f"{intent_id} refunded {books.refunded(intent_id)}, more than it captured")
+        if self.cash > check.cash:
+            found.append(f"handed back {self.cash} in cash, more than the {check.cash} taken")
+        taken = check.cash + sum(books.taken(i) for i in check.intents)
+        if self.returned > taken:
+            found.append(f"returns give back {self.returned}, more than the {taken} taken")
+        if (stripe_refunded != self.card) if final else (stripe_refunded > self.card):
+            found.append(f"Stripe refunded {stripe_refunded}, the kiosk records {self.card} given back to cards")
+        return found
 
 
 async def assert_invariants(

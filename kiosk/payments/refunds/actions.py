@@ -21,6 +21,7 @@ from kiosk.forms import FormErrors
 from kiosk.money.amounts import MoneyError, format_money, parse_amount
 from kiosk.payments import store
 from kiosk.payments.engine import Engine, idempotency_key
+from kiosk.payments.faults import kill_point
 from kiosk.payments.refunds.events import CREATING, LIVE, record_refund
 from kiosk.payments.states import SETTLED
 from kiosk.payments.tables import Payment, Refund
@@ -160,27 +161,48 @@ async def request_refund(engine: Engine, payment_id: int, form: RefundForm, acto
         if payment.state not in SETTLED or not payment.payment_intent_id:
             raise FormErrors({"_form": "Only a captured card payment can be refunded."})
         amount, reason, note = _checked(payment, form, await refundable(payment))
-        last = (
-            await Refund.select(Refund.sequence)
-            .where(Refund.payment == payment_id)
-            .order_by(Refund.sequence, ascending=False)
-            .first()
-        )
-        sequence = int(last["sequence"] or 0) + 1 if last else 1
-        refund = Refund(
-            payment=payment_id,
-            sequence=sequence,
-            amount=amount,
-            currency=payment.currency,
-            reason=reason,
-            note=note,
-            request_key=form.request_key or None,
-            created_by=actor_id,
-        )
-        rows = await Refund.insert(refund).returning(Refund.id)
+        refund_id, sequence = await _insert_refund(payment, amount, reason, note, form.request_key or None, actor_id)
         detail = {"amount": format_money(amount, payment.currency), "reason": REASONS[reason], "note": note}
         await audit.record(actor_id, "payment.refund", subject(payment), {**detail, "refund": sequence})
-    return await send_refund(engine, int(rows[0]["id"]))
+    return await send_refund(engine, refund_id)
+
+
+async def _insert_refund(
+    payment: Payment, amount: int, reason: str, note: str, request_key: str | None, actor_id: int
+) -> tuple[int, int]:
+    """The Refund row (state `creating`), numbered next for its payment; returns (id, sequence)."""
+    last = (
+        await Refund.select(Refund.sequence)
+        .where(Refund.payment == payment.id)
+        .order_by(Refund.sequence, ascending=False)
+        .first()
+    )
+    sequence = int(last["sequence"] or 0) + 1 if last else 1
+    refund = Refund(
+        payment=payment.id,
+        sequence=sequence,
+        amount=amount,
+        currency=payment.currency,
+        reason=reason,
+        note=note,
+        request_key=request_key,
+        created_by=actor_id,
+    )
+    rows = await Refund.insert(refund).returning(Refund.id)
+    return int(rows[0]["id"]), sequence
+
+
+async def add_refund(payment_id: int, amount: int, note: str, actor_id: int) -> int:
+    """A refund another room's action decided (a return at the till), inside the caller's write
+    transaction, which holds the receipt: the row is written (state `creating`) and counts at once
+    against what is left, and `send_refund` sends it after the commit. Returns the refund's id.
+    Refuses (ValueError) more than is left to refund on the payment."""
+    await _lock(payment_id)
+    payment = await load_payment(payment_id)
+    if amount <= 0 or amount > await refundable(payment):
+        raise ValueError(f"payment {payment_id}: {amount} is more than is left to refund")
+    refund_id, _ = await _insert_refund(payment, amount, "requested_by_customer", note, None, actor_id)
+    return refund_id
 
 
 async def _load_refund(refund_id: int) -> Refund:
@@ -202,6 +224,7 @@ async def send_refund(engine: Engine, refund_id: int) -> Refund:
     if refund.state != CREATING or refund.sequence is None or not payment.payment_intent_id:
         return refund
     metadata = {"kiosk_refund": str(refund.id), "kiosk_payment": str(payment.id), "receipt": str(payment.receipt)}
+    kill_point("before_refund")
     try:
         info = await engine.gateway.create_refund(
             payment.payment_intent_id,
@@ -215,6 +238,7 @@ async def send_refund(engine: Engine, refund_id: int) -> Refund:
     except PaymentError as exc:
         await _note(refund.id, {"state": "failed", "failure_message": f"Stripe refused the refund: {exc.message}"})
     else:
+        kill_point("after_refund")
         async with store.atomic():
             await record_refund(payment, info)
     return await _load_refund(refund_id)

@@ -20,7 +20,7 @@ from litestar.response import Template
 
 from kiosk.forms import FormErrors, see_other, text, texts
 from kiosk.people import accounts as people
-from kiosk.people import login_limit
+from kiosk.people import login_limit, permissions
 from kiosk.people.auth import Login, now_utc
 
 Admin = NamedDependency[Login]
@@ -33,6 +33,9 @@ DONE = {
     "deactivated": "Deactivated. They were logged out and cannot log in.",
     "activated": "Reactivated. They can log in again.",
     "failures-cleared": "Failed logins cleared: no device has to wait to log in as them.",
+    "returns-on": "They may take returns at the till now.",
+    "returns-off": "They may no longer take returns.",
+    "returns-same": "Nothing changed.",
 }
 LIST_DONE = {"address-cleared": "Failed logins from that address cleared: it may try again now."}
 
@@ -122,6 +125,7 @@ async def _person_page(admin: Login, user_id: int, *, failed: str = "", errors: 
         "flash": DONE.get(done, ""),
         "failures": _failures(await login_limit.account_failures(someone.username)),
         "free_tries": login_limit.FREE_TRIES,
+        "takes_returns": someone.id in await permissions.allowed_returns([someone.id]),
     }
     return Template("admin/user.html", context=context, status_code=400 if errors else 200)
 
@@ -177,6 +181,18 @@ class UsersController(Controller):
         password, again = text(form, "password"), text(form, "password_again")
         action = people.reset_password(admin.user_id, user_id, password, again, keep_session=admin.session_id)
         return await _change(admin, user_id, action, failed="password", done="password")
+
+    @post("/{user_id:int}/returns", include_in_schema=False)
+    async def returns(self, request: AnyRequest, admin: Admin, user_id: FromPath[int]) -> Response[Any]:
+        """Allow (box ticked) or stop this person taking returns at the till."""
+        form = await request.form()
+        allowed = text(form, "take_returns") == "on"
+        try:
+            changed = await permissions.set_take_returns(admin.user_id, user_id, allowed)
+        except LookupError as exc:
+            raise NotFoundException() from exc
+        done = ("returns-on" if allowed else "returns-off") if changed else "returns-same"
+        return see_other(f"/admin/users/{user_id}?done={done}#returns")
 
     @post("/{user_id:int}/failed-logins/clear", include_in_schema=False)
     async def clear_failures(self, admin: Admin, user_id: FromPath[int]) -> Response[Any]:

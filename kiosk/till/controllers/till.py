@@ -19,8 +19,9 @@ from kiosk.payments.settlement import CARD_SETTLED
 from kiosk.payments.tables import Payment
 from kiosk.payments.views import payment_view
 from kiosk.people.auth import Till
+from kiosk.people.permissions import may_take_returns
 from kiosk.shop.lookup import ReceiptNotFound
-from kiosk.shop.tables import OPEN
+from kiosk.shop.tables import OPEN, PAID
 from kiosk.till import receipts
 from kiosk.till.receipt_views import ReceiptPage, receipt_page, todays_receipts
 from kiosk.till.receipts import ReceiptError
@@ -62,6 +63,7 @@ async def _receipt_context(till: Till, receipt_id: int, *, with_cards: bool = Tr
     # The card section (partials/card_tenders.html) belongs to the payments engine, with its context.
     card = await _closed_cards(receipt, await card_tenders_context(receipt_id)) if with_cards else {}
     defaults = {"errors": {}, "typed": {}, "cash_taken": None, "labels": STATUS_LABELS, "ask_void": False}
+    defaults["may_return"] = receipt.status == PAID and await may_take_returns(till.user_id)
     return {**card, **defaults, "till": till, "receipt": receipt, **extra}
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from litestar import Litestar
 
+from kiosk.people.permissions import set_take_returns
 from kiosk.shop.tables import ReceiptLine
 from kiosk.till.receipts import add_quick_amount, open_receipt
 from tests.admin_support import Client, fill, routes, snapshot
@@ -115,6 +116,7 @@ async def test_a_cashier_reaches_every_till_route(
     app: Litestar, cashier_client: Client, cashier: int, warehouse: int
 ) -> None:
     ids = await shop(cashier, warehouse)
+    await set_take_returns(cashier, cashier, True)  # the returns pages also need this (test_returns_permission.py)
     for method, template in private_routes(app):
         if is_admin_route(template):
             continue
