@@ -77,14 +77,14 @@ class ReportsAdminController(Controller):
     @get("/{warehouse_id:int}/x", include_in_schema=False)
     async def x(self, request: AnyRequest, warehouse_id: FromPath[int], day: FromQuery[str] = "") -> Template:
         report = await _x(request, warehouse_id, day)
-        return report_page(report, _x_links(report))
+        return report_page(report, _x_links(report), admin=True)
 
     @get("/{warehouse_id:int}/x/print", include_in_schema=False)
     async def x_print(
         self, request: AnyRequest, warehouse_id: FromPath[int], day: FromQuery[str] = "", paper: FromQuery[str] = "a4"
     ) -> Template:
         report = await _x(request, warehouse_id, day)
-        return print_page(report, _x_links(report), paper)
+        return print_page(report, _x_links(report), paper, admin=True)
 
     @get("/{warehouse_id:int}/x/csv", include_in_schema=False)
     async def x_csv(self, request: AnyRequest, warehouse_id: FromPath[int], day: FromQuery[str] = "") -> Response[Any]:
@@ -93,12 +93,12 @@ class ReportsAdminController(Controller):
     @get("/z/{z_id:int}", include_in_schema=False)
     async def z(self, z_id: FromPath[int]) -> Template:
         report = await kept_z(z_id)
-        return report_page(report, _z_links(report, z_id))
+        return report_page(report, _z_links(report, z_id), admin=True)
 
     @get("/z/{z_id:int}/print", include_in_schema=False)
     async def z_print(self, z_id: FromPath[int], paper: FromQuery[str] = "a4") -> Template:
         report = await kept_z(z_id)
-        return print_page(report, _z_links(report, z_id), paper)
+        return print_page(report, _z_links(report, z_id), paper, admin=True)
 
     @get("/z/{z_id:int}/csv", include_in_schema=False)
     async def z_csv(self, z_id: FromPath[int]) -> Response[Any]:

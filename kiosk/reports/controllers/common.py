@@ -40,13 +40,15 @@ def paper_of(paper: str) -> str:
     return paper if paper in PAPERS else "80"
 
 
-def report_page(report: DayReport, links: dict[str, str], **extra: Any) -> Template:
-    """`links`: back (the list), print (without ?paper), csv."""
-    return Template("pages/day_report.html", context={"report": report, "links": links, **extra})
+def report_page(report: DayReport, links: dict[str, str], *, admin: bool = False, **extra: Any) -> Template:
+    """`links`: back (the list), print (without ?paper), csv. Admins see it in the admin layout."""
+    page = "admin/day_report.html" if admin else "pages/day_report.html"
+    return Template(page, context={"report": report, "links": links, **extra})
 
 
-def print_page(report: DayReport, links: dict[str, str], paper: str) -> Template:
-    return Template("pages/day_report_print.html", context={"report": report, "links": links, "paper": paper_of(paper)})
+def print_page(report: DayReport, links: dict[str, str], paper: str, *, admin: bool = False) -> Template:
+    page = "admin/day_report_print.html" if admin else "pages/day_report_print.html"
+    return Template(page, context={"report": report, "links": links, "paper": paper_of(paper)})
 
 
 def csv_answer(report: DayReport) -> Response[str]:
