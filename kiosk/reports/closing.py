@@ -97,10 +97,10 @@ async def close_day(
         counted = parse_count(counted_text, where.currency)
     except MoneyError as exc:
         errors["cash_counted"] = str(exc)
+    if day is not None and (existing := await _closed(warehouse_id, day)):
+        errors.update(_already(day, existing).errors)
     if errors or day is None:
         raise FormErrors(errors)
-    if existing := await _closed(warehouse_id, day):
-        raise _already(day, existing)
     report = await make_report(where, local_day(day, where.timezone), gateway, kind=Z)
     try:
         return await _keep(report, day, counted, user_id, username)
