@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from kiosk.money.amounts import format_money
 from kiosk.reports.history import DayTotals
 
-WIDTH, HEIGHT = 720, 240
+WIDTH, HEIGHT = 520, 220
 LEFT, RIGHT, TOP, BOTTOM = 64, 8, 12, 28
 
 
