@@ -6,7 +6,7 @@ Owns the `day_close` table. The figures are added up in SQL by the sources of `f
 function per kind of figure: a new one, like returns at the till or tips, is one more function in
 `figures.SOURCES`). Stripe is read once per report through the payments engine's gateway, paced by
 the reports' own call budget (`stripe_account.budget`). `controllers` (the till's /reports, the
-admins' /admin/reports) are mounted by kiosk/app.py and kiosk/web. Imports `till`'s rooms below it:
-`payments` (card payments, refunds, the payment log), `shop`, `stripe_account`, `money`, `audit`,
-`db`, `forms`.
+admins' /admin/reports) are mounted by kiosk/app.py and kiosk/web. Sits above `till`; imports
+`payments` (card payments, refunds, the payment log, the engine's gateway), `shop` (receipts, cash,
+warehouse time zones), `stripe_account`, `people`, `money`, `audit`, `db`, `forms`.
 """

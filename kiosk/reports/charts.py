@@ -14,7 +14,7 @@ from kiosk.money.amounts import format_money
 from kiosk.reports.history import DayTotals
 
 WIDTH, HEIGHT = 520, 220
-LEFT, RIGHT, TOP, BOTTOM = 64, 8, 12, 28
+LEFT, RIGHT, TOP, BOTTOM = 70, 24, 12, 28
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,8 @@ class Chart:
     labels: tuple[Label, ...]
     baseline: float
     empty: bool
+    left: int = LEFT  # the plot's margins, for the template's grid lines and tick labels
+    right: int = RIGHT
 
 
 def _nice(top: int) -> int:

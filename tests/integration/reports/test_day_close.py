@@ -249,3 +249,17 @@ async def test_the_day_runs_in_the_warehouse_time_zone(kiosk: Kiosk) -> None:
     report = await x_report(kiosk.warehouse_id, local, kiosk.engine.gateway)
     assert report.day == local.isoformat() and report.timezone == "Pacific/Kiritimati"
     assert report.block("tenders") is not None and report.block("tenders").rows[1].amount == 1000  # type: ignore[union-attr]
+
+
+async def test_a_day_closes_when_stripe_cannot_answer_and_the_z_report_says_so(kiosk: Kiosk) -> None:
+    await card_sale(kiosk, "10.00")
+    await kiosk.control("POST", "/_sim/faults/api", {"status": 500, "count": 3})  # the SDK's tries, all failed
+    async with kiosk.cashier() as till:
+        done = await post_form(till, "/reports/z", {"day": "", "cash_counted": "0"})
+        page = (await till.get(done.headers["location"])).text
+    assert texts_of(page, "stripe-unchecked")[0].startswith("Not checked: Stripe could not be asked")
+    assert texts_of(page, "report-title") == ["Z report #1"]
+    row = await DayClose.select(DayClose.stripe_unchecked, DayClose.mismatches).first()
+    assert (
+        row is not None and row["stripe_unchecked"].startswith("Stripe could not be asked") and row["mismatches"] == 0
+    )
