@@ -25,6 +25,7 @@ from kiosk.payments.runtime import stripe_lifespan
 from kiosk.people.controllers.login import AuthController
 from kiosk.people.guards import DEPENDENCIES, GUARDS, csrf_config
 from kiosk.till.controllers.returns import ReturnsController
+from kiosk.reports.controllers.till import TillReportsController
 from kiosk.till.controllers.till import PosController
 from kiosk.web.admin import ADMIN_EXCEPTION_HANDLERS, ADMIN_ROUTES, SETUP_ROUTES
 from kiosk.web.bad_input import RefuseMalformed
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthController,
             PosController,
             ReturnsController,
+            TillReportsController,
             PaymentsController,
             stripe_webhook,
             *ADMIN_ROUTES,

@@ -19,6 +19,7 @@ APP_CONFIG = AppConfig(
             "kiosk.readers.tables",
             "kiosk.payments.tables",
             "kiosk.till.tables",
+            "kiosk.reports.tables",
         ],
         exclude_imported=True,
     ),

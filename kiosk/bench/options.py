@@ -29,6 +29,8 @@ class BenchOptions:
     poll_interval: float = 1.0  # what the progress fragment's hx-trigger says ("every 1s")
     # After the window, sales under way get this long to finish before the run stops them.
     grace: float = 20.0
+    # `--report N`: only time the day's report on a seeded day of N receipts (kiosk/bench/day_report.py).
+    report_receipts: int = 0
 
 
 def _range(text: str) -> tuple[float, float]:
@@ -68,6 +70,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--find-capacity", action="store_true", help="stepped search for the largest tablet count")
     p.add_argument("--capacity-start", type=int, default=d.capacity_start, help="tablets of the first step")
     p.add_argument("--seed", type=int, default=d.seed, help="random seed of the load model")
+    p.add_argument("--report", dest="report_receipts", type=int, default=0, metavar="N",
+                   help="only time the day's X/Z report on a seeded day of N receipts")  # fmt: skip
 
 
 def options_from(args: argparse.Namespace) -> BenchOptions:
@@ -88,4 +92,5 @@ def options_from(args: argparse.Namespace) -> BenchOptions:
         find_capacity=args.find_capacity,
         capacity_start=max(1, min(args.capacity_start, args.tablets)),
         seed=args.seed,
+        report_receipts=max(0, args.report_receipts),
     )

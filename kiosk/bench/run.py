@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from kiosk.bench import probes, report
+from kiosk.bench.day_report import run_report_bench
 from kiosk.bench.fleet import Fleet, Step
 from kiosk.bench.options import BenchOptions
 from kiosk.bench.stack import running_stack
@@ -106,6 +107,8 @@ def _stop_on_sigterm() -> None:
 
 
 def main(opts: BenchOptions) -> int:
+    if opts.report_receipts:
+        return run_report_bench(opts.report_receipts, opts.json_path)
     _stop_on_sigterm()
     try:
         import uvloop

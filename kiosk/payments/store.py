@@ -13,7 +13,7 @@ from typing import Any
 
 from kiosk.db.engine import write_transaction
 from kiosk.payments.settlement import refresh_receipt_status
-from kiosk.payments.states import ACTIVE, NEEDS_ATTENTION, RECEIPT_SETTLED, sources_of
+from kiosk.payments.states import ACTIVE, DECLINED, NEEDS_ATTENTION, RECEIPT_SETTLED, sources_of
 from kiosk.payments.tables import Payment, PaymentLog, ReaderLease
 from kiosk.readers.snapshot import Hold
 from kiosk.stripe_account.errors import ReaderBusy
@@ -44,8 +44,8 @@ async def by_intent(intent_id: str | None) -> Payment | None:
     return payment
 
 
-async def log(payment_id: int, step: str, detail: str = "") -> None:
-    await PaymentLog.insert(PaymentLog(payment=payment_id, step=step, detail=detail[:2000]))
+async def log(payment_id: int, step: str, detail: str = "", code: str | None = None) -> None:
+    await PaymentLog.insert(PaymentLog(payment=payment_id, step=step, detail=detail[:2000], code=code))
 
 
 async def update(payment_id: int, fields: Mapping[str, Any], *, only_in: list[str] | None = None) -> bool:
@@ -58,6 +58,15 @@ async def update(payment_id: int, fields: Mapping[str, Any], *, only_in: list[st
     return bool(rows)
 
 
+def _decline_code(target: str, fields: Mapping[str, Any] | None) -> str | None:
+    """A decline keeps its reason in the log, as a retry clears the row's codes: the day's close
+    counts every declined attempt by it (kiosk/reports)."""
+    if target != DECLINED:
+        return None
+    given = fields or {}
+    return str(given.get("decline_code") or given.get("failure_code") or "declined")
+
+
 async def transition(
     payment_id: int, target: str, fields: Mapping[str, Any] | None = None, *, step: str, detail: str = ""
 ) -> bool:
@@ -65,7 +74,7 @@ async def transition(
     async with atomic():
         moved = await update(payment_id, {**(fields or {}), "state": target}, only_in=sources_of(target))
         if moved:
-            await log(payment_id, step, f"→ {target}. {detail}".strip())
+            await log(payment_id, step, f"→ {target}. {detail}".strip(), _decline_code(target, fields))
             if target not in ACTIVE:
                 await release_lease(payment_id)
             if target in RECEIPT_SETTLED:

@@ -115,6 +115,9 @@ class PaymentLog(Table):
     at = Timestamptz(default=TimestamptzNow())
     step = Varchar(length=64)
     detail = Text(default="")
+    # A move to `declined`: the decline code (else the failure code), so the day's close counts
+    # every declined attempt by reason, also those a retry later paid.
+    code = Varchar(length=100, null=True, default=None)
 
 
 class PaymentLease(Table):

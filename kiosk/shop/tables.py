@@ -31,6 +31,8 @@ class Warehouse(Table):
     receipt_name = Varchar(length=100, default="")
     address = Text(default="")
     phone = Varchar(length=40, default="")
+    # The IANA time zone its day runs in (zoneinfo name): the day's close covers its local day.
+    timezone = Varchar(length=64, default="UTC")
 
 
 class Receipt(Table):

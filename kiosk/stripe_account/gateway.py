@@ -24,6 +24,7 @@ from typing import Any, Protocol, TypeVar
 
 import stripe
 from stripe.params import (
+    ChargeListParams,
     PaymentIntentCancelParams,
     PaymentIntentCaptureParams,
     PaymentIntentCreateParams,
@@ -40,6 +41,7 @@ from stripe.params.terminal import (
 
 from kiosk.config import Settings
 from kiosk.stripe_account import errors
+from kiosk.stripe_account.day_objects import DayCharge, DayRefund, charge_from, day_refund_from
 from kiosk.stripe_account.objects import (
     EventInfo,
     IntentInfo,
@@ -293,6 +295,25 @@ class StripeGateway:
             if not page.has_more or not page.data:
                 return refunds
             params = {"payment_intent": intent_id, "limit": 100, "starting_after": page.data[-1].id}
+
+    async def charges_page(self, start: int, end: int, after: str | None = None) -> tuple[list[DayCharge], bool]:
+        """One page (up to 100) of the charges created in [start, end) (unix seconds), after the charge
+        `after`; and whether more follow. One call per page, so a caller's budget paces every page.
+        https://docs.stripe.com/api/charges/list"""
+        params: ChargeListParams = {"created": {"gte": start, "lt": end}, "limit": 100}
+        if after:
+            params["starting_after"] = after
+        page = await self._call(self._client.v1.charges.list_async(params))
+        return [charge_from(c.to_dict()) for c in page.data], bool(page.has_more and page.data)
+
+    async def refunds_page(self, start: int, end: int, after: str | None = None) -> tuple[list[DayRefund], bool]:
+        """One page of the refunds created in [start, end), wherever they were made (as `charges_page`).
+        https://docs.stripe.com/api/refunds/list"""
+        params: RefundListParams = {"created": {"gte": start, "lt": end}, "limit": 100}
+        if after:
+            params["starting_after"] = after
+        page = await self._call(self._client.v1.refunds.list_async(params))
+        return [day_refund_from(r.to_dict()) for r in page.data], bool(page.has_more and page.data)
 
     def parse_event(self, payload: bytes, signature: str | None) -> EventInfo:
         """Verify `Stripe-Signature` on the raw body, then parse. https://docs.stripe.com/webhooks#verify-events"""

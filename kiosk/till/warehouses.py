@@ -23,6 +23,7 @@ from kiosk.people.auth import AuthError
 from kiosk.people.tables import UserWarehouse
 from kiosk.readers.tables import LocationPairing
 from kiosk.shop.tables import Receipt, Warehouse
+from kiosk.shop.timezones import timezone_problem
 
 MAX_NAME = 100
 # The receipt header fits a 58 mm strip: a few short address lines, one phone number.
@@ -49,6 +50,8 @@ class Site:
     receipt_name: str = ""
     address: str = ""
     phone: str = ""
+    # The IANA zone its days run in (the day's close: kiosk/reports).
+    timezone: str = "UTC"
 
 
 def _receipts_word(count: int) -> str:
@@ -69,7 +72,7 @@ async def _people_counts() -> dict[int, int]:
 async def sites() -> list[Site]:
     """Every warehouse by name, with what an admin needs to know before changing it."""
     columns = (Warehouse.id, Warehouse.name, Warehouse.currency, Warehouse.receipt_name, Warehouse.address,
-               Warehouse.phone)  # fmt: skip
+               Warehouse.phone, Warehouse.timezone)  # fmt: skip
     rows = await Warehouse.select(*columns).order_by(Warehouse.name)
     pairings = {
         int(r["warehouse"]): str(r["stripe_location_id"])
@@ -78,7 +81,7 @@ async def sites() -> list[Site]:
     open_, past, people = await _receipt_counts(True), await _receipt_counts(False), await _people_counts()
     return [
         Site(r["id"], r["name"], r["currency"], pairings.get(r["id"]), open_.get(r["id"], 0), past.get(r["id"], 0),
-             people.get(r["id"], 0), r["receipt_name"], r["address"], r["phone"])
+             people.get(r["id"], 0), r["receipt_name"], r["address"], r["phone"], r["timezone"])
         for r in rows
     ]  # fmt: skip
 
@@ -191,6 +194,20 @@ async def set_receipt_header(actor_id: int, warehouse_id: int, receipt_name: str
              Warehouse.phone: header["phone"]}
         ).where(Warehouse.id == warehouse_id)  # fmt: skip
         await audit.record(actor_id, "warehouse.receipt_header", f"warehouse {before.name}", changes)
+
+
+async def set_timezone(actor_id: int, warehouse_id: int, name: str) -> None:
+    """The time zone the warehouse's days run in (its X and Z reports cover midnight to midnight there)."""
+    before = await site(warehouse_id)
+    name = name.strip()
+    if problem := timezone_problem(name):
+        raise field_error("timezone", problem)
+    if name == before.timezone:
+        return
+    async with write_transaction(Warehouse._meta.db):
+        await Warehouse.update({Warehouse.timezone: name}).where(Warehouse.id == warehouse_id)
+        await audit.record(actor_id, "warehouse.timezone", f"warehouse {before.name}",
+                           {"timezone": {"from": before.timezone, "to": name}})  # fmt: skip
 
 
 async def delete(actor_id: int, warehouse_id: int, confirmed: bool) -> None:

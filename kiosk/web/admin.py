@@ -25,6 +25,7 @@ from kiosk.people.controllers.users import UsersController
 from kiosk.people.guards import AdminRequired
 from kiosk.readers.controllers.locations import LocationsController
 from kiosk.readers.controllers.readers import ReadersController
+from kiosk.reports.controllers.admin import ReportsAdminController
 from kiosk.stripe_account.controllers import StripeSettingsController
 from kiosk.till.controllers.warehouses import WarehousesController
 
@@ -45,6 +46,7 @@ SECTIONS = (
     Section("warehouses", "Warehouses", "/admin/warehouses", "Shops and tills: names and currencies."),
     Section("currencies", "Currencies", "/admin/currencies", "Enabled currencies and their minimum card charge."),
     Section("payments", "Payments", "/admin/payments", "Capture mode, uncaptured payments, refunds."),
+    Section("reports", "Day's close", "/admin/reports", "X and Z reports of every warehouse, the last 30 days."),
     Section("users", "Users", "/admin/users", "Cashiers and admins, their warehouses and passwords."),
     Section("audit", "Audit log", "/admin/audit", "Who changed what, and when."),
 )
@@ -113,7 +115,13 @@ def admin_required(request: Request[Any, Any, Any], _: AdminRequired) -> Respons
     return Template("pages/error.html", context=context, status_code=403)
 
 
-ADMIN_ROUTES: list[ControllerRouterHandler] = [admin_index, UsersController, WarehousesController, AuditController]
+ADMIN_ROUTES: list[ControllerRouterHandler] = [
+    admin_index,
+    UsersController,
+    WarehousesController,
+    AuditController,
+    ReportsAdminController,
+]
 ADMIN_EXCEPTION_HANDLERS: ExceptionHandlersMap = {AdminRequired: admin_required}
 
 # The admin sections that set up card payments: Stripe keys, locations, readers, currencies.

@@ -22,6 +22,7 @@ from kiosk.money import currencies
 from kiosk.money.amounts import exponent
 from kiosk.people.auth import Login
 from kiosk.readers.locations import NotConfigured, admin_client
+from kiosk.shop.timezones import timezone_names
 from kiosk.stripe_account.admin_gateway import AdminStripeError
 from kiosk.stripe_account.keys import keys_in_force
 from kiosk.till import warehouses as warehouse_admin
@@ -32,6 +33,7 @@ DONE = {
     "created": "Warehouse created. Assign cashiers to it under Users, and pair it with a location.",
     "saved": "Saved.",
     "header": "Saved. Printed receipts now carry it.",
+    "timezone": "Saved. Its X and Z reports now cover midnight to midnight in this time zone.",
     "deleted": "Warehouse deleted.",
 }
 
@@ -88,6 +90,8 @@ async def _site_page(request: AnyRequest, warehouse_id: int, *, failed: str = ""
         "errors": errors or {},
         "typed": typed if failed == "update" and typed else {"name": site.name, "currency": site.currency},
         "flash": DONE.get(done, ""),
+        "timezone": typed.get("timezone", site.timezone) if failed == "timezone" and typed else site.timezone,
+        "timezone_names": timezone_names(),
     }
     return Template("admin/warehouse.html", context=context, status_code=400 if errors else 200)
 
@@ -148,6 +152,13 @@ class WarehousesController(Controller):
         typed = _header_typed(await request.form())
         action = warehouse_admin.set_receipt_header(admin.user_id, warehouse_id, **typed)
         return await _change(request, warehouse_id, action, failed="header", done="header", typed=typed)
+
+    @post("/{warehouse_id:int}/timezone", include_in_schema=False)
+    async def timezone(self, request: AnyRequest, admin: Admin, warehouse_id: FromPath[int]) -> Response[Any]:
+        """The time zone the warehouse's days (and its day's close) run in."""
+        typed = {"timezone": text(await request.form(), "timezone")}
+        action = warehouse_admin.set_timezone(admin.user_id, warehouse_id, typed["timezone"])
+        return await _change(request, warehouse_id, action, failed="timezone", done="timezone", typed=typed)
 
     @post("/{warehouse_id:int}/delete", include_in_schema=False)
     async def delete(self, request: AnyRequest, admin: Admin, warehouse_id: FromPath[int]) -> Response[Any]:
