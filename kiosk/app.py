@@ -24,8 +24,8 @@ from kiosk.payments.poll_fast_path import PollFastPath
 from kiosk.payments.runtime import stripe_lifespan
 from kiosk.people.controllers.login import AuthController
 from kiosk.people.guards import DEPENDENCIES, GUARDS, csrf_config
-from kiosk.till.controllers.returns import ReturnsController
 from kiosk.reports.controllers.till import TillReportsController
+from kiosk.till.controllers.returns import ReturnsController
 from kiosk.till.controllers.till import PosController
 from kiosk.web.admin import ADMIN_EXCEPTION_HANDLERS, ADMIN_ROUTES, SETUP_ROUTES
 from kiosk.web.bad_input import RefuseMalformed
