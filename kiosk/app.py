@@ -24,6 +24,7 @@ from kiosk.payments.poll_fast_path import PollFastPath
 from kiosk.payments.runtime import stripe_lifespan
 from kiosk.people.controllers.login import AuthController
 from kiosk.people.guards import DEPENDENCIES, GUARDS, csrf_config
+from kiosk.till.controllers.ringing import RingingController
 from kiosk.till.controllers.till import PosController
 from kiosk.web.admin import ADMIN_EXCEPTION_HANDLERS, ADMIN_ROUTES, SETUP_ROUTES
 from kiosk.web.bad_input import RefuseMalformed
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             vendor,
             AuthController,
             PosController,
+            RingingController,
             PaymentsController,
             stripe_webhook,
             *ADMIN_ROUTES,
