@@ -1,7 +1,8 @@
 """Piccolo tables of the catalogue: the shop's items, their prices, and each warehouse's tax rules.
 
 One catalogue for the shop, shared by its warehouses; an item has one price per currency (each
-warehouse sells in its own). Money columns are int minor units; tax rates are basis points.
+warehouse sells in its own). Money columns are int minor units; tax rates are thousandths of a
+percent (19000 = 19 %).
 """
 
 from __future__ import annotations

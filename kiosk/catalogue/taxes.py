@@ -9,7 +9,8 @@ rounded on each line or once per rate on the whole receipt. Whatever the setting
 - the receipt's discount is spread over the lines in proportion to what is left of each (largest
   remainder), so the tax of every rate is charged on what the customer really pays.
 
-Rates are basis points (1900 = 19 %). Rounding is half up, as tax authorities and receipts do.
+Rates are thousandths of a percent (19000 = 19 %, 8875 = 8.875 %: US sales taxes have three
+decimals). Rounding is half up, as tax authorities and receipts do.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 
 INCLUSIVE, EXCLUSIVE = "inclusive", "exclusive"
 PER_LINE, PER_RECEIPT = "line", "receipt"
-BASIS = 10_000  # basis points in 100 %
+BASIS = 100_000  # thousandths of a percent in 100 %
 MAX_RATE = BASIS  # 100 %
 
 
@@ -27,7 +28,7 @@ MAX_RATE = BASIS  # 100 %
 class LineIn:
     quantity: int
     unit_amount: int
-    tax_rate: int  # basis points
+    tax_rate: int  # thousandths of a percent
     discount: int = 0  # minor units off this line (already resolved from a percentage)
 
 
@@ -71,9 +72,9 @@ def round_half_up(numerator: int, denominator: int) -> int:
     return (2 * numerator + denominator) // (2 * denominator)
 
 
-def percent_of(amount: int, basis_points: int) -> int:
-    """A percentage discount of an amount, rounded half up (10 % of 1.05 is 0.11)."""
-    return round_half_up(amount * basis_points, BASIS)
+def percent_of(amount: int, rate: int) -> int:
+    """A percentage (thousandths of a percent) of an amount, rounded half up (10 % of 1.05 is 0.11)."""
+    return round_half_up(amount * rate, BASIS)
 
 
 def spread(total: int, weights: Sequence[int]) -> list[int]:
@@ -125,26 +126,27 @@ def compute(lines: Sequence[LineIn], *, receipt_discount: int = 0, prices: str =
                   sum(o.gross for o in out))  # fmt: skip
 
 
-def plain_rate(basis_points: int) -> str:
-    """19, 7.7, 0 — a rate as a form field shows it (parse_rate reads it back)."""
-    whole, part = divmod(basis_points, 100)
-    return str(whole) if part == 0 else f"{whole}.{part:02d}".rstrip("0")
+def plain_rate(rate: int) -> str:
+    """19, 7.7, 8.875, 0 — a rate as a form field shows it (parse_rate reads it back)."""
+    whole, part = divmod(rate, 1000)
+    return str(whole) if part == 0 else f"{whole}.{part:03d}".rstrip("0")
 
 
-def format_rate(basis_points: int) -> str:
+def format_rate(rate: int) -> str:
     """19 %, 7.7 %, 0 % — as receipts print a rate."""
-    return f"{plain_rate(basis_points)} %"
+    return f"{plain_rate(rate)} %"
 
 
 def parse_rate(text: str) -> int:
-    """A rate typed as a percentage ("19", "7.7", "5,5 %") in basis points; ValueError if not one."""
+    """A rate typed as a percentage ("19", "7.7", "8.875 %") in thousandths of a percent;
+    ValueError if not one."""
     cleaned = text.strip().removesuffix("%").strip().replace(",", ".")
     if not cleaned:
         raise ValueError("Type a tax rate in percent, e.g. 19 or 7.7 (0 for none).")
     whole, _, decimals = cleaned.partition(".")
-    if not whole.isdigit() or (decimals and not decimals.isdigit()) or len(decimals) > 2:
-        raise ValueError("A tax rate is a percentage with at most two decimals, e.g. 19 or 7.7.")
-    points = int(whole) * 100 + int((decimals + "00")[:2] or 0)
-    if points > MAX_RATE:
+    if not whole.isdigit() or (decimals and not decimals.isdigit()) or len(decimals) > 3:
+        raise ValueError("A tax rate is a percentage with at most three decimals, e.g. 19, 7.7 or 8.875.")
+    rate = int(whole) * 1000 + int((decimals + "000")[:3])
+    if rate > MAX_RATE:
         raise ValueError("A tax rate cannot be above 100 %.")
-    return points
+    return rate

@@ -48,7 +48,7 @@ class Receipt(Table):
     opened_by = ForeignKey(references=BaseUser, null=True, default=None, on_delete=OnDelete.set_null)
     opened_at = Timestamptz(default=TimestamptzNow(), index=True)
     closed_at = Timestamptz(null=True, default=None)
-    # A discount on the whole receipt (a percentage in basis points, or an amount), its reason, and
+    # A discount on the whole receipt (a percentage in thousandths of a percent, or an amount), its reason, and
     # the sums it leaves: `total` (gross) = net_total + tax_total (kiosk/catalogue/pricing.py).
     discount_percent = Integer(default=0)
     discount_fixed = Integer(default=0)
@@ -70,7 +70,7 @@ class ReceiptLine(Table):
     # amount or a free-text line.
     item_id = Integer(null=True, default=None)
     sku = Varchar(length=64, default="")
-    # Tax rate in basis points (1900 = 19 %), and the line's discount: a percentage (basis points)
+    # Tax rate in thousandths of a percent (19000 = 19 %), and the line's discount: a percentage (same unit)
     # or an amount, with the reason given; `discount` is the amount it came to.
     tax_rate = Integer(default=0)
     discount_percent = Integer(default=0)

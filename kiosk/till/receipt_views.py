@@ -278,7 +278,16 @@ async def receipt_page(receipt_id: int, warehouse_id: int) -> ReceiptPage:
         warehouse_name=warehouse["name"],
         opened_at=row["opened_at"].astimezone(),
         closed_at=row["closed_at"].astimezone() if row["closed_at"] else None,
-        lines=[{**line, "subtotal": line["quantity"] * line["unit_amount"], "amount": line["gross"]} for line in lines],
+        # A line's amount is as its price was entered, less its own discount; the receipt's discount
+        # and tax (added on top of net prices) come in the totals below the lines.
+        lines=[
+            {
+                **line,
+                "subtotal": line["quantity"] * line["unit_amount"],
+                "amount": line["quantity"] * line["unit_amount"] - line["discount"],
+            }
+            for line in lines
+        ],
         cash=cash,
         cards=await settled_cards(receipt_id),
         balance=await balance(receipt_id),

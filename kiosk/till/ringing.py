@@ -109,7 +109,7 @@ def _reason(text: str) -> str:
 
 
 def parse_discount(value: str, kind: str, currency: str, reason: str) -> tuple[int, int, str]:
-    """A typed discount: (percentage in basis points, fixed amount, reason); empty means none.
+    """A typed discount: (percentage in thousandths of a percent, fixed amount, reason); empty means none.
     A discount needs its reason (it is on the receipt and in the day's figures)."""
     if not value.strip() or value.strip() in ("0", "0%"):
         return 0, 0, ""

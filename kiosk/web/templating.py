@@ -49,7 +49,7 @@ def register_template_helpers(engine: Any) -> None:
     filters["plain_amount"] = format_decimal
     filters["local_time"] = _local_time
     filters["human_time"] = human_time
-    # Tax rates and percentage discounts, kept in basis points: 1900 -> "19 %" / "19" (form fields).
+    # Tax rates and percentage discounts, kept in thousandths of a percent: 19000 -> "19 %" / "19" (form fields).
     filters["tax_rate"] = format_rate
     filters["tax_rate_plain"] = plain_rate
     # The admin layout's section nav (templates/admin/base.html).

@@ -29,7 +29,7 @@ async def test_an_admin_creates_an_item_that_is_listed_and_audited(admin_client:
     listing = await admin_client.get("/admin/catalogue", params={"q": "cola"})
     assert 'data-sku="COLA05"' in listing.text and "$1.95" in listing.text and "19 %" in listing.text
     row = await CatalogueItem.select().first()
-    assert row is not None and (row["barcode_kind"], row["tax_rate"], row["favourite"]) == ("ean13", 1900, True)
+    assert row is not None and (row["barcode_kind"], row["tax_rate"], row["favourite"]) == ("ean13", 19000, True)
     assert await ItemPrice.select(ItemPrice.currency, ItemPrice.amount) == [{"currency": "usd", "amount": 195}]
     entry = await AuditEntry.select().where(AuditEntry.action == "catalogue.item_created").first()
     assert entry is not None and entry["subject"] == "Cola 0.5 l (COLA05)"
@@ -136,7 +136,7 @@ async def test_tax_rules_per_warehouse(admin_client: Client, warehouse: int) -> 
                            {"prices": "exclusive", "rounding": "receipt", "default_rate": "7,7"})  # fmt: skip
     assert good.status_code == 303
     assert await WarehouseTax.select(WarehouseTax.prices, WarehouseTax.rounding, WarehouseTax.default_rate) == [
-        {"prices": "exclusive", "rounding": "receipt", "default_rate": 770}
+        {"prices": "exclusive", "rounding": "receipt", "default_rate": 7700}
     ]
     assert await AuditEntry.exists().where(AuditEntry.action == "catalogue.tax_rules")
 

@@ -153,7 +153,7 @@ async def test_discount_refusals_change_nothing(cashier_client: Client) -> None:
 async def test_taxes_show_net_tax_per_rate_and_gross(cashier_client: Client, warehouse: int) -> None:
     admin = await make_user("boss", admin=True)
     await set_rules(warehouse, "exclusive", "line", "19", admin)
-    await item("Book", "BK", 1000, barcode=COLA, rate=700)
+    await item("Book", "BK", 1000, barcode=COLA, rate=7000)
     url = await new_receipt(cashier_client)
     await post_form(cashier_client, f"{url}/scan", {"code": COLA})
     await post_form(cashier_client, f"{url}/amount", {"amount": "10.00"})  # the warehouse's 19 %

@@ -19,7 +19,7 @@ from kiosk.catalogue.taxes import (
     spread,
 )
 
-RATES = st.sampled_from([0, 500, 700, 770, 1900, 2000, 2500, 1000])
+RATES = st.sampled_from([0, 5000, 7000, 7700, 8875, 19000, 20000, 25000, 10000])
 
 
 @st.composite
@@ -72,44 +72,46 @@ def test_a_spread_amount_adds_up_and_no_share_exceeds_its_weight(total: int, wei
 
 def test_tax_included_in_a_shelf_price_per_line() -> None:
     # Two items at 5.95 with 19 % inside: 11.90 gross, of which 1.90 tax (11.90 x 19/119).
-    totals = compute([LineIn(2, 595, 1900)])
+    totals = compute([LineIn(2, 595, 19000)])
     assert (totals.net, totals.tax, totals.gross) == (1000, 190, 1190)
 
 
 def test_tax_added_on_top_of_a_net_price() -> None:
-    totals = compute([LineIn(3, 333, 1900)], prices=EXCLUSIVE)
+    totals = compute([LineIn(3, 333, 19000)], prices=EXCLUSIVE)
     assert (totals.net, totals.tax, totals.gross) == (999, 190, 1189)
 
 
 def test_per_receipt_rounding_differs_from_per_line_where_it_should() -> None:
     # Three lines of 0.05 net at 10 %: each line's tax of 0.005 rounds up to a cent (3 cents in all);
     # once on the receipt, 0.15 at 10 % is 0.015, rounded to 2 cents.
-    lines = [LineIn(1, 5, 1000)] * 3
+    lines = [LineIn(1, 5, 10000)] * 3
     assert compute(lines, prices=EXCLUSIVE, rounding=PER_LINE).tax == 3
     assert compute(lines, prices=EXCLUSIVE, rounding=PER_RECEIPT).tax == 2
 
 
 def test_a_receipt_discount_is_shared_by_the_rates_in_proportion() -> None:
-    totals = compute([LineIn(1, 1000, 1900), LineIn(1, 1000, 700)], receipt_discount=200)
+    totals = compute([LineIn(1, 1000, 19000), LineIn(1, 1000, 7000)], receipt_discount=200)
     assert [r.gross for r in totals.rates] == [900, 900]  # 7 % and 19 % each carry half
     assert totals.gross == 1800
 
 
 def test_zero_decimal_amounts_stay_whole() -> None:
-    totals = compute([LineIn(1, 1000, 1000)], prices=EXCLUSIVE)  # ¥1000 + 10 %
+    totals = compute([LineIn(1, 1000, 10000)], prices=EXCLUSIVE)  # ¥1000 + 10 %
     assert (totals.tax, totals.gross) == (100, 1100)
 
 
-@pytest.mark.parametrize(("typed", "points"), [("19", 1900), ("7.7", 770), ("5,5 %", 550), ("0", 0), ("100", 10000)])
+@pytest.mark.parametrize(
+    ("typed", "points"), [("19", 19000), ("7.7", 7700), ("5,5 %", 5500), ("8.875", 8875), ("0", 0), ("100", 100000)]
+)
 def test_rates_typed_as_percentages(typed: str, points: int) -> None:
     assert parse_rate(typed) == points
 
 
-@pytest.mark.parametrize("typed", ["", "abc", "-5", "101", "7.777", "19%%"])
+@pytest.mark.parametrize("typed", ["", "abc", "-5", "101", "7.7777", "19%%"])
 def test_rates_that_are_not_percentages_are_refused(typed: str) -> None:
     with pytest.raises(ValueError):
         parse_rate(typed)
 
 
 def test_rates_print_as_receipts_print_them() -> None:
-    assert [format_rate(r) for r in (1900, 770, 550, 0)] == ["19 %", "7.7 %", "5.5 %", "0 %"]
+    assert [format_rate(r) for r in (19000, 7700, 8875, 0)] == ["19 %", "7.7 %", "8.875 %", "0 %"]
