@@ -119,9 +119,10 @@ async def _seed_database(locations: dict[str, str]) -> None:
 
 
 async def _seed_catalogue() -> None:
+    from piccolo.apps.user.tables import BaseUser
+
     from kiosk.catalogue.csv_io import import_csv
     from kiosk.catalogue.pricing import set_rules
-    from piccolo.apps.user.tables import BaseUser
     from kiosk.shop.tables import Warehouse
 
     admin = await BaseUser.select(BaseUser.id).where(BaseUser.username == LOGINS[0][0]).first()
