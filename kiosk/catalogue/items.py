@@ -228,40 +228,71 @@ def _like(text: str) -> str:
     return text.replace("%", "").replace("\\", "")
 
 
+def _name_filter(words: list[str]) -> Any:
+    found: Any = None
+    for word in words[:5]:
+        part = CatalogueItem.search_name.like(f"%{_like(word)}%")
+        found = part if found is None else found & part
+    return found
+
+
+def _code_filter(code: str) -> Any:
+    """SKU or barcode starting with `code`, as index ranges (a LIKE prefix cannot use the unique
+    indexes on SQLite, whose LIKE ignores case)."""
+    end = code + "\U0010ffff"
+    return ((CatalogueItem.sku >= code) & (CatalogueItem.sku < end)) | (
+        (CatalogueItem.barcode >= code) & (CatalogueItem.barcode < end)
+    )
+
+
+def _looks_like_a_code(text: str) -> bool:
+    """Four digits or more, nothing else: a barcode or SKU being typed, not a name."""
+    return text.isdigit() and len(text) >= 4
+
+
 async def search(text: str, currency: str | None = None, *, active_only: bool = True,
                  limit: int = SEARCH_LIMIT, offset: int = 0) -> list[ItemView]:  # fmt: skip
-    """Items whose name contains the words typed (in any order), or whose SKU or barcode starts
-    with it; exact codes first, then by name. Empty text: every item by name (the admin list)."""
+    """Items whose SKU or barcode starts with what is typed (exact codes first), then those whose
+    name contains every word typed, by name. Empty text: every item by name (the admin list)."""
     words = fold(text).split()
-    query = CatalogueItem.select()
-    if active_only:
-        query = query.where(CatalogueItem.active.eq(True))
     code = text.strip()
-    if words:
-        by_name: Any = None
-        for word in words[:5]:
-            part = CatalogueItem.search_name.like(f"%{_like(word)}%")
-            by_name = part if by_name is None else by_name & part
-        by_code = CatalogueItem.sku.like(f"{_like(code)}%") | CatalogueItem.barcode.like(f"{_like(code)}%")
-        query = query.where(by_name | by_code if by_name is not None else by_code)
-    rows = (
-        await query.order_by(CatalogueItem.search_name)
-        .limit(limit + offset + 1 if words else limit)
-        .offset(0 if words else offset)
-    )
-    if words:
-        exact = [r for r in rows if code in (r["sku"], r["barcode"])]
-        rows = (exact + [r for r in rows if r not in exact])[offset : offset + limit]
+
+    def chosen() -> Any:
+        query = CatalogueItem.select()
+        return query.where(CatalogueItem.active.eq(True)) if active_only else query
+
+    if not words:
+        rows = await chosen().order_by(CatalogueItem.search_name).limit(limit).offset(offset)
+    else:
+        wanted = limit + offset
+        codes = (
+            [] if " " in code else await chosen().where(_code_filter(code)).order_by(CatalogueItem.sku).limit(wanted)
+        )
+        names = [] if _looks_like_a_code(code) else (
+            await chosen().where(_name_filter(words)).order_by(CatalogueItem.search_name).limit(wanted)
+        )  # fmt: skip
+        exact = [r for r in codes if code in (r["sku"], r["barcode"])]
+        seen: set[int] = set()
+        rows = []
+        for row in exact + codes + names:
+            if row["id"] not in seen:
+                seen.add(row["id"])
+                rows.append(row)
+        rows = rows[offset : offset + limit]
     prices = await _prices_of([int(r["id"]) for r in rows], currency)
     return [_view(r, prices.get(int(r["id"]), {})) for r in rows]
 
 
 async def count(text: str = "") -> int:
+    """How many items `search` finds for the admin list (inactive ones included)."""
     words = fold(text).split()
-    query = CatalogueItem.count()
-    for word in words[:5]:
-        query = query.where(CatalogueItem.search_name.like(f"%{_like(word)}%"))
-    return int(await query)
+    if not words:
+        return int(await CatalogueItem.count())
+    code = text.strip()
+    found: Any = None if " " in code else _code_filter(code)
+    if not _looks_like_a_code(code):
+        found = _name_filter(words) if found is None else found | _name_filter(words)
+    return int(await CatalogueItem.count().where(found))
 
 
 async def by_code(code: str, currency: str) -> ItemView | None:

@@ -14,7 +14,7 @@ from litestar.response import Template
 
 from kiosk.catalogue import items as catalogue
 from kiosk.forms import see_other
-from kiosk.shop.lookup import ReceiptNotFound
+from kiosk.shop.lookup import ReceiptNotFound, receipt_row
 from kiosk.till import ringing
 from kiosk.till.controllers.till import CurrentTill, _receipt_context
 from kiosk.till.receipts import ReceiptError
@@ -53,10 +53,14 @@ class RingingController(Controller):
     @get("/items", include_in_schema=False)
     async def find(self, till: CurrentTill, receipt_id: FromPath[int], code: FromQuery[str] = "") -> Template:
         """Matches for what is typed so far (the search box's fragment)."""
-        context = await _receipt_context(till, receipt_id, with_cards=False)
+        # Once per keystroke: the receipt's id and currency are all the fragment needs.
+        try:
+            receipt = await receipt_row(receipt_id, till.warehouse.id)
+        except ReceiptNotFound as exc:
+            raise NotFoundException() from exc
         query = code.strip()[:100]
-        found = await catalogue.search(query, context["receipt"].currency) if query else []
-        return Template("partials/item_results.html", context={**context, "found": found, "query": query})
+        found = await catalogue.search(query, receipt["currency"]) if query else []
+        return Template("partials/item_results.html", context={"receipt": receipt, "found": found, "query": query})
 
     @post("/scan", include_in_schema=False)
     async def scan(self, till: CurrentTill, receipt_id: FromPath[int], data: URLEncodedBody[ScanForm]) -> Response[Any]:
