@@ -26,6 +26,7 @@ from kiosk.people.controllers.login import AuthController
 from kiosk.people.guards import DEPENDENCIES, GUARDS, csrf_config
 from kiosk.reports.controllers.till import TillReportsController
 from kiosk.till.controllers.returns import ReturnsController
+from kiosk.till.controllers.ringing import RingingController
 from kiosk.till.controllers.till import PosController
 from kiosk.web.admin import ADMIN_EXCEPTION_HANDLERS, ADMIN_ROUTES, SETUP_ROUTES
 from kiosk.web.bad_input import RefuseMalformed
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PosController,
             ReturnsController,
             TillReportsController,
+            RingingController,
             PaymentsController,
             stripe_webhook,
             *ADMIN_ROUTES,

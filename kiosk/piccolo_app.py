@@ -20,6 +20,7 @@ APP_CONFIG = AppConfig(
             "kiosk.payments.tables",
             "kiosk.till.tables",
             "kiosk.reports.tables",
+            "kiosk.catalogue.tables",
         ],
         exclude_imported=True,
     ),

@@ -54,6 +54,23 @@ SHOPS = (
     ),
 )  # fmt: skip
 LOGINS = (("admin", "admin-demo-pass", True), ("cashier", "cashier-demo-pass", False))
+# The demo's catalogue (as an admin would import it): barcodes are valid EAN-13s, so the labels can
+# be scanned or typed at the till; the favourites are the till's touch grid.
+DEMO_CATALOGUE = """sku,name,barcode,category,tax_rate,favourite,price_usd,price_eur
+ESP,Espresso,,Coffee,,yes,3.00,2.60
+CAP,Cappuccino,,Coffee,,yes,4.50,3.80
+CRO,Croissant,8712345000011,Bakery,,yes,3.25,2.40
+MUF,Blueberry muffin,8712345000028,Bakery,,yes,3.75,2.90
+WAT,Still water 0.5 l,8712345000035,Drinks,,yes,2.00,1.80
+COL,Cola 0.33 l,4006381333931,Drinks,,yes,2.50,2.20
+SAN,Ham and cheese sandwich,8712345000042,Food,,no,7.95,6.50
+TSH,Kiosk T-shirt,5901234123457,Merchandise,,no,24.00,22.00
+BAG,Tote bag,8712345000059,Merchandise,,no,12.00,10.00
+PCD,Postcard,8712345000066,Merchandise,,no,1.50,1.20
+"""
+# (warehouse, prices, rounding, default rate): San Francisco adds 8.625 % sales tax at the till;
+# Dublin's shelf prices include 23 % VAT.
+DEMO_TAX_RULES = (("Downtown", "exclusive", "receipt", "8.625"), ("Harbour", "inclusive", "line", "23"))
 
 
 def _serve_in_thread(app: object, port: int) -> uvicorn.Server:
@@ -98,6 +115,24 @@ async def _seed_database(locations: dict[str, str]) -> None:
         )
     for username, password, admin in LOGINS:
         await create_user(username, password, admin=admin, warehouses=[shop.warehouse for shop in SHOPS])
+    await _seed_catalogue()
+
+
+async def _seed_catalogue() -> None:
+    from piccolo.apps.user.tables import BaseUser
+
+    from kiosk.catalogue.csv_io import import_csv
+    from kiosk.catalogue.pricing import set_rules
+    from kiosk.shop.tables import Warehouse
+
+    admin = await BaseUser.select(BaseUser.id).where(BaseUser.username == LOGINS[0][0]).first()
+    assert admin is not None
+    for warehouse, prices, rounding, rate in DEMO_TAX_RULES:
+        row = await Warehouse.select(Warehouse.id).where(Warehouse.name == warehouse).first()
+        assert row is not None
+        await set_rules(row["id"], prices, rounding, rate, admin["id"])
+    result = await import_csv(DEMO_CATALOGUE.encode(), admin["id"])
+    assert result.saved, result.errors
 
 
 def _prepare_data_dir(data_dir: str | None) -> Path:

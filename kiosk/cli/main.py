@@ -47,6 +47,12 @@ def demo(args: argparse.Namespace) -> int:
     return run_demo(args.port, args.simulator_port, args.data_dir)
 
 
+def bench_catalogue(args: argparse.Namespace) -> int:
+    from kiosk.bench.catalogue import run
+
+    return run(args.items, args.database, args.json_path)
+
+
 def bench(args: argparse.Namespace) -> int:
     from kiosk.bench.options import options_from
     from kiosk.bench.run import main as run_bench
@@ -95,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="measure a chain of virtual tills against one kiosk server")
     add_bench_arguments(p)
     p.set_defaults(func=bench)
+
+    from kiosk.bench.catalogue import add_arguments as add_catalogue_bench_arguments
+
+    p = sub.add_parser("bench-catalogue", help="measure the till's item search per keystroke on a big catalogue")
+    add_catalogue_bench_arguments(p)
+    p.set_defaults(func=bench_catalogue)
 
     add_user_commands(sub)
     add_recovery_commands(sub)

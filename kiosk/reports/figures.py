@@ -17,14 +17,19 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Count, Sum
 
+from kiosk.catalogue.taxes import format_rate, plain_rate
+from kiosk.money.amounts import format_money
 from kiosk.payments.settlement import CARD_SETTLED
 from kiosk.payments.states import CANCELED
 from kiosk.payments.tables import Payment, PaymentLog, Refund
-from kiosk.shop.tables import OPEN, PAID, VOIDED, CashTender, Receipt
+from kiosk.shop.tables import OPEN, PAID, VOIDED, CashTender, Receipt, ReceiptLine
+from kiosk.till.tables import CASH as CASH_BACK
+from kiosk.till.tables import ReturnTender
 
 # A refund's receipt, joined through its payment (Piccolo types joins past `Payment.receipt` loosely).
 REFUND_RECEIPT: Any = Refund.payment.receipt
 LOG_RECEIPT: Any = PaymentLog.payment.receipt
+RETURN_RECEIPT: Any = ReturnTender.receipt_return.receipt
 # Refund states in which the money is on its way back or returned.
 REFUND_GIVEN = ("pending", "requires_action", "succeeded")
 
@@ -138,15 +143,74 @@ def _brand_label(brand: str | None) -> str:
 
 
 async def card_refunds(scope: Scope) -> Part:
-    """Card refunds made on this day (through Stripe, on the kiosk's Payments admin or a return)."""
+    """Money given back on this day: card refunds (through Stripe, on the kiosk's Payments admin or
+    a return at the till) and cash handed back over the counter by returns (out of the drawer)."""
     rows = await Refund.select(Count(), Sum(Refund.amount).as_alias("amount")).where(
         (REFUND_RECEIPT.warehouse == scope.warehouse_id)
         & Refund.state.is_in(list(REFUND_GIVEN))
         & _within(Refund.created_at, scope)
     )
-    row = Row("Card refunds", _int(rows[0]["count"]), _int(rows[0]["amount"]), "card_refund")
-    block = Block("refunds", "Returns and refunds", (row,) if row.count else (), empty="No refunds.")
-    return Part(blocks=(block,), takings=-row.amount)
+    card = Row("Card refunds", _int(rows[0]["count"]), _int(rows[0]["amount"]), "card_refund")
+    handed = await ReturnTender.select(Count(), Sum(ReturnTender.amount).as_alias("amount")).where(
+        (RETURN_RECEIPT.warehouse == scope.warehouse_id)
+        & (ReturnTender.kind == CASH_BACK)
+        & _within(ReturnTender.receipt_return.created_at, scope)
+    )
+    cash = Row("Cash handed back (returns)", _int(handed[0]["count"]), _int(handed[0]["amount"]), "cash_return")
+    found = tuple(row for row in (card, cash) if row.count)
+    block = Block("refunds", "Returns and refunds", found, empty="No refunds.")
+    return Part(blocks=(block,), cash=-cash.amount, takings=-(card.amount + cash.amount))
+
+
+async def taxes(scope: Scope) -> Part:
+    """Receipts paid on this day: net, tax and gross, tax by rate, and the discounts given — from
+    their lines as they were charged (kiosk/catalogue/pricing.py)."""
+    line_receipt: Any = ReceiptLine.receipt
+    paid = (line_receipt.warehouse == scope.warehouse_id) & (line_receipt.status == PAID)
+    rows = (
+        await ReceiptLine.select(
+            ReceiptLine.tax_rate,
+            Count(),
+            Sum(ReceiptLine.net).as_alias("net"),
+            Sum(ReceiptLine.tax).as_alias("tax"),
+            Sum(ReceiptLine.gross).as_alias("gross"),
+            Sum(ReceiptLine.discount).as_alias("line_discounts"),
+            Sum(ReceiptLine.receipt_discount).as_alias("receipt_discounts"),
+        )
+        .where(paid & _within(line_receipt.closed_at, scope))
+        .group_by(ReceiptLine.tax_rate)
+        .order_by(ReceiptLine.tax_rate)
+    )
+    net, tax, gross = (sum(_int(r[k]) for r in rows) for k in ("net", "tax", "gross"))
+    lines = sum(_int(r["count"]) for r in rows)
+    summary = (Row("Net", lines, net, "net"), Row("Tax", lines, tax, "tax"), Row("Gross", lines, gross, "gross"))
+    by_rate = tuple(
+        Row(
+            f"Tax {format_rate(int(r['tax_rate']))} on {format_money(_int(r['net']), scope.currency)} net "
+            f"({format_money(_int(r['gross']), scope.currency)} gross)",
+            _int(r["count"]),
+            _int(r["tax"]),
+            f"tax_{plain_rate(int(r['tax_rate']))}",
+        )
+        for r in rows
+    )
+    off = (
+        Row("Line discounts", 0, sum(_int(r["line_discounts"]) for r in rows), "line_discounts"),
+        Row("Receipt discounts", 0, sum(_int(r["receipt_discounts"]) for r in rows), "receipt_discounts"),
+    )
+    return Part(
+        blocks=(
+            Block(
+                "sales_tax",
+                "Paid receipts: net, tax and gross",
+                summary if lines else (),
+                totalled=False,
+                empty="No paid receipts.",
+            ),
+            Block("tax_rates", "Tax by rate", by_rate, empty="No tax."),
+            Block("discounts", "Discounts given", tuple(r for r in off if r.amount), empty="No discounts."),
+        )
+    )
 
 
 async def declines(scope: Scope) -> Part:
@@ -218,7 +282,7 @@ async def cashiers(scope: Scope) -> Part:
 
 
 # Every source of the day's figures, in the order the report shows them.
-SOURCES: tuple[Source, ...] = (tenders, card_refunds, declines, canceled, cashiers)
+SOURCES: tuple[Source, ...] = (tenders, card_refunds, taxes, declines, canceled, cashiers)
 
 
 @dataclass(frozen=True)

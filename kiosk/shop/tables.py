@@ -50,6 +50,13 @@ class Receipt(Table):
     opened_by = ForeignKey(references=BaseUser, null=True, default=None, on_delete=OnDelete.set_null)
     opened_at = Timestamptz(default=TimestamptzNow(), index=True)
     closed_at = Timestamptz(null=True, default=None)
+    # A discount on the whole receipt (a percentage in thousandths of a percent, or an amount), its reason, and
+    # the sums it leaves: `total` (gross) = net_total + tax_total (kiosk/catalogue/pricing.py).
+    discount_percent = Integer(default=0)
+    discount_fixed = Integer(default=0)
+    discount_reason = Varchar(length=100, default="")
+    net_total = Integer(default=0)
+    tax_total = Integer(default=0)
 
 
 class ReceiptLine(Table):
@@ -61,6 +68,23 @@ class ReceiptLine(Table):
     description = Varchar(length=200)
     quantity = Integer(default=1)
     unit_amount = Integer()
+    # Rung up from the catalogue (kiosk/catalogue): the item's id and SKU as sold; none for a quick
+    # amount or a free-text line.
+    item_id = Integer(null=True, default=None)
+    sku = Varchar(length=64, default="")
+    # Tax rate in thousandths of a percent (19000 = 19 %), and the line's discount: a percentage (same unit)
+    # or an amount, with the reason given; `discount` is the amount it came to.
+    tax_rate = Integer(default=0)
+    discount_percent = Integer(default=0)
+    discount_fixed = Integer(default=0)
+    discount = Integer(default=0)
+    discount_reason = Varchar(length=100, default="")
+    receipt_discount = Integer(default=0)  # its share of the receipt's discount
+    # What the line comes to once discounts are taken off (its share of the receipt's discount
+    # included) and tax is worked out: net + tax = gross, and the lines' gross add up to the total.
+    net = Integer(default=0)
+    tax = Integer(default=0)
+    gross = Integer(default=0)
 
 
 class CashTender(Table):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from kiosk.catalogue.taxes import format_rate
 from kiosk.payments.decline_messages import READER_OFFLINE, READER_TIMEOUT
 from kiosk.payments.refunds.views import ReceiptRefunds, receipt_refunds
 from kiosk.payments.settlement import CARD_RELEASED, CARD_SETTLED, Balance, balance, has_tenders
@@ -81,6 +82,20 @@ class CardTender:
 
 
 @dataclass(frozen=True)
+class TaxLine:
+    """One tax rate's part of a receipt: what it is charged on (net), the tax, and the gross."""
+
+    rate: int
+    net: int
+    tax: int
+    gross: int
+
+    @property
+    def label(self) -> str:
+        return format_rate(self.rate)
+
+
+@dataclass(frozen=True)
 class ReceiptPage:
     id: int
     number: int
@@ -103,6 +118,30 @@ class ReceiptPage:
     # Returns taken at the till (kiosk/till/returns.py), and the cash they handed back.
     returns: tuple[ReturnView, ...] = ()
     cash_returned: int = 0
+    # The sums (kiosk/catalogue/pricing.py): net + tax = total, tax by rate; the receipt's discount.
+    net_total: int = 0
+    tax_total: int = 0
+    taxes: tuple[TaxLine, ...] = ()
+    discount_percent: int = 0
+    discount_fixed: int = 0
+    discount_reason: str = ""
+
+    @property
+    def subtotal(self) -> int:
+        """Before any discount: quantity x price of every line."""
+        return sum(int(line["subtotal"]) for line in self.lines)
+
+    @property
+    def receipt_discount(self) -> int:
+        return sum(int(line["receipt_discount"]) for line in self.lines)
+
+    @property
+    def discounted(self) -> bool:
+        return any(line["discount"] or line["receipt_discount"] for line in self.lines)
+
+    @property
+    def taxed(self) -> bool:
+        return any(tax.rate for tax in self.taxes)
 
     @property
     def change(self) -> int:
@@ -249,7 +288,16 @@ async def receipt_page(receipt_id: int, warehouse_id: int) -> ReceiptPage:
         warehouse_name=warehouse["name"],
         opened_at=row["opened_at"].astimezone(),
         closed_at=row["closed_at"].astimezone() if row["closed_at"] else None,
-        lines=[{**line, "amount": line["quantity"] * line["unit_amount"]} for line in lines],
+        # A line's amount is as its price was entered, less its own discount; the receipt's discount
+        # and tax (added on top of net prices) come in the totals below the lines.
+        lines=[
+            {
+                **line,
+                "subtotal": line["quantity"] * line["unit_amount"],
+                "amount": line["quantity"] * line["unit_amount"] - line["discount"],
+            }
+            for line in lines
+        ],
         cash=cash,
         cards=await settled_cards(receipt_id),
         balance=await balance(receipt_id),
@@ -260,4 +308,22 @@ async def receipt_page(receipt_id: int, warehouse_id: int) -> ReceiptPage:
         phone=warehouse["phone"],
         returns=tuple(taken_back),
         cash_returned=cash_handed_back(taken_back),
+        net_total=row["net_total"],
+        tax_total=row["tax_total"],
+        taxes=_taxes(lines),
+        discount_percent=row["discount_percent"],
+        discount_fixed=row["discount_fixed"],
+        discount_reason=row["discount_reason"],
     )
+
+
+def _taxes(lines: list[dict[str, Any]]) -> tuple[TaxLine, ...]:
+    """The receipt's tax by rate, from its lines as they were priced (never worked out again: a
+    closed receipt keeps the sums it was charged)."""
+    rates: dict[int, list[int]] = {}
+    for line in lines:
+        sums = rates.setdefault(int(line["tax_rate"]), [0, 0, 0])
+        sums[0] += int(line["net"])
+        sums[1] += int(line["tax"])
+        sums[2] += int(line["gross"])
+    return tuple(TaxLine(rate, *sums) for rate, sums in sorted(rates.items()))

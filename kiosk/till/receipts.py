@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from kiosk.catalogue.pricing import reprice, tax_rules
 from kiosk.db.engine import write_transaction
 from kiosk.money.amounts import MoneyError, parse_amount
 from kiosk.payments.settlement import balance, has_tenders, refresh_receipt_status
@@ -53,21 +54,21 @@ async def open_receipt(warehouse_id: int, user_id: int) -> int:
     return int(rows[0]["id"])
 
 
-def _parse_quantity(text: str) -> int:
+def parse_quantity(text: str) -> int:
     cleaned = text.strip()
     if not cleaned.isdigit() or not 1 <= int(cleaned) <= MAX_QUANTITY:
         raise ReceiptError(f"The quantity must be a whole number from 1 to {MAX_QUANTITY}.")
     return int(cleaned)
 
 
-def _parse_money(text: str, currency: str) -> int:
+def parse_money(text: str, currency: str) -> int:
     try:
         return parse_amount(text, currency)
     except MoneyError as exc:
         raise ReceiptError(str(exc)) from exc
 
 
-async def _check_editable(receipt: dict[str, Any]) -> None:
+async def check_editable(receipt: dict[str, Any]) -> None:
     if receipt["status"] != OPEN:
         raise ReceiptError(f"This receipt is {receipt['status']}: its lines can no longer change.")
     if await has_tenders(receipt["id"]):
@@ -84,13 +85,14 @@ async def add_line(receipt_id: int, warehouse_id: int, description: str, quantit
     async with write_transaction(Receipt._meta.db):
         await lock_receipt(receipt_id)
         receipt = await receipt_row(receipt_id, warehouse_id)
-        count = _parse_quantity(quantity)
-        unit = _parse_money(unit_price, receipt["currency"])
-        await _check_editable(receipt)
+        count = parse_quantity(quantity)
+        unit = parse_money(unit_price, receipt["currency"])
+        await check_editable(receipt)
+        rate = (await tax_rules(warehouse_id)).default_rate
         await ReceiptLine.insert(
-            ReceiptLine(receipt=receipt_id, description=description, quantity=count, unit_amount=unit)
+            ReceiptLine(receipt=receipt_id, description=description, quantity=count, unit_amount=unit, tax_rate=rate)
         )
-        await Receipt.update({Receipt.total: Receipt.total + count * unit}).where(Receipt.id == receipt_id)
+        await reprice(receipt_id)
 
 
 async def add_quick_amount(receipt_id: int, warehouse_id: int, amount: str) -> None:
@@ -102,15 +104,14 @@ async def remove_line(receipt_id: int, warehouse_id: int, line_id: int) -> None:
     async with write_transaction(Receipt._meta.db):
         await lock_receipt(receipt_id)
         receipt = await receipt_row(receipt_id, warehouse_id)
-        await _check_editable(receipt)
+        await check_editable(receipt)
         line = (
             await ReceiptLine.select().where((ReceiptLine.id == line_id) & (ReceiptLine.receipt == receipt_id)).first()
         )
         if line is None:
             raise ReceiptNotFound(line_id)
         await ReceiptLine.delete().where(ReceiptLine.id == line_id)
-        amount = line["quantity"] * line["unit_amount"]
-        await Receipt.update({Receipt.total: Receipt.total - amount}).where(Receipt.id == receipt_id)
+        await reprice(receipt_id)
 
 
 async def take_cash(receipt_id: int, warehouse_id: int, user_id: int, given: str) -> CashTaken:
@@ -120,7 +121,7 @@ async def take_cash(receipt_id: int, warehouse_id: int, user_id: int, given: str
         receipt = await receipt_row(receipt_id, warehouse_id)
         if receipt["status"] != OPEN:
             raise ReceiptError(f"This receipt is {receipt['status']}: it takes no more payments.")
-        given_amount = _parse_money(given, receipt["currency"])
+        given_amount = parse_money(given, receipt["currency"])
         owed = await balance(receipt_id)
         if owed.total <= 0:
             raise ReceiptError("Add what is sold before taking payment.")

@@ -65,10 +65,21 @@ class LineLeft:
     quantity: int
     unit_amount: int
     returned: int
+    gross: int = 0  # what the customer paid for the whole line (discounts taken off, tax in)
 
     @property
     def left(self) -> int:
         return max(self.quantity - self.returned, 0)
+
+    def worth(self, quantity: int) -> int:
+        """What `quantity` more of the line gives back: its share of what was paid for the line,
+        discounts and tax included. Shares telescope, so returning every unit, in any number of
+        returns, gives back exactly what the line cost."""
+
+        def paid_for(units: int) -> int:
+            return self.gross * units // self.quantity if self.quantity else 0
+
+        return paid_for(self.returned + quantity) - paid_for(self.returned)
 
 
 @dataclass(frozen=True)
@@ -259,7 +270,14 @@ async def _lines(receipt_id: int) -> list[LineLeft]:
     for row in taken:
         returned[int(row["line"])] = returned.get(int(row["line"]), 0) + int(row["quantity"])
     return [
-        LineLeft(int(r["id"]), r["description"], int(r["quantity"]), int(r["unit_amount"]), returned.get(r["id"], 0))
+        LineLeft(
+            int(r["id"]),
+            r["description"],
+            int(r["quantity"]),
+            int(r["unit_amount"]),
+            returned.get(r["id"], 0),
+            int(r["gross"]),
+        )
         for r in rows
     ]
 
@@ -341,7 +359,7 @@ def plan(receipt: Returnable, request: ReturnRequest) -> ReturnPlan:
         lines = [(line, line.left) for line in receipt.lines if line.left]
     elif request.scope == LINES:
         lines = _line_quantities(receipt, request.quantities, errors)
-        amount = sum(line.unit_amount * quantity for line, quantity in lines)
+        amount = sum(line.worth(quantity) for line, quantity in lines)
     elif request.scope == AMOUNT:
         amount = _typed_amount(receipt, request.amount, errors)
     else:
@@ -417,7 +435,7 @@ async def _record(chosen: ReturnPlan, request_key: str, actor_id: int) -> tuple[
                     line=line.id,
                     description=line.description,
                     quantity=quantity,
-                    amount=line.unit_amount * quantity,
+                    amount=line.worth(quantity),
                 )
                 for line, quantity in chosen.lines
             )

@@ -19,6 +19,7 @@ from litestar.response import Template
 from litestar.types import ControllerRouterHandler, ExceptionHandlersMap
 
 from kiosk.audit import trail as audit
+from kiosk.catalogue.controllers.admin import CatalogueController
 from kiosk.money.controllers import CurrenciesController
 from kiosk.people import accounts as people
 from kiosk.people.controllers.users import UsersController
@@ -45,6 +46,7 @@ SECTIONS = (
     Section("readers", "Readers", "/admin/readers", "Register, rename and remove card readers; their status."),
     Section("warehouses", "Warehouses", "/admin/warehouses", "Shops and tills: names and currencies."),
     Section("currencies", "Currencies", "/admin/currencies", "Enabled currencies and their minimum card charge."),
+    Section("catalogue", "Catalogue", "/admin/catalogue", "Items, barcodes, prices and taxes; CSV import and export."),
     Section("payments", "Payments", "/admin/payments", "Capture mode, uncaptured payments, refunds."),
     Section("reports", "Day's close", "/admin/reports", "X and Z reports of every warehouse, the last 30 days."),
     Section("users", "Users", "/admin/users", "Cashiers and admins, their warehouses and passwords."),
@@ -119,6 +121,7 @@ ADMIN_ROUTES: list[ControllerRouterHandler] = [
     admin_index,
     UsersController,
     WarehousesController,
+    CatalogueController,
     AuditController,
     ReportsAdminController,
 ]

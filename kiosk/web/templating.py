@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from kiosk.catalogue.taxes import format_rate, plain_rate
 from kiosk.money.amounts import format_decimal, format_money
 from kiosk.web.admin import admin_sections
 
@@ -48,5 +49,8 @@ def register_template_helpers(engine: Any) -> None:
     filters["plain_amount"] = format_decimal
     filters["local_time"] = _local_time
     filters["human_time"] = human_time
+    # Tax rates and percentage discounts, kept in thousandths of a percent: 19000 -> "19 %" / "19" (form fields).
+    filters["tax_rate"] = format_rate
+    filters["tax_rate_plain"] = plain_rate
     # The admin layout's section nav (templates/admin/base.html).
     engine.register_template_callable("admin_sections", admin_sections)

@@ -13,6 +13,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from kiosk.catalogue import items as catalogue
 from kiosk.forms import see_other
 from kiosk.payments.actions import card_tenders_context
 from kiosk.payments.settlement import CARD_SETTLED
@@ -62,7 +63,10 @@ async def _receipt_context(till: Till, receipt_id: int, *, with_cards: bool = Tr
         raise NotFoundException() from exc
     # The card section (partials/card_tenders.html) belongs to the payments engine, with its context.
     card = await _closed_cards(receipt, await card_tenders_context(receipt_id)) if with_cards else {}
-    defaults = {"errors": {}, "typed": {}, "cash_taken": None, "labels": STATUS_LABELS, "ask_void": False}
+    # The touch grid of favourite items, while items can still be added.
+    favourites = await catalogue.favourites(receipt.currency) if receipt.editable and with_cards else []
+    defaults = {"errors": {}, "typed": {}, "cash_taken": None, "labels": STATUS_LABELS, "ask_void": False,
+                "favourites": favourites, "rung": None}  # fmt: skip
     defaults["may_return"] = receipt.status == PAID and await may_take_returns(till.user_id)
     return {**card, **defaults, "till": till, "receipt": receipt, **extra}
 
@@ -120,11 +124,18 @@ class PosController(Controller):
 
     @get("/{receipt_id:int}", include_in_schema=False)
     async def show(
-        self, till: CurrentTill, receipt_id: FromPath[int], tender: FromQuery[int | None] = None
+        self,
+        till: CurrentTill,
+        receipt_id: FromPath[int],
+        tender: FromQuery[int | None] = None,
+        added: FromQuery[int | None] = None,
     ) -> Template:
         context = await _receipt_context(till, receipt_id)
         latest = next((c for c in context["receipt"].cash if c["id"] == tender), None)
-        return Template("pages/receipt.html", context={**context, "cash_taken": latest})
+        # Just rung up (a scan or a press): "Added Cola (2)", so a scan's result is seen at once.
+        line = next((x for x in context["receipt"].lines if added and x["item_id"] == added), None)
+        rung = f"{line['description']} ({line['quantity']})" if line else None
+        return Template("pages/receipt.html", context={**context, "cash_taken": latest, "rung": rung})
 
     @get("/{receipt_id:int}/summary", include_in_schema=False)
     async def summary(self, till: CurrentTill, receipt_id: FromPath[int], shown: FromQuery[str] = "") -> Response[Any]:
