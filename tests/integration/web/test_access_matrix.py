@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from litestar import Litestar
 
+from kiosk.catalogue.tables import CatalogueItem, ItemPrice
 from kiosk.people.permissions import set_take_returns
 from kiosk.reports.closing import close_day
 from kiosk.shop.tables import ReceiptLine
@@ -47,13 +48,19 @@ async def send(client: Client, method: str, url: str, *, htmx: bool = False) -> 
 
 
 async def shop(cashier: int, warehouse: int, admin_user: int | None = None) -> dict[str, Any]:
-    """Ids that exist: the cashier's open receipt with one line, the cashier, the warehouse, a Z report."""
+    """Ids that exist: the cashier's open receipt with one line, the cashier, the warehouse, a Z report,
+    a catalogue item."""
     receipt = await open_receipt(warehouse, cashier)
     await add_quick_amount(receipt, warehouse, "12.00")
     line = await ReceiptLine.select(ReceiptLine.id).first()
     assert line is not None
     z_id = await close_day(warehouse, cashier, "cashier", "", "0", None)  # a Z report of today
+    item = await CatalogueItem.insert(CatalogueItem(name="Mug", search_name="mug", sku="MUG")).returning(
+        CatalogueItem.id
+    )
+    await ItemPrice.insert(ItemPrice(item=item[0]["id"], currency="usd", amount=900))
     return {
+        "item_id": item[0]["id"],
         "z_id": z_id,
         "receipt_id": receipt,
         "line_id": line["id"],
