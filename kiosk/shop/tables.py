@@ -31,6 +31,9 @@ class Warehouse(Table):
     receipt_name = Varchar(length=100, default="")
     address = Text(default="")
     phone = Varchar(length=40, default="")
+    # How people here write numbers and money (a Babel/CLDR locale: "en_US", "de_DE", "fr_CH"):
+    # amounts on the till, the printed receipt and the admin pages, and how typed amounts are read.
+    locale = Varchar(length=20, default="en_US")
 
 
 class Receipt(Table):
