@@ -53,9 +53,12 @@ async def _page(
     kind = kind if kind in currencies.KINDS else "all"
     others = [c for c in rows if not c.enabled]
     flash = FLASH.get(done or "")
+    country_known = bool(account and account.country)
     notes = {c.code: currencies.terminal_note(c.code, account) for c in rows if c.enabled}
     if done == "enabled" and code in notes:
         flash = f"{code.upper()} enabled." + (f" {notes[code]}" if notes[code] else "")
+    if not country_known:  # the rule is said once for the page, not on every row
+        notes = {}
     context: dict[str, Any] = {
         "enabled": [c for c in rows if c.enabled],
         "others": others,
@@ -65,6 +68,8 @@ async def _page(
         "q": q,
         "notes": notes,
         "account": account,
+        "country_known": country_known,
+        "settlement_minimum": currencies.settlement_minimum(account),
         "stripe_count": len(currencies.KNOWN),
         "errors": {},
         "row_errors": {},

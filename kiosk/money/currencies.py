@@ -10,6 +10,7 @@ the admin is told so.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -47,6 +48,11 @@ KINDS = {
 }
 
 
+def _folded(text: str) -> str:
+    """Lowercase without accents, for searching: "Króna" -> "krona"."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+
+
 def currency_name(code: str) -> str:
     """'eur' -> 'Euro' (Babel's English name; the code itself where it has none)."""
     return str(get_currency_name(code.upper(), locale="en")) or code.upper()
@@ -54,6 +60,13 @@ def currency_name(code: str) -> str:
 
 def country_name(country: str) -> str:
     return str(Locale.parse("en_US").territories.get(country.upper(), country.upper()))
+
+
+def settlement_minimum(account: Account | None) -> str | None:
+    """Stripe's minimum in the account's settlement currency, as people read it ("$0.50"), if known."""
+    currency = (account.default_currency if account else "").lower()
+    minimum = stripe_minimum(currency) if currency else None
+    return format_money(minimum, currency) if minimum is not None else None
 
 
 def terminal_note(code: str, account: Account | None) -> str | None:
@@ -113,9 +126,9 @@ class Currency:
         return True
 
     def matches(self, query: str) -> bool:
-        """The page's search: the code or the name contains what was typed."""
-        wanted = query.strip().lower()
-        return not wanted or wanted in self.code or wanted in self.name.lower()
+        """The page's search: the code or the name contains what was typed ("krona" finds Króna too)."""
+        wanted = _folded(query.strip())
+        return not wanted or wanted in self.code or wanted in _folded(self.name)
 
     @property
     def raised(self) -> bool:

@@ -40,13 +40,14 @@ async def test_every_stripe_currency_is_listed_with_decimals_and_minimum(admin_c
     assert re.search(r"ISK</strong> Icelandic Króna</div>\s*<div class=\"muted\">2 decimals, whole units only", shown)
     # No published figure: Stripe's rule, not a made-up number.
     assert re.search(r"KES</strong> Kenyan Shilling</div>\s*<div class=\"muted\">2 decimals\s*· minimum the "
-                     r"equivalent of the settlement currency's minimum", shown)  # fmt: skip
+                     r"settlement currency's, converted", shown)  # fmt: skip
 
 
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
         ("?q=yen", ["jpy"]),
+        ("?q=krona", ["isk", "sek"]),  # accents aside: Icelandic Króna too
         ("?q=KWD", ["kwd"]),
         ("?q=franc", ["bif", "cdf", "chf", "djf", "gnf", "kmf", "rwf", "xaf", "xof", "xpf"]),
         ("?kind=three", ["bhd", "jod", "kwd", "omr", "tnd"]),
@@ -91,7 +92,7 @@ async def test_enabling_a_currency_terminal_cannot_take_in_the_accounts_country(
     note = "Terminal in Germany takes card-present payments only in EUR; saved cards may still be charged in GBP."
     assert f'data-testid="flash">GBP enabled. {note}' in page
     assert page.count(f'data-testid="terminal-note">{note}') == 1  # the row says it too
-    assert "the equivalent of EUR's minimum" in page  # the settlement currency, by name
+    assert "minimum the equivalent of €0.50" in page  # the settlement currency's published minimum
     # EUR is Terminal's currency in Germany: enabled without a note.
     response = await post_form(admin_client, "/admin/currencies", {"currency": "EUR"})
     page = text_of((await admin_client.get(response.headers["location"])).text)
@@ -102,7 +103,9 @@ async def test_enabling_a_currency_terminal_cannot_take_in_the_accounts_country(
 async def test_without_a_known_country_the_rule_is_said(admin_client: Client) -> None:
     response = await post_form(admin_client, "/admin/currencies", {"currency": "sek"})
     page = text_of((await admin_client.get(response.headers["location"])).text)
-    assert "the local currency of the Stripe account's country, which the kiosk does not know yet" in page
+    rule = "the local currency of the Stripe account's country, which the kiosk does not know yet"
+    assert f'data-testid="flash">SEK enabled. Terminal takes card-present payments only in {rule}' in page
+    assert 'data-testid="terminal-rule"' in page and 'data-testid="terminal-note"' not in page  # said once
 
 
 async def test_a_warehouse_locale_is_chosen_and_validated(admin_client: Client, warehouse: int) -> None:

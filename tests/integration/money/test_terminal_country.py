@@ -28,4 +28,4 @@ async def test_the_accounts_country_comes_from_stripe(app: Litestar, admin_clien
     page = html.unescape((await admin_client.get(response.headers["location"])).text)
     note = "Terminal in United States takes card-present payments only in USD; saved cards may still be charged in EUR."
     assert f'data-testid="flash">EUR enabled. {note}' in page
-    assert "the equivalent of USD's minimum" in page
+    assert "minimum the equivalent of $0.50" in page and 'data-testid="terminal-rule"' not in page
