@@ -96,6 +96,18 @@ def test_admin_finds_and_enables_a_currency(browser: Browser, kiosk_url: str, ar
     admin.screenshot(path=str(artifacts / f"currencies-unknown-{size}.png"), full_page=False)
     overflow = admin.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the page is {overflow}px wider than the screen"
+
+    # The warehouse's locale is chosen from named examples.
+    admin.goto(f"{kiosk_url}/admin/warehouses")
+    admin.locator('[data-testid=warehouse][data-name="Tokyo"]').get_by_role("link").first.tap()
+    locale = admin.get_by_label("Numbers and money written as")
+    expect(locale).to_have_value("en_US")
+    locale.select_option(label="Japanese (Japan) · €1,234.50")
+    admin.get_by_test_id("update-warehouse-submit").tap()
+    expect(admin.get_by_test_id("flash")).to_contain_text("Saved.")
+    expect(admin.get_by_label("Numbers and money written as")).to_have_value("ja_JP")
+    admin.get_by_label("Numbers and money written as").scroll_into_view_if_needed()
+    admin.screenshot(path=str(artifacts / f"warehouse-locale-{size}.png"), full_page=False)
     assert not violations
 
 
