@@ -58,8 +58,15 @@ def currency_name(code: str) -> str:
     return str(get_currency_name(code.upper(), locale="en")) or code.upper()
 
 
+# Countries English names with "the".
+_WITH_THE = frozenset({"US", "GB", "NL", "AE", "PH", "BS", "GM"})
+
+
 def country_name(country: str) -> str:
-    return str(Locale.parse("en_US").territories.get(country.upper(), country.upper()))
+    """'DE' -> 'Germany', 'US' -> 'the United States' (as it reads in a sentence)."""
+    code = country.upper()
+    name = str(Locale.parse("en_US").territories.get(code, code))
+    return f"the {name}" if code in _WITH_THE else name
 
 
 def settlement_minimum(account: Account | None) -> str | None:

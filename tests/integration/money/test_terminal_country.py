@@ -26,6 +26,9 @@ async def test_the_accounts_country_comes_from_stripe(app: Litestar, admin_clien
     assert account is not None and (account.country, account.default_currency) == ("US", "usd")
     response = await post_form(admin_client, "/admin/currencies", {"currency": "eur"})
     page = html.unescape((await admin_client.get(response.headers["location"])).text)
-    note = "Terminal in United States takes card-present payments only in USD; saved cards may still be charged in EUR."
+    note = (
+        "Terminal in the United States takes card-present payments only in USD; "
+        "saved cards may still be charged in EUR."
+    )
     assert f'data-testid="flash">EUR enabled. {note}' in page
     assert "minimum the equivalent of $0.50" in page and 'data-testid="terminal-rule"' not in page
