@@ -13,7 +13,6 @@ from litestar.response import Template
 
 from kiosk.forms import see_other
 from kiosk.money import currencies
-from kiosk.money.amounts import MoneyError, normalize_currency
 from kiosk.money.currencies import CurrencyError
 from kiosk.people.auth import Login
 from kiosk.people.guards import admin_area, settings_of
@@ -82,10 +81,8 @@ async def _page(
 
 
 def _code(text: str) -> str:
-    try:
-        return normalize_currency(text)
-    except MoneyError as exc:
-        raise CurrencyError(str(exc)) from exc
+    """The currency of a row's form: one of Stripe's, or refused (nothing is stored for it)."""
+    return currencies.stripe_code(text)
 
 
 class CurrenciesController(Controller):

@@ -81,6 +81,15 @@ async def test_an_unknown_currency_is_refused_and_nothing_changes(admin_client: 
     assert not await CurrencySetting.exists().where(CurrencySetting.currency == "xyz")
 
 
+@pytest.mark.parametrize("action", ["minimum", "disable"])
+async def test_an_unknown_currency_in_a_rows_address_changes_nothing(admin_client: Client, action: str) -> None:
+    before = await snapshot()
+    response = await post_form(admin_client, f"/admin/currencies/xyz/{action}", {"minimum": "1.00"})
+    assert response.status_code == 400
+    assert 'data-testid="currency-error">XYZ is not a currency Stripe charges in: nothing was changed.' in response.text
+    assert await snapshot() == before
+
+
 async def test_enabling_a_currency_terminal_cannot_take_in_the_accounts_country(
     app: Litestar, admin_client: Client, admin_user: int
 ) -> None:
