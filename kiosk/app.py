@@ -32,6 +32,7 @@ from kiosk.web.admin import ADMIN_EXCEPTION_HANDLERS, ADMIN_ROUTES, SETUP_ROUTES
 from kiosk.web.bad_input import RefuseMalformed
 from kiosk.web.errors import EXCEPTION_HANDLERS
 from kiosk.web.outage import OUTAGE_HANDLERS, outage_over
+from kiosk.web.reading_locale import reading_locale
 from kiosk.web.security_headers import security_headers
 from kiosk.web.templating import register_template_helpers
 
@@ -107,7 +108,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # stripe_lifespan runs the payments engine with the stored Stripe keys (and restarts it on change).
         lifespan=[_database_pool, stripe_lifespan],
         dependencies=DEPENDENCIES,
-        guards=GUARDS,  # /admin/** is admins-only, whatever the handler declares
+        # /admin/** is admins-only, whatever the handler declares; amounts in the warehouse's locale
+        guards=[*GUARDS, reading_locale],
         before_send=[security_headers(settings)],
         openapi_config=None,  # no public API schema pages: the kiosk has no API for others to read
         csrf_config=csrf_config(settings),

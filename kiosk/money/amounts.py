@@ -1,91 +1,56 @@
 """Money: currencies, int minor units, what a person types, and what a person reads.
 
 Amounts are `int` minor units with a lowercase ISO currency everywhere in the kiosk. `Decimal`
-appears only here, at the edge where a cashier types an amount. Figures come from Stripe's docs
-(see /work/shared/stripe/FACTS.md): zero- and three-decimal currencies and minimum card charges.
+appears only here, at the edge where a cashier types an amount. Stripe's rules (decimals, special
+cases, minimums) are data in kiosk/money/catalog.py; how people write numbers is Babel's (CLDR),
+in a locale such as "de_DE".
+
+The locale: each warehouse has one (`Warehouse.locale`); the web layer makes it the *reading
+locale* of each request (`use_locale`, kiosk/web/reading_locale.py) so that everything a person
+reads or types at that warehouse (till, printed receipt, admin pages) follows it. Without one,
+`DEFAULT_LOCALE`. Every function also takes an explicit `locale`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from contextvars import ContextVar, Token
 from decimal import Decimal
 
-ZERO_DECIMAL = frozenset(
-    {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"}
-)
-THREE_DECIMAL = frozenset({"bhd", "jod", "kwd", "omr", "tnd"})
+from babel import Locale, UnknownLocaleError
+from babel import numbers as babel_numbers
 
-# Smallest card charge Stripe accepts, in minor units; below it Stripe answers amount_too_small.
-CARD_MINIMUMS: dict[str, int] = {
-    **dict.fromkeys(("usd", "eur", "aud", "cad", "chf", "nzd", "sgd", "brl", "inr"), 50),
-    "gbp": 30,
-    "aed": 200,
-    "bgn": 100,
-    "czk": 1500,
-    "dkk": 250,
-    "hkd": 400,
-    "huf": 17500,
-    "jpy": 50,
-    "mxn": 1000,
-    "myr": 200,
-    "nok": 300,
-    "pln": 200,
-    "ron": 200,
-    "sek": 300,
-    "thb": 1000,
-}
+from kiosk.money.catalog import SETTLEMENT_MINIMUMS, THREE_DECIMAL, WHOLE_UNITS_ONLY, decimals
+
+# Smallest card charge Stripe accepts, in minor units, where Stripe publishes one (its settlement
+# currencies); below it Stripe answers amount_too_small. See catalog.py for the other currencies.
+CARD_MINIMUMS: dict[str, int] = SETTLEMENT_MINIMUMS
 
 # Stripe's largest amount is eight digits of minor units; anything bigger is a typing slip.
 MAX_AMOUNT = 99_999_999
 
-# Written before the figure; other currencies show their code ("CHF 12.50").
-SYMBOLS: dict[str, str] = {
-    "usd": "$",
-    "eur": "€",
-    "gbp": "£",
-    "jpy": "¥",
-    "inr": "₹",
-    "krw": "₩",
-    "aud": "A$",
-    "cad": "CA$",
-    "nzd": "NZ$",
-    "hkd": "HK$",
-    "sgd": "S$",
-    "mxn": "MX$",
-    "brl": "R$",
-}
+DEFAULT_LOCALE = "en_US"
+# The locales offered on the warehouse page (any locale Babel knows is accepted).
+LOCALE_CHOICES: tuple[str, ...] = (
+    "en_US", "en_GB", "en_IE", "en_CA", "fr_CA", "en_AU", "en_NZ", "en_SG", "en_IN", "en_MY", "ms_MY",
+    "de_DE", "de_AT", "de_CH", "fr_CH", "it_CH", "fr_FR", "fr_BE", "nl_BE", "nl_NL", "es_ES", "es_MX",
+    "it_IT", "pt_PT", "pt_BR", "fi_FI", "sv_SE", "da_DK", "nb_NO", "is_IS", "pl_PL", "cs_CZ", "hu_HU",
+    "ro_RO", "bg_BG", "lb_LU", "fr_LU", "ja_JP", "ko_KR", "zh_CN", "zh_HK", "zh_TW", "th_TH", "ar_AE",
+    "ar_BH", "ar_KW",
+)  # fmt: skip
 
 _CURRENCY = re.compile(r"^[a-z]{3}$")
-
-# The mark a currency's people write before the decimals, where its countries agree: the other of
-# "." and "," then only groups thousands ("1,234.50" in USD, "1.234,50" in DKK). Where they do not
-# (EUR: Ireland writes 1,234.50, Germany 1.234,50; CHF, CAD, ...), both are read: see _to_decimal.
-DECIMAL_MARKS: dict[str, str] = {
-    **dict.fromkeys(
-        (
-            "usd", "gbp", "jpy", "cny", "hkd", "sgd", "aud", "nzd", "inr", "krw", "mxn", "thb", "myr",
-            "php", "ils", "aed", "sar", "qar", "kwd", "bhd", "jod", "omr", "egp", "ngn", "kes", "pkr", "twd",
-        ),
-        ".",
-    ),
-    **dict.fromkeys(
-        (
-            "brl", "dkk", "nok", "sek", "pln", "czk", "huf", "ron", "bgn", "try", "idr", "vnd", "clp", "cop",
-            "ars", "pyg", "uah", "isk", "rsd", "xof", "xaf",
-        ),
-        ",",
-    ),
-}  # fmt: skip
-# Between the digits of a figure, besides "." and ",": spaces (French, Nordic) and apostrophes (Swiss).
 _SPACES = " \u00a0\u202f\u2009"
-_GROUPERS = _SPACES + "'\u2019"
-_MARKS = ".,"
-_FIGURE = re.compile(rf"^[0-9{re.escape(_MARKS + _GROUPERS)}]+$")
-# "1,234,567" (groups of three) or, in India, "12,34,567" (the last group three, the others two).
-_GROUPED = re.compile(r"^[1-9][0-9]{0,2}(?:\|[0-9]{3})*$")
-_FIRST_GROUP = re.compile(r"^[1-9][0-9]{0,2}$")
-_GROUPED_INDIAN = re.compile(r"^[1-9][0-9]?(?:\|[0-9]{2})*\|[0-9]{3}$")
+_APOSTROPHES = "'\u2019"
+# What may be left of a typed amount once the currency and the sign are taken off.
+_FIGURE = re.compile(rf"^[0-9.,{_SPACES}{_APOSTROPHES}]+$")
+# CLDR puts a no-break space between a currency code and the digits ("CHF 12.50"); Babel does not.
+_CODE_THEN_DIGIT = re.compile(r"([A-Za-z])([-\u2212]?[0-9])")
+_DIGIT_THEN_CODE = re.compile(r"([0-9])([A-Za-z])")
+_BIDI_MARKS = "\u200e\u200f\u061c"
+
+_reading_locale: ContextVar[str] = ContextVar("kiosk_reading_locale", default=DEFAULT_LOCALE)
 
 
 class MoneyError(ValueError):
@@ -100,11 +65,40 @@ def normalize_currency(code: str) -> str:
     return currency
 
 
+def normalize_locale(text: str) -> str:
+    """'de-de' or 'de_DE' -> 'de_DE'; a locale Babel does not know is refused."""
+    typed = text.strip()
+    try:
+        locale = Locale.parse(typed.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise MoneyError(f"“{typed or 'nothing'}” is not a locale the kiosk knows (like en_US or de_DE).") from None
+    if not locale.territory:
+        raise MoneyError(f"“{typed}” needs a country too (like {typed.lower()}_{typed.upper()}).")
+    return str(locale)
+
+
+def locale_name(locale: str) -> str:
+    """'de_DE' -> 'German (Germany)', for admins choosing one."""
+    return str(Locale.parse(locale).get_display_name("en"))
+
+
+def use_locale(locale: str | None) -> Token[str]:
+    """Make `locale` the one amounts are read and written in, for the rest of this request."""
+    return _reading_locale.set(locale or DEFAULT_LOCALE)
+
+
+def reading_locale() -> str:
+    return _reading_locale.get()
+
+
 def exponent(currency: str) -> int:
-    """Digits after the decimal point: 0 for JPY, 3 for KWD, 2 for most."""
-    if currency in ZERO_DECIMAL:
-        return 0
-    return 3 if currency in THREE_DECIMAL else 2
+    """Digits after the decimal point in Stripe's minor units: 0 for JPY, 3 for KWD, 2 for most."""
+    return decimals(currency)
+
+
+def shown_digits(currency: str) -> int:
+    """Decimals a person sees and types: the exponent, except ISK (whole krónur, two API decimals)."""
+    return 0 if currency in WHOLE_UNITS_ONLY else exponent(currency)
 
 
 # Minimums an admin raised above Stripe's (kiosk/money/currencies.py keeps this in step with the database).
@@ -118,7 +112,7 @@ def use_raised_minimums(minimums: Mapping[str, int]) -> None:
 
 
 def stripe_minimum(currency: str) -> int | None:
-    """Stripe's own smallest card charge in minor units, or None where its list has no figure."""
+    """Stripe's own smallest card charge in minor units, or None where it is a converted figure."""
     return CARD_MINIMUMS.get(currency)
 
 
@@ -130,118 +124,126 @@ def card_minimum(currency: str) -> int | None:
     return max(raised, stripe_figure or 0)
 
 
-def example(currency: str) -> str:
-    """How the currency's people write one thousand two hundred and thirty-four and a half."""
-    digits = exponent(currency)
-    fraction = "5".ljust(digits, "0") if digits else ""
-    dot_style = "1,234" + (f".{fraction}" if digits else "")
-    comma_style = "1.234" + (f",{fraction}" if digits else "")
-    mark = DECIMAL_MARKS.get(currency)
-    if mark == ".":
-        return dot_style
-    if mark == ",":
-        return comma_style
-    return f"{dot_style} or {comma_style}"
+def _major(amount: int, currency: str) -> Decimal:
+    """Minor units -> the exact amount in the currency's major unit."""
+    return Decimal(amount).scaleb(-exponent(currency))
 
 
-def _decimal_mark_at(figure: str, currency: str) -> int | None:
-    """Where the decimal mark is in a figure of digits, marks and spaces; None when it has none.
-
-    - "." and "," both there: the last one marks the decimals ("1.234,50", "1,234.50").
-    - Only one of them, several times: they group thousands ("1.234.567"); no decimals.
-    - Only one, once: it marks the decimals ("12,5", "1234.50"), unless it could group thousands,
-      i.e. three digits follow and one to three (not starting with 0) lead ("1.234"). That one is
-      read the way the currency's people write (USD 1.234 is one dollar and 234 thousandths, too
-      precise; DKK 1.234 is 1,234 kroner); where they disagree (EUR) it groups thousands, except in
-      a three-decimal currency (KWD 1.234), whose decimals are three. A currency without decimals
-      (JPY, CLP) has nothing to mark: there it always groups ("1.000" and "1,000" yen are 1000).
-    """
-    marks = [c for c in figure if c in _MARKS]
-    if not marks:
-        return None
-    last = figure.rindex(marks[-1])
-    if len(set(marks)) == 2:
-        return last
-    if len(marks) > 1:
-        return None
-    head, tail = figure[:last], figure[last + 1 :]
-    if not (len(tail) == 3 and tail.isdigit() and _FIRST_GROUP.match(head)):
-        return last
-    known, digits = DECIMAL_MARKS.get(currency), exponent(currency)
-    if digits == 0:
-        return None
-    if known:
-        return last if known == marks[-1] else None
-    return last if digits == 3 else None
+def _pattern(locale: str, digits: int, grouped: bool = True, currency: bool = True) -> str:
+    """The locale's currency (or plain number) pattern with exactly `digits` decimals."""
+    parsed = Locale.parse(locale)
+    pattern = (parsed.currency_formats["standard"] if currency else parsed.decimal_formats[None]).pattern
+    fraction = "0" + ("." + "0" * digits if digits else "")
+    pattern = re.sub(r"0(\.[0#]+)?", fraction, pattern)
+    if not grouped:
+        pattern = re.sub(r"#[#,]*", "", pattern).replace(",", "")
+    return pattern
 
 
-def _whole_digits(part: str, typed: str, currency: str) -> str:
-    """The digits before the decimals, their grouping checked: a separator between digits must
-    group them in threes, so "12 50" or "1.2.3" is refused rather than guessed at."""
-    separators = {c for c in part if c in _MARKS + _GROUPERS}
-    if not separators:
-        return part
-    kinds = {" " if c in _SPACES else c for c in separators}
-    if len(kinds) > 1:
-        shown = " and ".join(f"“{c}”" if c.strip() else "a space" for c in sorted(kinds))
-        raise MoneyError(
-            f"“{typed}” is not an amount: it groups digits with both {shown}. Type it like {example(currency)}."
-        )
-    grouping = "".join(separators)
-    uniform = "".join("|" if c in separators else c for c in part)
-    if _GROUPED.match(uniform) or (currency == "inr" and _GROUPED_INDIAN.match(uniform)):
-        return uniform.replace("|", "")
-    sign = grouping[0]
-    name = "a space" if sign in _SPACES else f"“{sign}”"
-    raise MoneyError(
-        f"“{typed}” is not an amount: {name} between digits groups them in threes (like 1{sign}234{sign}567), "
-        f"and only the last “.” or “,” marks the decimals. Type it like {example(currency)}."
+def format_money(amount: int, currency: str, locale: str | None = None) -> str:
+    """Minor units -> what a person reads, in the locale: 123450 usd -> '$1,234.50' (en_US),
+    '1.234,50 $' (de_DE); 5000 chf -> 'CHF 50.00' (en_US), 'CHF 50.00' (de_CH)."""
+    locale = locale or reading_locale()
+    digits = shown_digits(currency)
+    pattern = _pattern(locale, digits)
+    text = babel_numbers.format_currency(
+        _major(amount, currency), currency.upper(), format=pattern, locale=locale, currency_digits=False
     )
+    text = _CODE_THEN_DIGIT.sub("\\1\u00a0\\2", text)
+    return _DIGIT_THEN_CODE.sub("\\1\u00a0\\2", text)
 
 
-def _to_decimal(text: str, currency: str) -> tuple[Decimal, str]:
-    """A typed figure -> its value and the decimals as typed, read as the currency's people write it
-    ("1,234.50" for USD; "1.234,50", "1 234,50" or "1234,50" for EUR); anything else is refused with
-    what was not understood."""
+def format_decimal(amount: int, currency: str, locale: str | None = None) -> str:
+    """Minor units -> a plain figure for a form field, in the locale's decimal mark and without
+    grouping: 1250 usd -> '12.50' (en_US), '12,50' (de_DE); 1000 jpy -> '1000'."""
+    locale = locale or reading_locale()
+    pattern = _pattern(locale, shown_digits(currency), grouped=False, currency=False)
+    return str(babel_numbers.format_decimal(_major(amount, currency), format=pattern, locale=locale))
+
+
+def example(currency: str, locale: str | None = None) -> str:
+    """How the locale writes one thousand two hundred and thirty-four (and a half, with decimals)."""
+    locale = locale or reading_locale()
+    digits = shown_digits(currency)
+    value = Decimal("1234.5") if digits else Decimal(1234)
+    return str(babel_numbers.format_decimal(value, format=_pattern(locale, digits, currency=False), locale=locale))
+
+
+def _without_currency(text: str, currency: str, locale: str) -> str:
+    """Take off the currency a person may type with the figure ("12,50 €", "CHF 12.50")."""
+    cleaned = "".join(c for c in text if c not in _BIDI_MARKS)
+    local_symbol = babel_numbers.get_currency_symbol(currency.upper(), locale=locale)
+    symbols = {currency.upper(), "".join(c for c in local_symbol if c not in _BIDI_MARKS)}
+    for symbol in sorted(symbols, key=len, reverse=True):
+        if cleaned.upper().startswith(symbol.upper()):
+            cleaned = cleaned[len(symbol) :]
+        elif cleaned.upper().endswith(symbol.upper()):
+            cleaned = cleaned[: -len(symbol)]
+    return cleaned.strip(_SPACES)
+
+
+def _to_decimal(text: str, currency: str, locale: str) -> Decimal:
+    """A typed figure -> its exact value, read as the locale writes numbers (Babel's strict
+    parse_decimal: the grouping must be right too), or MoneyError saying what was not understood."""
     typed = text.strip()
-    body = typed[1:].strip() if typed[:1] in "+-" else typed
+    body = _without_currency(typed, currency, locale)
+    minus = babel_numbers.get_minus_sign_symbol(locale)
+    negative = body[:1] in ("-", "\u2212", minus)
+    if negative or body[:1] == "+":
+        body = body[1:].strip(_SPACES)
     if not body or not _FIGURE.match(body) or not any(c.isdigit() for c in body):
-        raise MoneyError(f"“{typed}” is not an amount. Type digits, like {example(currency)}.")
-    at = _decimal_mark_at(body, currency)
-    whole, mark, fraction = (body, "", "") if at is None else (body[:at], body[at], body[at + 1 :])
-    if fraction and not fraction.isdigit():
-        raise MoneyError(f"“{typed}” is not an amount: only digits may follow the decimal mark “{mark}”.")
-    digits = _whole_digits(whole, typed, currency) if whole else "0"
-    value = Decimal(f"{digits or '0'}.{fraction or '0'}")
-    return (-value if typed.startswith("-") else value), fraction
+        raise MoneyError(f"“{typed}” is not an amount. Type digits, like {example(currency, locale)}.")
+    group = babel_numbers.get_group_symbol(locale)
+    if group in _SPACES or group.isspace():
+        body = "".join(group if c in _SPACES else c for c in body)
+    elif group in _APOSTROPHES:
+        body = "".join(group if c in _APOSTROPHES else c for c in body)
+    try:
+        value = babel_numbers.parse_decimal(body, locale=locale, strict=True)
+    except babel_numbers.NumberFormatError as exc:
+        hints = [s for s in (exc.suggestions or []) if s]
+        hint = f" Did you mean {' or '.join(hints)}?" if hints else ""
+        raise MoneyError(
+            f"“{typed}” is not an amount as {locale_name(locale)} writes it.{hint} "
+            f"Type it like {example(currency, locale)}."
+        ) from None
+    if not value.is_finite():
+        raise MoneyError(f"“{typed}” is not an amount. Type digits, like {example(currency, locale)}.")
+    return -value if negative else value
 
 
-def parse_amount(text: str, currency: str) -> int:
+def parse_amount(text: str, currency: str, locale: str | None = None) -> int:
     """A typed amount -> int minor units of `currency`, or MoneyError saying what is wrong."""
+    locale = locale or reading_locale()
     if not text.strip():
         raise MoneyError("Enter an amount.")
-    value, typed_decimals = _to_decimal(text, currency)
+    value = _to_decimal(text, currency, locale)
     if value < 0:
         raise MoneyError("The amount cannot be negative.")
     if value == 0:
         raise MoneyError("The amount must be more than zero.")
-    digits = exponent(currency)
-    minor = value.scaleb(digits)
-    if minor != minor.to_integral_value():
-        places = "no decimal places" if digits == 0 else f"at most {digits} decimal places"
+    digits = shown_digits(currency)
+    mark = babel_numbers.get_decimal_symbol(locale)
+    typed_decimals = value.as_tuple().exponent
+    too_precise = value.scaleb(digits) != value.scaleb(digits).to_integral_value()
+    if too_precise or (digits == 0 and mark in text and isinstance(typed_decimals, int) and typed_decimals < 0):
+        if currency in WHOLE_UNITS_ONLY:
+            places = "whole units only (Stripe takes no fractions of them)"
+        else:
+            places = "no decimal places" if digits == 0 else f"at most {digits} decimal places"
         raise MoneyError(
-            f"{currency.upper()} amounts have {places}. “{text.strip()}” has {len(typed_decimals)} after the "
-            f"decimal mark; type it like {example(currency)}."
+            f"{currency.upper()} amounts have {places}. Type “{text.strip()}” like {example(currency, locale)}."
         )
-    amount = int(minor)
+    amount = int(value.scaleb(exponent(currency)))
     if amount > MAX_AMOUNT:
-        raise MoneyError(f"The amount is too large (at most {format_money(MAX_AMOUNT, currency)}).")
+        raise MoneyError(f"The amount is too large (at most {format_money(MAX_AMOUNT, currency, locale)}).")
     return amount
 
 
 def check_card_amount(amount: int, currency: str) -> None:
-    """Refuse, before Stripe would, a card amount below the minimum or not a whole multiple of 10 in
-    a three-decimal currency (Stripe needs the last digit to be 0 there)."""
+    """Refuse, before Stripe would, a card amount below the minimum, not a whole multiple of 10 in
+    a three-decimal currency (Stripe needs the last digit to be 0 there), or with fractions of a
+    whole-units-only currency (ISK)."""
     if amount <= 0:
         raise MoneyError("The amount must be more than zero.")
     minimum = card_minimum(currency)
@@ -249,21 +251,5 @@ def check_card_amount(amount: int, currency: str) -> None:
         raise MoneyError(f"The smallest card payment in {currency.upper()} is {format_money(minimum, currency)}.")
     if currency in THREE_DECIMAL and amount % 10:
         raise MoneyError(f"Card payments in {currency.upper()} must end in 0 (like {format_decimal(10, currency)}).")
-
-
-def format_decimal(amount: int, currency: str) -> str:
-    """Minor units -> plain figure for a form field: 1250 usd -> '12.50', 1000 jpy -> '1000'."""
-    digits = exponent(currency)
-    sign = "-" if amount < 0 else ""
-    whole, fraction = divmod(abs(amount), 10**digits)
-    return f"{sign}{whole}.{fraction:0{digits}d}" if digits else f"{sign}{whole}"
-
-
-def format_money(amount: int, currency: str) -> str:
-    """Minor units -> what a person reads: 123450 usd -> '$1,234.50', 5000 chf -> 'CHF 50.00'."""
-    digits = exponent(currency)
-    whole, fraction = divmod(abs(amount), 10**digits)
-    figure = f"{whole:,}" + (f".{fraction:0{digits}d}" if digits else "")
-    symbol = SYMBOLS.get(currency)
-    text = f"{symbol}{figure}" if symbol else f"{currency.upper()} {figure}"
-    return f"-{text}" if amount < 0 else text
+    if currency in WHOLE_UNITS_ONLY and amount % 100:
+        raise MoneyError(f"Card payments in {currency.upper()} are whole units only.")

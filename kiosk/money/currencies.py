@@ -1,16 +1,22 @@
 """The currencies the shop takes and their smallest card charge. No HTTP.
 
-Stripe's minimums (kiosk/money/amounts.py, from Stripe's docs) are the floor: an admin may raise a
-minimum, never lower it. A currency without a stored row is enabled when it is the default or a
-warehouse prices in it; a currency a warehouse uses cannot be disabled.
+Every currency Stripe charges in may be enabled (kiosk/money/catalog.py); any other code is refused.
+Stripe's minimums are the floor: an admin may raise a minimum, never lower it. A currency without a
+stored row is enabled when it is the default or a warehouse prices in it; a currency a warehouse
+uses cannot be disabled. Terminal takes card-present payments only in the local currency of the
+Stripe account's country: enabling another one is allowed (saved cards may be charged in it) and
+the admin is told so.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from babel import Locale
+from babel.numbers import get_currency_name
 from piccolo.columns import Column
 
 from kiosk.audit import trail as audit
@@ -26,11 +32,72 @@ from kiosk.money.amounts import (
     parse_amount,
     stripe_minimum,
 )
+from kiosk.money.catalog import STRIPE_CURRENCIES, TERMINAL_CURRENCY, THREE_DECIMAL, WHOLE_UNITS_ONLY
 from kiosk.money.tables import CurrencySetting
 from kiosk.shop.tables import Warehouse
+from kiosk.stripe_account.keys import Account
 
 DEFAULT_ENABLED = frozenset({"usd"})
-KNOWN = tuple(sorted(set(money.CARD_MINIMUMS) | money.ZERO_DECIMAL | money.THREE_DECIMAL))
+KNOWN = STRIPE_CURRENCIES
+# The Currencies page's groups (`kind` filter).
+KINDS = {
+    "all": "All currencies",
+    "published": "Minimum published by Stripe",
+    "zero": "No decimals",
+    "three": "Three decimals",
+}
+
+
+def _folded(text: str) -> str:
+    """Lowercase without accents, for searching: "Króna" -> "krona"."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+
+
+def currency_name(code: str) -> str:
+    """'eur' -> 'Euro' (Babel's English name; the code itself where it has none)."""
+    return str(get_currency_name(code.upper(), locale="en")) or code.upper()
+
+
+# Countries English names with "the".
+_WITH_THE = frozenset({"US", "GB", "NL", "AE", "PH", "BS", "GM"})
+
+
+def country_name(country: str) -> str:
+    """'DE' -> 'Germany', 'US' -> 'the United States' (as it reads in a sentence)."""
+    code = country.upper()
+    name = str(Locale.parse("en_US").territories.get(code, code))
+    return f"the {name}" if code in _WITH_THE else name
+
+
+def settlement_minimum(account: Account | None) -> str | None:
+    """Stripe's minimum in the account's settlement currency, as people read it ("$0.50"), if known."""
+    currency = (account.default_currency if account else "").lower()
+    minimum = stripe_minimum(currency) if currency else None
+    return format_money(minimum, currency) if minimum is not None else None
+
+
+def terminal_note(code: str, account: Account | None) -> str | None:
+    """What an admin must know before pricing in `code`: None when Terminal takes it card-present in
+    the Stripe account's country, else the plain rule."""
+    country = (account.country if account else "").upper()
+    local = TERMINAL_CURRENCY.get(country)
+    if local == code:
+        return None
+    if not country:
+        return (
+            f"Terminal takes card-present payments only in the local currency of the Stripe account's country, "
+            f"which the kiosk does not know yet (save the keys on the Stripe page). Saved cards may still be "
+            f"charged in {code.upper()}."
+        )
+    if local is None:
+        return (
+            f"Stripe Terminal is not offered in {country_name(country)}, the Stripe account's country: card-present "
+            f"payments cannot be taken there. Saved cards may still be charged in {code.upper()}."
+        )
+    return (
+        f"Terminal in {country_name(country)} takes card-present payments only in {local.upper()}; saved cards "
+        f"may still be charged in {code.upper()}."
+    )
 
 
 class CurrencyError(ValueError):
@@ -48,6 +115,27 @@ class Currency:
     @property
     def decimals(self) -> int:
         return exponent(self.code)
+
+    @property
+    def name(self) -> str:
+        return currency_name(self.code)
+
+    @property
+    def whole_units_only(self) -> bool:
+        return self.code in WHOLE_UNITS_ONLY
+
+    def kind_of(self, kind: str) -> bool:
+        """Whether the currency is in one of the page's groups (see KINDS)."""
+        if kind == "published":
+            return self.stripe_minimum is not None
+        if kind in ("zero", "three"):
+            return self.decimals == (0 if kind == "zero" else 3)
+        return True
+
+    def matches(self, query: str) -> bool:
+        """The page's search: the code or the name contains what was typed ("krona" finds Króna too)."""
+        wanted = _folded(query.strip())
+        return not wanted or wanted in self.code or wanted in _folded(self.name)
 
     @property
     def raised(self) -> bool:
@@ -101,7 +189,7 @@ def parse_minimum(text: str, code: str) -> int:
         raise CurrencyError(
             f"Stripe's minimum for {code.upper()} is {format_money(floor, code)}: the kiosk's cannot be lower."
         )
-    if code in money.THREE_DECIMAL and amount % 10:
+    if code in THREE_DECIMAL and amount % 10:
         suggestion = format_decimal(amount // 10 * 10 + 10, code)
         raise CurrencyError(f"{code.upper()} card amounts must end in 0 (Stripe needs it): try {suggestion}.")
     return amount
@@ -130,11 +218,22 @@ async def set_minimum(code: str, text: str, actor_id: int) -> int:
     return amount
 
 
-async def enable(text: str, actor_id: int) -> str:
+def stripe_code(text: str) -> str:
+    """A typed code -> Stripe's lowercase code, refused when it is not one Stripe charges in."""
     try:
         code = normalize_currency(text)
     except MoneyError as exc:
         raise CurrencyError(str(exc)) from exc
+    if code not in STRIPE_CURRENCIES:
+        raise CurrencyError(
+            f"{code.upper()} is not a currency Stripe charges in: nothing was changed. "
+            f"Pick one of Stripe's {len(STRIPE_CURRENCIES)} currencies, like EUR or JPY."
+        )
+    return code
+
+
+async def enable(text: str, actor_id: int) -> str:
+    code = stripe_code(text)
     await _upsert(code, actor_id, "currency.enable", {}, enabled=True)
     return code
 

@@ -36,6 +36,8 @@ class WarehouseRef:
     id: int
     name: str
     currency: str
+    # How amounts are written and read there ("en_US", "de_DE"): kiosk/money/amounts.py.
+    locale: str = "en_US"
 
 
 @dataclass(frozen=True)
@@ -79,13 +81,15 @@ async def authenticate(username: str, password: str) -> int | None:
 
 async def warehouses_for(user_id: int, is_admin: bool) -> list[WarehouseRef]:
     """Warehouses this person may work at: all of them for an admin, their own for a cashier."""
-    query = Warehouse.select(Warehouse.id, Warehouse.name, Warehouse.currency).order_by(Warehouse.name)
+    query = Warehouse.select(Warehouse.id, Warehouse.name, Warehouse.currency, Warehouse.locale).order_by(
+        Warehouse.name
+    )
     if not is_admin:
         linked = await UserWarehouse.select(UserWarehouse.warehouse).where(UserWarehouse.user == user_id)
         if not linked:
             return []
         query = query.where(Warehouse.id.is_in([row["warehouse"] for row in linked]))
-    return [WarehouseRef(row["id"], row["name"], row["currency"]) for row in await query]
+    return [WarehouseRef(row["id"], row["name"], row["currency"], row["locale"]) for row in await query]
 
 
 async def start_session(user_id: int, replaced_token: str | None = None) -> str:
@@ -133,7 +137,9 @@ async def load_login(token: str, activity: bool = True) -> Login | None:
         await Session.update({Session.last_seen_at: now}).where(Session.id == row["id"])
     warehouse = None
     if row["warehouse.id"] is not None:
-        warehouse = WarehouseRef(row["warehouse.id"], row["warehouse.name"], row["warehouse.currency"])
+        warehouse = WarehouseRef(
+            row["warehouse.id"], row["warehouse.name"], row["warehouse.currency"], row["warehouse.locale"]
+        )
     return Login(row["id"], row["user.id"], row["user.username"], bool(row["user.admin"]), warehouse)
 
 
@@ -150,6 +156,7 @@ async def _session_row(token_hash: str) -> dict[str, Any] | None:
             Session.warehouse.id,
             Session.warehouse.name,
             Session.warehouse.currency,
+            Session.warehouse.locale,
         )
         .where(Session.token_hash == token_hash)
         .first()

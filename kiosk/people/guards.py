@@ -165,6 +165,16 @@ async def _login_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Login:
     return login
 
 
+async def login_if_any(connection: ASGIConnection[Any, Any, Any, Any]) -> Login | None:
+    """The request's login, or None on a page anyone may see (no session, or an ended one)."""
+    if connection.state.get(_LOGIN_STATE) is None and not connection.cookies.get(SESSION_COOKIE):
+        return None
+    try:
+        return await _login_of(connection)
+    except LoginRequired:
+        return None
+
+
 async def provide_login(request: Request[Any, Any, Any]) -> Login:
     return await _login_of(request)
 

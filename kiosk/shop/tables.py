@@ -33,6 +33,9 @@ class Warehouse(Table):
     phone = Varchar(length=40, default="")
     # The IANA time zone its day runs in (zoneinfo name): the day's close covers its local day.
     timezone = Varchar(length=64, default="UTC")
+    # How people here write numbers and money (a Babel/CLDR locale: "en_US", "de_DE", "fr_CH"):
+    # amounts on the till, the printed receipt and the admin pages, and how typed amounts are read.
+    locale = Varchar(length=20, default="en_US")
 
 
 class Receipt(Table):

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from kiosk.money.amounts import CARD_MINIMUMS, THREE_DECIMAL, ZERO_DECIMAL, exponent
+from kiosk.money.amounts import exponent
+from kiosk.money.catalog import (
+    SETTLEMENT_MINIMUMS,
+    STRIPE_CURRENCIES,
+    THREE_DECIMAL,
+    US_PRESENTMENT,
+    WHOLE_UNITS_ONLY,
+)
 from kiosk.simulator.errors import invalid
 
-# Stripe's own rules, written down once in kiosk.money (a stdlib-only module) and shared with the
-# kiosk: the simulator must refuse exactly what the kiosk refuses before it ever calls Stripe.
-MINIMUM_CHARGE = CARD_MINIMUMS
+# Stripe's own rules, written down once in kiosk.money.catalog and shared with the kiosk: the
+# simulator must refuse exactly what the kiosk refuses before it ever calls Stripe.
+MINIMUM_CHARGE = SETTLEMENT_MINIMUMS
+# The simulated account settles in USD: a charge in a currency without a published minimum must be
+# worth $0.50. The simulator has no exchange rates, so it applies 50 minor units (Stripe converts).
 DEFAULT_MINIMUM = 50
 
 
@@ -18,20 +27,8 @@ def format_amount(amount: int, currency: str) -> str:
     return f"{major} {currency}"
 
 
-# The presentment currencies of a US account, in the order Stripe lists them in its "Invalid currency"
-# message (https://docs.stripe.com/currencies, US: usd first, then alphabetical).
-_US_CODES = (
-    "usd aed afn all amd ang aoa ars aud awg azn bam bbd bdt bgn bif bmd bnd bob brl bsd bwp byn bzd cad "
-    "cdf chf clp cny cop crc cve czk djf dkk dop dzd egp etb eur fjd fkp gbp gel gip gmd gnf gtq gyd hkd "
-    "hnl htg huf idr ils inr isk jmd jpy kes kgs khr kmf krw kyd kzt lak lbp lkr lrd lsl mad mdl mga mkd "
-    "mmk mnt mop mur mvr mwk mxn myr mzn nad ngn nio nok npr nzd pab pen pgk php pkr pln pyg qar ron rsd "
-    "rub rwf sar sbd scr sek sgd shp sle sos srd std szl thb tjs top try ttd twd tzs uah ugx uyu uzs vnd "
-    "vuv wst xaf xcd xof xpf yer zar zmw"
-)
-US_PRESENTMENT = tuple(_US_CODES.split())
-# Every currency the simulator takes: the US list and the ones the kiosk's money rules know (the
-# three-decimal currencies other accounts present). Anything else is no currency Stripe knows.
-KNOWN = frozenset(US_PRESENTMENT) | frozenset(MINIMUM_CHARGE) | ZERO_DECIMAL | THREE_DECIMAL
+# Every currency Stripe charges in; anything else is no currency Stripe knows.
+KNOWN = frozenset(STRIPE_CURRENCIES)
 
 
 def normalize_currency(currency: str, param: str = "currency") -> str:
@@ -58,5 +55,13 @@ def check_amount(amount: int, currency: str, param: str = "amount") -> None:
         raise invalid(
             f"Amounts in {currency} must be multiples of 10 (the last digit must be 0).",
             code="invalid_charge_amount",
+            param=param,
+        )
+    if currency in WHOLE_UNITS_ONLY and amount % 100:
+        raise invalid(
+            f"Invalid amount. Currency {currency.upper()} has become effectively zero-decimal and charged amounts "
+            "must be evenly divisible by 100. See https://stripe.com/docs/currencies#special-cases for more "
+            "information.",
+            code="invalid_charge_amount_no_decimal_compatible",
             param=param,
         )

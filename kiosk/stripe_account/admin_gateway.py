@@ -141,7 +141,8 @@ class StripeAdmin:
         profile = data.get("business_profile") or {}
         name = (settings.get("dashboard") or {}).get("display_name") or profile.get("name") or ""
         info = classify(self._key)
-        return Account(str(data["id"]), str(name), bool(info and info.mode == "live"))
+        country, currency = str(data.get("country") or ""), str(data.get("default_currency") or "")
+        return Account(str(data["id"]), str(name), bool(info and info.mode == "live"), country, currency)
 
     async def list_locations(self) -> list[Location]:
         """https://docs.stripe.com/api/terminal/locations/list"""

@@ -69,6 +69,10 @@ class Account:
     id: str
     name: str
     livemode: bool
+    # Where the account is (ISO 3166 alpha-2, "US") and the currency it settles in ("usd"); blank
+    # when not read yet (accounts verified before these were kept).
+    country: str = ""
+    default_currency: str = ""
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,13 @@ def _account(text: str | None) -> Account | None:
     if not text:
         return None
     data = json.loads(text)
-    return Account(str(data["id"]), str(data.get("name") or ""), bool(data.get("livemode")))
+    return Account(
+        str(data["id"]),
+        str(data.get("name") or ""),
+        bool(data.get("livemode")),
+        str(data.get("country") or ""),
+        str(data.get("default_currency") or ""),
+    )
 
 
 async def load(settings: Settings) -> StripeConfig:

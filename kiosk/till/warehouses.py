@@ -18,7 +18,7 @@ from kiosk.audit import trail as audit
 from kiosk.db.engine import write_transaction
 from kiosk.forms import FormErrors, collected, field_error
 from kiosk.money import currencies
-from kiosk.money.amounts import MoneyError, normalize_currency
+from kiosk.money.amounts import DEFAULT_LOCALE, MoneyError, normalize_currency, normalize_locale
 from kiosk.people.auth import AuthError
 from kiosk.people.tables import UserWarehouse
 from kiosk.readers.tables import LocationPairing
@@ -52,6 +52,8 @@ class Site:
     phone: str = ""
     # The IANA zone its days run in (the day's close: kiosk/reports).
     timezone: str = "UTC"
+    # How amounts are written and read here (kiosk/money/amounts.py).
+    locale: str = DEFAULT_LOCALE
 
 
 def _receipts_word(count: int) -> str:
@@ -72,7 +74,8 @@ async def _people_counts() -> dict[int, int]:
 async def sites() -> list[Site]:
     """Every warehouse by name, with what an admin needs to know before changing it."""
     columns = (Warehouse.id, Warehouse.name, Warehouse.currency, Warehouse.receipt_name, Warehouse.address,
-               Warehouse.phone, Warehouse.timezone)  # fmt: skip
+               Warehouse.phone, Warehouse.timezone,
+               Warehouse.locale)  # fmt: skip
     rows = await Warehouse.select(*columns).order_by(Warehouse.name)
     pairings = {
         int(r["warehouse"]): str(r["stripe_location_id"])
@@ -81,7 +84,7 @@ async def sites() -> list[Site]:
     open_, past, people = await _receipt_counts(True), await _receipt_counts(False), await _people_counts()
     return [
         Site(r["id"], r["name"], r["currency"], pairings.get(r["id"]), open_.get(r["id"], 0), past.get(r["id"], 0),
-             people.get(r["id"], 0), r["receipt_name"], r["address"], r["phone"], r["timezone"])
+             people.get(r["id"], 0), r["receipt_name"], r["address"], r["phone"], r["timezone"], r["locale"])
         for r in rows
     ]  # fmt: skip
 
@@ -114,45 +117,57 @@ async def _currency(text: str) -> str:
     return code
 
 
-async def _checked(name: str, currency: str, except_id: int | None = None) -> tuple[str, str]:
-    """The cleaned name and currency, or every problem with them at once."""
+def _locale(text: str) -> str:
+    try:
+        return normalize_locale(text)
+    except MoneyError as exc:
+        raise field_error("locale", str(exc)) from exc
+
+
+async def _checked(name: str, currency: str, except_id: int | None = None, locale: str = DEFAULT_LOCALE
+                   ) -> tuple[str, str, str]:  # fmt: skip
+    """The cleaned name, currency and locale, or every problem with them at once."""
     errors: dict[str, str] = {}
     name = name.strip()
     if problem := await _name_problem(name, except_id):
         errors["name"] = problem
     with collected(errors):
         code = await _currency(currency)
+    with collected(errors):
+        locale = _locale(locale)
     if errors:
         raise FormErrors(errors)
-    return name, code
+    return name, code, locale
 
 
-async def create(actor_id: int, name: str, currency: str) -> int:
-    """A new warehouse; its receipts are numbered from 1 in `currency`."""
-    name, code = await _checked(name, currency)
+async def create(actor_id: int, name: str, currency: str, locale: str = DEFAULT_LOCALE) -> int:
+    """A new warehouse; its receipts are numbered from 1 in `currency`, amounts written as `locale` does."""
+    name, code, locale = await _checked(name, currency, locale=locale)
     async with write_transaction(Warehouse._meta.db):
         if problem := await _name_problem(name):  # again under the write lock: someone may have just used it
             raise field_error("name", problem)
-        rows = await Warehouse.insert(Warehouse(name=name, currency=code)).returning(Warehouse.id)
-        await audit.record(actor_id, "warehouse.create", f"warehouse {name}", {"currency": code})
+        rows = await Warehouse.insert(Warehouse(name=name, currency=code, locale=locale)).returning(Warehouse.id)
+        await audit.record(actor_id, "warehouse.create", f"warehouse {name}", {"currency": code, "locale": locale})
     return int(rows[0]["id"])
 
 
-async def update(actor_id: int, warehouse_id: int, name: str, currency: str) -> None:
-    """Rename and/or change the currency (not while receipts are open in the old one)."""
+async def update(actor_id: int, warehouse_id: int, name: str, currency: str, locale: str | None = None) -> None:
+    """Rename, change the currency (not while receipts are open in the old one) and/or the locale."""
     before = await site(warehouse_id)
-    name, code = await _checked(name, currency, except_id=warehouse_id)
+    name, code, locale = await _checked(name, currency, except_id=warehouse_id, locale=locale or before.locale)
     if code != before.currency and before.open_receipts:
         open_ = _receipts_word(before.open_receipts)
         raise field_error("currency", f"{before.name} has {open_} open in {before.currency.upper()}: close them first.")
     changes = {key: {"from": old, "to": new} for key, old, new in (("name", before.name, name),
-               ("currency", before.currency, code)) if old != new}  # fmt: skip
+               ("currency", before.currency, code), ("locale", before.locale, locale)) if old != new}  # fmt: skip
     if not changes:
         return
     async with write_transaction(Warehouse._meta.db):
         if problem := await _name_problem(name, except_id=warehouse_id):
             raise field_error("name", problem)
-        await Warehouse.update({Warehouse.name: name, Warehouse.currency: code}).where(Warehouse.id == warehouse_id)
+        await Warehouse.update({Warehouse.name: name, Warehouse.currency: code, Warehouse.locale: locale}).where(
+            Warehouse.id == warehouse_id
+        )
         await audit.record(actor_id, "warehouse.update", f"warehouse {name}", changes)
 
 

@@ -41,7 +41,8 @@ _DAY_NAMES = {0: "today", -1: "yesterday", 1: "tomorrow"}
 
 
 def register_template_helpers(engine: Any) -> None:
-    """`{{ 1250|money("usd") }}` -> $12.50; `{{ 1250|plain_amount("usd") }}` -> 12.50 (form fields);
+    """`{{ 1250|money("usd") }}` -> $12.50; `{{ 1250|plain_amount("usd") }}` -> 12.50 (form fields),
+    both in the request's locale (the warehouse's: kiosk/web/reading_locale.py; "12,50 $" in de_DE);
     `{{ when|local_time }}` -> 14:05 in the server's time zone; `{{ when|human_time }}` -> "5 min ago",
     "today 14:05", "yesterday 14:05", "6 Dec 14:05" (where people read when something happened)."""
     filters = engine.engine.filters

@@ -19,7 +19,7 @@ from litestar.response import Template
 
 from kiosk.forms import FormErrors, see_other, text
 from kiosk.money import currencies
-from kiosk.money.amounts import exponent
+from kiosk.money.amounts import DEFAULT_LOCALE, LOCALE_CHOICES, exponent, format_money, locale_name
 from kiosk.people.auth import Login
 from kiosk.readers.locations import NotConfigured, admin_client
 from kiosk.shop.timezones import timezone_names
@@ -44,6 +44,13 @@ async def _currency_options(current: str = "") -> list[tuple[str, str]]:
     return [(code, f"{code.upper()} ({exponent(code)} decimals)") for code in codes]
 
 
+def _locale_options(current: str = "") -> list[tuple[str, str]]:
+    """The locales offered (and the warehouse's own, if it is another), by name."""
+    codes = set(LOCALE_CHOICES) | ({current} if current else set())
+    return sorted(((code, f"{locale_name(code)} · {format_money(123450, 'eur', code)}") for code in codes),
+                  key=lambda option: option[1])  # fmt: skip
+
+
 async def _location_names(request: AnyRequest) -> dict[str, str]:
     """Stripe location id -> its display name; empty when Stripe cannot be asked (no key, down):
     the page then shows the ids, saying why."""
@@ -66,8 +73,9 @@ async def _list_page(
         "sites": sites,
         "location_names": await _location_names(request) if any(s.location for s in sites) else {},
         "currency_options": await _currency_options(),
+        "locale_options": _locale_options(),
         "errors": errors or {},
-        "typed": typed or {"name": "", "currency": "usd"},
+        "typed": typed or {"name": "", "currency": "usd", "locale": DEFAULT_LOCALE},
         "flash": DONE.get(done, ""),
     }
     return Template("admin/warehouses.html", context=context, status_code=400 if errors else 200)
@@ -86,9 +94,12 @@ async def _site_page(request: AnyRequest, warehouse_id: int, *, failed: str = ""
         "location_names": await _location_names(request) if site.location else {},
         "header": typed if failed == "header" and typed else header,
         "currency_options": await _currency_options(site.currency),
+        "locale_options": _locale_options(site.locale),
         "failed": failed,
         "errors": errors or {},
-        "typed": typed if failed == "update" and typed else {"name": site.name, "currency": site.currency},
+        "typed": typed
+        if failed == "update" and typed
+        else {"name": site.name, "currency": site.currency, "locale": site.locale},
         "flash": DONE.get(done, ""),
         "timezone": typed.get("timezone", site.timezone) if failed == "timezone" and typed else site.timezone,
         "timezone_names": timezone_names(),
@@ -128,9 +139,11 @@ class WarehousesController(Controller):
     @post("/", include_in_schema=False)
     async def create(self, request: AnyRequest, admin: Admin) -> Response[Any]:
         form = await request.form()
-        typed = {"name": text(form, "name"), "currency": text(form, "currency")}
+        typed = {"name": text(form, "name"), "currency": text(form, "currency"), "locale": text(form, "locale")}
         try:
-            warehouse_id = await warehouse_admin.create(admin.user_id, typed["name"], typed["currency"])
+            warehouse_id = await warehouse_admin.create(
+                admin.user_id, typed["name"], typed["currency"], typed["locale"] or DEFAULT_LOCALE
+            )
         except FormErrors as exc:
             return await _list_page(request, exc.errors, typed)
         return see_other(f"/admin/warehouses/{warehouse_id}?done=created")
@@ -142,8 +155,10 @@ class WarehousesController(Controller):
     @post("/{warehouse_id:int}", include_in_schema=False)
     async def update(self, request: AnyRequest, admin: Admin, warehouse_id: FromPath[int]) -> Response[Any]:
         form = await request.form()
-        typed = {"name": text(form, "name"), "currency": text(form, "currency")}
-        action = warehouse_admin.update(admin.user_id, warehouse_id, typed["name"], typed["currency"])
+        typed = {"name": text(form, "name"), "currency": text(form, "currency"), "locale": text(form, "locale")}
+        action = warehouse_admin.update(
+            admin.user_id, warehouse_id, typed["name"], typed["currency"], typed["locale"] or None
+        )
         return await _change(request, warehouse_id, action, failed="update", done="saved", typed=typed)
 
     @post("/{warehouse_id:int}/receipt-header", include_in_schema=False)

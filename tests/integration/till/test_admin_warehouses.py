@@ -19,7 +19,8 @@ async def test_admin_creates_a_warehouse_that_then_appears_at_the_till(admin_cli
     assert "Warehouse created" in page.text and 'data-testid="warehouse-name">Annex<' in page.text
     assert "Annex" in (await admin_client.get("/warehouses")).text  # the warehouse picker offers it
     entry = await AuditEntry.select().where(AuditEntry.action == "warehouse.create").output(load_json=True).first()
-    assert entry is not None and entry["subject"] == "warehouse Annex" and entry["detail"] == {"currency": "usd"}
+    assert entry is not None and entry["subject"] == "warehouse Annex"
+    assert entry["detail"] == {"currency": "usd", "locale": "en_US"}
 
 
 async def test_currency_choices_are_the_enabled_currencies(admin_client: Client, admin_user: int) -> None:

@@ -1,4 +1,5 @@
-"""Typed amounts become int minor units or a clear refusal; minor units read as money."""
+"""Typed amounts become int minor units or a clear refusal; minor units read as money (en_US, the
+locale of a request without a warehouse; other locales: test_amount_locales.py)."""
 
 import pytest
 
@@ -22,13 +23,13 @@ from kiosk.money.amounts import (
         ("12", "usd", 1200),
         (" 0.01 ", "usd", 1),
         ("1,234.50", "usd", 123450),
-        ("1 234.50", "eur", 123450),
-        ("12,50", "eur", 1250),
+        ("1,234.50", "eur", 123450),
+        ("12.50", "eur", 1250),
         ("1,234", "usd", 123400),
         (".5", "gbp", 50),
         ("12.500", "usd", 1250),
         ("1000", "jpy", 1000),
-        ("1.000", "jpy", 1000),  # no decimals to mark: the dot groups thousands
+        ("1,000", "jpy", 1000),
         ("1.234", "kwd", 1234),
         ("99999999", "jpy", 99_999_999),
     ],
@@ -47,13 +48,14 @@ def test_typed_amounts_become_minor_units(text: str, currency: str, minor: int) 
         ("-5", "usd", "cannot be negative"),
         ("-0.01", "usd", "cannot be negative"),
         ("abc", "usd", "not an amount"),
-        ("12.50€", "eur", "not an amount"),
+        ("12.50 US$", "usd", "not an amount"),
         ("1e3", "usd", "not an amount"),
         ("NaN", "usd", "not an amount"),
         ("Infinity", "usd", "not an amount"),
         ("1.2.3", "usd", "not an amount"),
         ("12.345", "usd", "USD amounts have at most 2 decimal places"),
         ("12.5", "jpy", "JPY amounts have no decimal places"),
+        ("1.000", "jpy", "JPY amounts have no decimal places"),  # in en_US the dot marks decimals
         ("1.2345", "kwd", "KWD amounts have at most 3 decimal places"),
         ("1000000", "usd", "too large"),
     ],
@@ -84,10 +86,18 @@ def test_card_minimum_message_shows_money() -> None:
 
 
 def test_unknown_minimum_still_refuses_zero() -> None:
-    assert card_minimum("isk") is None
-    check_card_amount(1, "isk")
+    """KES has no published minimum (Stripe converts the settlement currency's): only zero is refused here."""
+    assert card_minimum("kes") is None
+    check_card_amount(1, "kes")
     with pytest.raises(MoneyError):
-        check_card_amount(0, "isk")
+        check_card_amount(0, "kes")
+
+
+def test_isk_card_amounts_are_whole_kronur() -> None:
+    """Two decimals in the API, but Stripe takes whole krónur only (amounts divisible by 100)."""
+    check_card_amount(12300, "isk")
+    with pytest.raises(MoneyError, match="whole units only"):
+        check_card_amount(12350, "isk")
 
 
 def test_three_decimal_card_amounts_end_in_zero() -> None:
@@ -104,12 +114,13 @@ def test_three_decimal_card_amounts_end_in_zero() -> None:
         (0, "eur", "€0.00"),
         (-250, "gbp", "-£2.50"),
         (1000, "jpy", "¥1,000"),
-        (1234, "kwd", "KWD 1.234"),
-        (5000, "chf", "CHF 50.00"),
+        (1234, "kwd", "KWD\u00a01.234"),  # CLDR's no-break space between a code and the digits
+        (5000, "chf", "CHF\u00a050.00"),
         (123456789, "cad", "CA$1,234,567.89"),
     ],
 )
 def test_money_reads_as_money(amount: int, currency: str, text: str) -> None:
+    """Without a warehouse's locale: en_US."""
     assert format_money(amount, currency) == text
 
 
