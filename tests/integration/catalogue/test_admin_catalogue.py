@@ -65,7 +65,7 @@ async def test_an_item_is_edited_and_its_price_removed(admin_client: Client) -> 
 
 async def test_export_then_import_the_same_file_changes_nothing(admin_client: Client, admin_user: int) -> None:
     await enable("eur", admin_user)
-    await post_form(admin_client, "/admin/catalogue/new", {**ITEM, "price_eur": "1,80"})
+    await post_form(admin_client, "/admin/catalogue/new", {**ITEM, "price_eur": "1.80"})
     exported = await admin_client.get("/admin/catalogue/export.csv")
     assert exported.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(exported.text)))
