@@ -66,6 +66,9 @@ class PaymentView:
     # The reader is offline: refused at the start (the other readers are offered at once), or
     # gone offline with the payment on it (Cancel cancels at Stripe).
     reader_offline: bool
+    # The tip the customer added on the reader, and what Stripe took in all (None: not said yet).
+    tip: int = 0
+    charged: int | None = None
 
 
 def _headline(payment: Payment, slow: bool) -> tuple[str, str]:
@@ -128,6 +131,8 @@ def payment_view(payment: Payment, slow_after: float = SLOW_AFTER_SECONDS) -> Pa
         can_retry=payment.state in {DECLINED, NEEDS_ATTENTION},
         can_check=payment.state == NEEDS_ATTENTION or slow,
         reader_offline=payment.failure_code == READER_OFFLINE and payment.state in {ON_READER, DECLINED},
+        tip=payment.tip_amount or 0,
+        charged=payment.amount_charged,
     )
 
 

@@ -31,6 +31,11 @@ class Warehouse(Table):
     receipt_name = Varchar(length=100, default="")
     address = Text(default="")
     phone = Varchar(length=40, default="")
+    # Tips on the reader (kiosk.till.tipping): off | percentages | amounts, the three suggestions
+    # ("10,15,20" percent, or minor units), and the Stripe Terminal Configuration carrying them.
+    tipping = Varchar(length=16, default="off")
+    tip_choices = Varchar(length=100, default="")
+    tip_configuration = Varchar(length=255, default="")
 
 
 class Receipt(Table):

@@ -24,6 +24,7 @@ from kiosk.people.auth import Login
 from kiosk.readers.locations import NotConfigured, admin_client
 from kiosk.stripe_account.admin_gateway import AdminStripeError
 from kiosk.stripe_account.keys import keys_in_force
+from kiosk.till import tipping as tips
 from kiosk.till import warehouses as warehouse_admin
 
 Admin = NamedDependency[Login]
@@ -33,6 +34,7 @@ DONE = {
     "saved": "Saved.",
     "header": "Saved. Printed receipts now carry it.",
     "deleted": "Warehouse deleted.",
+    "tipping": "Saved. Payments started from now on follow the new tips setting.",
 }
 
 
@@ -79,6 +81,10 @@ async def _site_page(request: AnyRequest, warehouse_id: int, *, failed: str = ""
     except warehouse_admin.WarehouseNotFound as exc:
         raise NotFoundException() from exc
     header = {"receipt_name": site.receipt_name, "address": site.address, "phone": site.phone}
+    tipping = await tips.tipping_of(warehouse_id)
+    tipping_typed = {"mode": tipping.mode, "choices": tipping.typed()}
+    if failed == "tipping" and typed:
+        tipping_typed = {"mode": typed.get("tipping", ""), "choices": typed.get("tip_choices", "")}
     context = {
         "site": site,
         "location_names": await _location_names(request) if site.location else {},
@@ -88,6 +94,10 @@ async def _site_page(request: AnyRequest, warehouse_id: int, *, failed: str = ""
         "errors": errors or {},
         "typed": typed if failed == "update" and typed else {"name": site.name, "currency": site.currency},
         "flash": DONE.get(done, ""),
+        "tipping": tipping,
+        "tipping_typed": tipping_typed,
+        "tipping_modes": list(tips.MODES.items()),
+        "tip_currencies": tips.currencies_with_tips(),
     }
     return Template("admin/warehouse.html", context=context, status_code=400 if errors else 200)
 
@@ -110,6 +120,10 @@ async def _change(
     if done == "deleted":
         return see_other("/admin/warehouses?done=deleted")
     return see_other(f"/admin/warehouses/{warehouse_id}?done={done}")
+
+
+async def _done(action: Awaitable[Any]) -> None:
+    await action
 
 
 class WarehousesController(Controller):
@@ -148,6 +162,23 @@ class WarehousesController(Controller):
         typed = _header_typed(await request.form())
         action = warehouse_admin.set_receipt_header(admin.user_id, warehouse_id, **typed)
         return await _change(request, warehouse_id, action, failed="header", done="header", typed=typed)
+
+    @post("/{warehouse_id:int}/tipping", include_in_schema=False)
+    async def tipping(self, request: AnyRequest, admin: Admin, warehouse_id: FromPath[int]) -> Response[Any]:
+        """No tips, or tips on the reader (kept in a Stripe Terminal configuration of the location)."""
+        form = await request.form()
+        typed = {"tipping": text(form, "tipping"), "tip_choices": text(form, "tip_choices")}
+        try:
+            async with admin_client(keys_in_force(request.app)) as stripe:
+                action = tips.set_tipping(admin.user_id, warehouse_id, typed["tipping"], typed["tip_choices"], stripe)
+                return await _change(
+                    request, warehouse_id, _done(action), failed="tipping", done="tipping", typed=typed
+                )
+        except NotConfigured:
+            action = tips.set_tipping(admin.user_id, warehouse_id, typed["tipping"], typed["tip_choices"], None)
+            return await _change(request, warehouse_id, _done(action), failed="tipping", done="tipping", typed=typed)
+        except tips.WarehouseMissing as exc:
+            raise NotFoundException() from exc
 
     @post("/{warehouse_id:int}/delete", include_in_schema=False)
     async def delete(self, request: AnyRequest, admin: Admin, warehouse_id: FromPath[int]) -> Response[Any]:
