@@ -36,7 +36,7 @@ async def choose_reader(client: httpx.AsyncClient, kiosk: Kiosk, reader: int = 0
     response = await post_form(client, "/receipts/customer-screen", {"reader_id": kiosk.readers[reader]})
     assert response.status_code == 303 and COOKIE in response.headers["set-cookie"]
     page = await client.get(response.headers["location"])
-    assert "This till shows its receipts on that reader" in page.text
+    assert f"to the customer on Counter {reader + 1}." in page.text
     assert f'<option value="{kiosk.readers[reader]}" selected>' in page.text
 
 
