@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kiosk.payments.refunds.actions import refundable
 from kiosk.payments.settlement import balance
 from kiosk.payments.tables import Payment
 from kiosk.shop.tables import Warehouse
@@ -60,6 +61,7 @@ async def test_a_tip_chosen_on_the_reader_is_on_the_receipt_and_its_print(kiosk:
     assert (done.amount, done.tip_amount, done.amount_charged) == (3000, 450, 3450)
     ledger = await kiosk.ledger()
     assert ledger["intents"][done.payment_intent_id]["captured"] == 3450
+    assert await refundable(done) == 3450  # an admin's refund can give the tip back too
     async with kiosk.cashier() as client:
         page = (await client.get(f"/receipts/{receipt}")).text
         assert 'data-testid="receipt-tip">$4.50<' in page and 'data-testid="receipt-paid">$34.50<' in page

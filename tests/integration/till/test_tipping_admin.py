@@ -10,6 +10,7 @@ import pytest
 from litestar import Litestar
 
 from kiosk.audit.tables import AuditEntry
+from kiosk.money.currencies import enable
 from kiosk.readers.tables import LocationPairing
 from kiosk.shop.tables import Warehouse
 from tests.admin_support import Client, snapshot
@@ -141,3 +142,17 @@ async def test_bad_suggestions_and_no_location_are_refused(
     assert response.status_code == 400 and "Choose no tips, or tips as percentages or fixed amounts" in response.text
     assert await snapshot() == before
     assert not simulator.sim.table("terminal.configuration")
+
+
+async def test_the_currency_cannot_change_under_tips(
+    admin: Client, admin_user: int, warehouse: int, simulator: RunningSimulator
+) -> None:
+    await enable("eur", admin_user)
+    await paired(simulator, warehouse)
+    url = f"/admin/warehouses/{warehouse}/tipping"
+    assert (await post_form(admin, url, {"tipping": "percentages", "tip_choices": "10"})).status_code == 303
+    before = await snapshot()
+    response = await post_form(admin, f"/admin/warehouses/{warehouse}", {"name": "Main", "currency": "eur"})
+    assert response.status_code == 400
+    assert "Tips are on in USD: set Tips to “No tips” first" in response.text
+    assert await snapshot() == before
