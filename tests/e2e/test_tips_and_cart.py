@@ -15,10 +15,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from kiosk.shop.tables import Warehouse
-from tests.e2e.background import in_thread
+from tests.e2e.background import in_thread, watch_csp
 from tests.e2e.conftest import Live
 from tests.e2e.pages import WAIT_MS, ReceiptPage, Till, VirtualReader
-from tests.kiosk_support import PASSWORD
+from tests.kiosk_support import PASSWORD, make_user
 from tests.payments_support import VISA, make_shop, serve_kiosk
 from tests.simulator_support import RunningSimulator
 
@@ -154,3 +154,54 @@ def test_the_cart_shows_on_the_tills_reader(cart_counter: Windows, live: Live, a
     receipt.expect_receipt("paid")
     reader.expect_screen("idle")  # the sale is over: the customer's screen is cleared
     receipt.screenshot("cart-paid-in-cash")
+
+
+@pytest.fixture
+def admin_live(db: str, simulator: RunningSimulator) -> Iterator[Live]:
+    """Like `live`, with user "boss", an admin."""
+
+    @asynccontextmanager
+    async def serve() -> AsyncIterator[Live]:
+        shop = await make_shop(simulator)
+        await make_user("boss", admin=True, warehouses=())
+        async with asynccontextmanager(serve_kiosk)(simulator, shop) as kiosk:
+            yield Live(kiosk, 0)
+
+    with in_thread(serve) as running:
+        yield running
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_an_admin_turns_tips_on_and_bad_suggestions_are_refused(
+    browser: Browser, admin_live: Live, artifacts: Path, size: str
+) -> None:
+    kiosk = admin_live.kiosk
+    width, height = SIZES[size]
+    violations: list[str] = []
+    context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=size == "phone")
+    try:
+        page = watch_csp(context.new_page(), violations)
+        page.goto(f"{kiosk.url}/login")
+        page.fill("input[name=username]", "boss")
+        page.fill("input[name=password]", PASSWORD)
+        page.get_by_test_id("login-submit").click()
+        page.goto(f"{kiosk.url}/admin/warehouses/{kiosk.warehouse_id}")
+        form = page.get_by_test_id("tipping-form")
+        form.get_by_test_id("tipping-percentages").check()
+        form.get_by_label("Three suggestions").fill("10 15 20 25")
+        form.get_by_test_id("tipping-submit").click()
+        expect(page.get_by_test_id("error-tip_choices")).to_contain_text("Enter one to 3 suggestions")
+        expect(page.get_by_test_id("tipping-now")).to_contain_text("Now: No tips")
+        page.screenshot(path=str(artifacts / f"admin-tips-refused-{size}.png"), full_page=True)
+        form = page.get_by_test_id("tipping-form")
+        form.get_by_label("Three suggestions").fill("10 15 20")
+        form.get_by_test_id("tipping-submit").click()
+        expect(page.get_by_test_id("tipping-now")).to_contain_text("Now: Tips on the reader: 10%, 15%, 20%")
+        page.get_by_test_id("tipping-form").scroll_into_view_if_needed()
+        page.screenshot(path=str(artifacts / f"admin-tips-on-{size}.png"), full_page=True)
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0 and not violations, (overflow, violations)
+    finally:
+        context.close()
+    [configuration] = kiosk.sim.sim.table("terminal.configuration").values()
+    assert configuration["tipping"]["usd"]["percentages"] == [10, 15, 20]
