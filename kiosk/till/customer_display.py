@@ -100,6 +100,8 @@ class CartDisplays:
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._generation = 0
+        # What this process last put on each reader: the same cart again (a page reloaded) is not sent.
+        self._sent: dict[str, tuple[int, Cart]] = {}
 
     def changed(self, reader_id: str | None, receipt_id: int) -> None:
         """The receipt's lines changed (or it was opened): show its cart once the burst is over."""
@@ -141,8 +143,13 @@ class CartDisplays:
         cart = await cart_of(wish.receipt_id)
         if cart is None:
             await cart_display.clear_cart(engine, reader_id, wish.receipt_id)
-        else:
-            await cart_display.show_cart(engine, reader_id, wish.receipt_id, cart)
+            return
+        unchanged = self._sent.get(reader_id) == (wish.receipt_id, cart)
+        if unchanged and await cart_display.shown_receipt(reader_id) == wish.receipt_id:
+            return  # still on the reader as it is now (no payment or clear came between)
+        self._sent.pop(reader_id, None)
+        if await cart_display.show_cart(engine, reader_id, wish.receipt_id, cart):
+            self._sent[reader_id] = (wish.receipt_id, cart)
 
     async def drain(self) -> None:
         """Wait until every wish asked so far has been carried out (tests, shutdown)."""

@@ -64,6 +64,8 @@ async def test_a_burst_of_line_changes_is_one_cart_with_the_latest_lines(kiosk: 
         response = await post_form(client, f"/receipts/{receipt}/lines/{line_id}/delete")  # the coffee goes
         assert response.status_code == 303
         await settled(kiosk)
+        await client.get(f"/receipts/{receipt}")  # the page opened again: the same cart is not sent again
+        await settled(kiosk)
     assert await kiosk.calls(SET_DISPLAY) == 1
     shown = await screen(kiosk)
     assert shown["state"] == "display"
