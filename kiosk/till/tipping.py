@@ -86,9 +86,10 @@ async def tipping_of(warehouse_id: int) -> Tipping:
 
 def parse_choices(mode: str, typed: str, currency: str) -> tuple[int, ...]:
     """One to three suggestions: whole percentages 1-100, or amounts in the warehouse's currency."""
-    parts = [p.strip().rstrip("%").strip() for p in re.split(r"[;\s]+", typed.replace(", ", " ")) if p.strip()]
     if mode == PERCENTAGES:
-        parts = [q for p in parts for q in p.split(",") if q]
+        parts = [p.strip().rstrip("%").strip() for p in re.split(r"[,;\s]+", typed) if p.strip()]
+    else:  # a comma may be a decimal mark ("2,50"): amounts are apart by spaces, ";" or ", "
+        parts = [p.strip() for p in re.split(r"[;\s]+", typed.replace(", ", " ")) if p.strip()]
     if not 1 <= len(parts) <= MAX_SUGGESTIONS:
         raise field_error(
             "tip_choices", f"Enter one to {MAX_SUGGESTIONS} suggestions, separated by spaces, like “10 15 20”."
