@@ -12,8 +12,9 @@ the stored Stripe keys, the reconciler beside the requests), `cart_display` (a c
 screen between payments, never over one).
 
 Others may use: `actions` and `views`/`refund_views` (the till's pages), `settlement` (`balance`,
-`has_tenders`), `cart_display` and `picker` (the till's customer screen), `tables`, `states`, `engine`, `recovery`, `log` (the `kiosk` command), `runtime`
-and `poll_fast_path` (kiosk/app.py). `controllers` (progress fragments, the webhook, the admin's
-Payments page) are mounted by kiosk/app.py. Imports `readers`, `money`, `stripe_account`, `people`,
-`shop`, `audit`, `db`, `forms`, `config`.
+`has_tenders`), `cart_display` and `picker` (the till's customer screen), `tables`, `states`,
+`engine`, `recovery`, `log` (the `kiosk` command), `runtime` and `poll_fast_path` (kiosk/app.py).
+`controllers` (progress fragments, the webhook, the admin's Payments page) are mounted by
+kiosk/app.py. Imports `readers`, `money`, `stripe_account`, `people`, `shop`, `audit`, `db`,
+`forms`, `config`.
 """

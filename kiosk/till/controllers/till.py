@@ -20,6 +20,7 @@ from kiosk.payments.settlement import CARD_SETTLED
 from kiosk.payments.tables import Payment
 from kiosk.payments.views import payment_view
 from kiosk.people.auth import Till
+from kiosk.people.guards import settings_of
 from kiosk.shop.lookup import ReceiptNotFound
 from kiosk.shop.tables import OPEN
 from kiosk.till import receipts
@@ -158,7 +159,10 @@ class PosController(Controller):
         response = see_other("/receipts/?screen=" + ("set" if data.reader_id else "off"))
         if data.reader_id.startswith("tmr_") and len(data.reader_id) <= 64:
             value = cookie_value(till.warehouse.id, data.reader_id)
-            response.set_cookie(COOKIE, value, max_age=COOKIE_MAX_AGE, httponly=True, samesite="lax", path="/")
+            secure = not settings_of(request).demo  # as the session cookie
+            response.set_cookie(
+                COOKIE, value, max_age=COOKIE_MAX_AGE, httponly=True, samesite="lax", path="/", secure=secure
+            )
         else:
             response.delete_cookie(COOKIE, path="/")
         return response
