@@ -146,7 +146,7 @@ async def captured_payments(receipt_number: int | None = None) -> list[PaymentRo
                 int(p.receipt),
                 number,
                 warehouse,
-                p.amount,
+                p.amount if p.amount_charged is None else p.amount_charged,  # what Stripe took, tip included
                 given_back,
                 p.currency,
                 card_label(p),
