@@ -34,6 +34,7 @@ from kiosk.payments.tables import Payment
 from kiosk.payments.views import card_tenders_context, payment_view
 from kiosk.readers import snapshot as reader_snapshot
 from kiosk.shop.lookup import lock_receipt
+from kiosk.shop.tables import Receipt
 from kiosk.stripe_account.errors import IntentInvalidState, PaymentNotAllowed, ReaderBusy, ReaderOffline, ReaderTimeout
 from kiosk.stripe_account.objects import ReaderInfo
 
@@ -120,7 +121,10 @@ async def record_payment(
         await lock_receipt(receipt_id)  # a double-submitted form waits here, then finds the first
         if await unresolved_payment(receipt_id) is not None:
             raise ReaderBusy("A card payment is already running for this receipt.", "kiosk_reader_leased")
+        # The warehouse's tips setting, fixed on the row: a retry sends the same process_config.
+        shop = await Receipt.select(Receipt.warehouse.tipping).where(Receipt.id == receipt_id).first()
         payment = Payment(
+            tipping=bool(shop and shop["warehouse.tipping"] not in (None, "", "off")),
             receipt=receipt_id,
             amount=amount,
             currency=currency,

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from kiosk.payments import brands, store
+from kiosk.payments.cart_display import wait_for_display
 from kiosk.payments.decline_messages import READER_TIMEOUT
 from kiosk.payments.engine import Engine, idempotency_key
 from kiosk.payments.faults import kill_point
@@ -26,6 +27,7 @@ from kiosk.payments.states import (
     CONFIRM_ACTION,
     CREATING,
     DECLINED,
+    DETAIL_COLUMNS,
     INTENT_CREATED,
     NEEDS_ATTENTION,
     ON_READER,
@@ -69,7 +71,8 @@ async def apply_change(engine: Engine, payment: Payment, change: Change, *, step
         # A capture still to do: the reconciler picks it up at once. Card details only: the
         # payment_intent webhook normally brings them moments later, so Stripe is asked for them
         # only if it has not after the webhook grace (one Stripe call per payment saved).
-        details_only = change.state != REQUIRES_CAPTURE and not fields.get("card_brand")
+        known = fields.get("card_brand") and "amount_charged" in fields
+        details_only = change.state != REQUIRES_CAPTURE and not known
         fields["reconcile_after"] = store.later(engine.timing.webhook_grace) if details_only else store.now()
     elif change.state in {DECLINED, CANCELED}:
         fields["reconcile_after"] = None
@@ -77,10 +80,14 @@ async def apply_change(engine: Engine, payment: Payment, change: Change, *, step
         # Confirmed or refused right away (reconciler.after_event); else by the reconciler's next pass.
         fields["reconcile_after"] = store.now()
     moved = await store.transition(payment.id, change.state, fields, step=step, detail=change.note)
-    if not moved and change.fields.get("card_brand"):
-        # Already in that state (e.g. a webhook got there first): keep the card details anyway.
-        card = {k: v for k, v in change.fields.items() if k.startswith("card_") or k == "capture_before"}
-        await store.update(payment.id, card, only_in=list(RECEIPT_SETTLED))
+    if not moved:
+        # Already in that state (e.g. a webhook got there first): keep the card details, the tip
+        # and what Stripe took anyway.
+        card = {k: v for k, v in change.fields.items() if k.startswith("card_") or k in DETAIL_COLUMNS}
+        if not change.fields.get("card_brand"):
+            card = {k: v for k, v in card.items() if not k.startswith("card_")}
+        if card:
+            await store.update(payment.id, card, only_in=list(RECEIPT_SETTLED))
     return moved
 
 
@@ -159,6 +166,8 @@ async def send_to_reader(engine: Engine, payment: Payment, *, retried: bool = Fa
     collect_payment_method: step one of two); each failure has its own answer."""
     assert payment.payment_intent_id and payment.reader_id
     await store.update(payment.id, {"sent_at": store.now()}, only_in=[INTENT_CREATED])
+    # A cart display under way reaches the reader first; this payment then replaces it.
+    await wait_for_display(payment.reader_id)
     try:
         if payment.accepted_brands:
             reader = await engine.gateway.collect_on_reader(
@@ -166,6 +175,7 @@ async def send_to_reader(engine: Engine, payment: Payment, *, retried: bool = Fa
                 payment.payment_intent_id,
                 customer_cancellation=payment.customer_cancellation,
                 idempotency_key=idempotency_key(payment, f"collect:{payment.attempt}"),
+                tipping=payment.tipping,
             )
         else:
             reader = await engine.gateway.process_on_reader(
@@ -173,6 +183,7 @@ async def send_to_reader(engine: Engine, payment: Payment, *, retried: bool = Fa
                 payment.payment_intent_id,
                 customer_cancellation=payment.customer_cancellation,
                 idempotency_key=idempotency_key(payment, f"process:{payment.attempt}"),
+                tipping=payment.tipping,
             )
     except ReaderTimeout:
         await _after_timeout(engine, payment, retried)

@@ -227,10 +227,12 @@ async def _capture(engine: Engine, payment: Payment) -> None:
 
 
 async def _fetch_card(engine: Engine, payment: Payment) -> None:
-    """Brand, last4 and EMV fields for the printed receipt, when no `charge.succeeded` brought them:
+    """Brand, last4, EMV fields and the tip for the printed receipt, when no webhook brought them:
     the intent is read only once the webhook grace after settling has passed without them."""
     settled = payment.settled_at or payment.updated_at
-    if payment.card_brand or not payment.payment_intent_id:
+    # The tip and what Stripe took come with the intent (payment_intent.* webhooks), the card with
+    # the charge: both are needed before the receipt is complete.
+    if (payment.card_brand and payment.amount_charged is not None) or not payment.payment_intent_id:
         await store.update(payment.id, {"reconcile_after": None})
         return
     waited = (store.now() - settled).total_seconds()

@@ -29,6 +29,15 @@ class Balance:
     total: int
     paid: int  # cash applied plus settled card payments
     pending: int  # card payments not settled yet and not canceled
+    # Tips the customers added on the reader (amount_details.tip), on top of `paid`.
+    tips: int = 0
+    # What Stripe took beyond the amounts applied to the total (the tips, from amount_received).
+    over: int = 0
+
+    @property
+    def taken(self) -> int:
+        """The receipt's paid total: cash applied plus what Stripe took for its cards, tips included."""
+        return self.paid + self.over
 
     @property
     def due(self) -> int:
@@ -46,14 +55,17 @@ async def balance(receipt_id: int) -> Balance:
     if receipt is None:
         raise ReceiptNotFound(receipt_id)
     cash = await CashTender.select(CashTender.amount).where(CashTender.receipt == receipt_id)
-    cards = await Payment.select(Payment.amount, Payment.state, Payment.keep_for_capture).where(
-        Payment.receipt == receipt_id
-    )
+    cards = await Payment.select(
+        Payment.amount, Payment.state, Payment.keep_for_capture, Payment.tip_amount, Payment.amount_charged
+    ).where(Payment.receipt == receipt_id)
     paid_cards = [c for c in cards if counts_as_paid(c["state"], c["keep_for_capture"])]
     settled = sum(c["amount"] for c in paid_cards)
     pending = sum(c["amount"] for c in cards if c not in paid_cards and c["state"] not in CARD_RELEASED)
     paid = sum(c["amount"] for c in cash) + settled
-    return Balance(receipt["currency"], receipt["total"], paid, pending)
+    tips = sum(c["tip_amount"] or 0 for c in paid_cards)
+    # Stripe's amount_received, not the amount asked: a tip the kiosk did not ask for still counts.
+    over = sum(c["amount_charged"] - c["amount"] for c in paid_cards if c["amount_charged"] is not None)
+    return Balance(receipt["currency"], receipt["total"], paid, pending, tips=tips, over=over)
 
 
 async def has_tenders(receipt_id: int) -> bool:

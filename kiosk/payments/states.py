@@ -143,9 +143,21 @@ def authorized_state(capture_method: str, intent_status: str) -> str | None:
     return None
 
 
+def money_fields(intent: IntentInfo) -> dict[str, Any]:
+    """What Stripe took and the tip in it, from Stripe's own numbers (never assumed): only once
+    Stripe has taken something (an intent before authorization says nothing about the tip)."""
+    if intent.charged is None:
+        return {}
+    return {"tip_amount": intent.tip, "amount_charged": intent.charged}
+
+
+# Columns written even when the state does not move (the news came after the state move).
+DETAIL_COLUMNS = frozenset({"tip_amount", "amount_charged", "capture_before"})
+
+
 def from_intent(intent: IntentInfo, capture_method: str) -> Change | None:
     """A final or authorized intent decides the payment; anything else needs the reader's view."""
-    fields = {"intent_status": intent.status, **card_fields(intent.card)}
+    fields = {"intent_status": intent.status, **card_fields(intent.card), **money_fields(intent)}
     state = authorized_state(capture_method, intent.status)
     if state is not None:
         return Change(state, fields, note=f"intent {intent.status}")

@@ -69,6 +69,15 @@ class Payment(Table):
     # Money refunded at Stripe as charge.refunded last reported it (refunds made outside the kiosk
     # included); the kiosk's own refunds are rows of kiosk.refund_tables.Refund.
     amount_refunded = Integer(default=0)
+    # Whether the reader may offer the customer a tip (the warehouse's setting when the payment
+    # started, sent as process_config.skip_tipping = not tipping; fixed for the idempotency key).
+    tipping = Boolean(default=False)
+    # The tip Stripe reports in the PaymentIntent's amount_details.tip.amount (0: none). `amount` is
+    # what the receipt asked; Stripe takes amount + tip. The day's figures read tips from here.
+    tip_amount = Integer(default=0)
+    # What Stripe took (amount_received, or amount_capturable for an authorization), as last read
+    # from the PaymentIntent; None until Stripe has said. The receipt's paid total is built from it.
+    amount_charged = Integer(null=True, default=None)
     created_by = ForeignKey(references=BaseUser, null=True, default=None, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
@@ -153,4 +162,23 @@ class Refund(Table):
     request_key = Varchar(length=64, null=True, default=None, unique=True)
     created_by = ForeignKey(references=BaseUser, null=True, default=None, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class ReaderDisplay(Table):
+    """What the kiosk last put on a reader's screen outside a payment: a receipt's cart.
+
+    `sending_until` is set while a set_reader_display / cancel_action call is under way: a payment
+    sent to that reader waits for it (kiosk.payments.cart_display), so a cart never lands on top
+    of a payment."""
+
+    id: Serial  # Piccolo's implicit primary key, declared for type checkers
+
+    reader_id = Varchar(length=64, unique=True)
+    # The receipt whose cart is shown (None: nothing of ours is shown).
+    receipt = ForeignKey(references=Receipt, null=True, default=None, on_delete=OnDelete.set_null)
+    sending_until = Timestamptz(null=True, default=None)
+    # Counts the calls made for this reader: each one's idempotency key (a cart shown again later
+    # is a new call, never a replay of the first).
+    sequence = Integer(default=0)
     updated_at = Timestamptz(default=TimestamptzNow())

@@ -74,6 +74,9 @@ class PaymentView:
     # The payment never reached its reader (offline, or silent: it did not answer): the other
     # readers are offered at once.
     offer_others: bool
+    # The tip the customer added on the reader, and what Stripe took in all (None: not said yet).
+    tip: int = 0
+    charged: int | None = None
 
 
 def _headline(payment: Payment, slow: bool) -> tuple[str, str]:
@@ -151,6 +154,8 @@ def payment_view(payment: Payment, slow_after: float = SLOW_AFTER_SECONDS) -> Pa
         can_check=payment.state == NEEDS_ATTENTION or slow,
         reader_offline=payment.failure_code == READER_OFFLINE and payment.state in {ON_READER, COLLECTING, DECLINED},
         offer_others=payment.state == DECLINED and payment.failure_code in {READER_OFFLINE, READER_TIMEOUT},
+        tip=payment.tip_amount or 0,
+        charged=payment.amount_charged,
     )
 
 

@@ -36,6 +36,11 @@ class Warehouse(Table):
     # How people here write numbers and money (a Babel/CLDR locale: "en_US", "de_DE", "fr_CH"):
     # amounts on the till, the printed receipt and the admin pages, and how typed amounts are read.
     locale = Varchar(length=20, default="en_US")
+    # Tips on the reader (kiosk.till.tipping): off | percentages | amounts, the three suggestions
+    # ("10,15,20" percent, or minor units), and the Stripe Terminal Configuration carrying them.
+    tipping = Varchar(length=16, default="off")
+    tip_choices = Varchar(length=100, default="")
+    tip_configuration = Varchar(length=255, default="")
 
 
 class Receipt(Table):

@@ -14,7 +14,7 @@ from litestar.datastructures import State
 from litestar.exceptions import ClientException
 from litestar.params import FromPath, JSONBody
 
-from kiosk.simulator import ledger, terminal
+from kiosk.simulator import ledger, terminal, tipping
 from kiosk.simulator.core import Simulator
 from kiosk.simulator.errors import StripeError
 
@@ -122,6 +122,20 @@ def present(state: State, reader_id: FromPath[str], data: Body = None) -> JSON:
     )
 
 
+@post("/readers/{reader_id:str}/tip", sync_to_thread=False, status_code=200)
+def tip(state: State, reader_id: FromPath[str], data: Body = None) -> JSON:
+    """{"amount": N}: the customer picks the suggested tip of N minor units (0: "No tip")."""
+    terminal.choose_tip(state.sim, reader_id, int(_number(data, "amount", 0)))
+    return terminal.device_status(state.sim, reader_id)
+
+
+@post("/account/terminal_configuration", sync_to_thread=False, status_code=200)
+def account_configuration(state: State, data: Body = None) -> JSON:
+    """{"tipping": {...}}: what an admin sets in Stripe's Dashboard as the account's default Terminal
+    configuration (readers of a location without an override use it); the API cannot set it."""
+    return tipping.set_account_default(state.sim, (data or {}).get("tipping"))
+
+
 @post("/readers/{reader_id:str}/auto_tap", sync_to_thread=False, status_code=200)
 def auto_tap(state: State, reader_id: FromPath[str], data: Body = None) -> JSON:
     """{"seconds": N|null}: tap the default Visa N seconds after each action starts; null turns it off."""
@@ -170,6 +184,8 @@ router = Router(
         disconnect,
         customer_cancel,
         present,
+        tip,
+        account_configuration,
         auto_tap,
         authorization_delay,
         screen,

@@ -63,6 +63,10 @@ class Device:
     collected: Tap | None = None
     screen: JSON = field(default_factory=idle_screen)
     cart: JSON | None = None  # the last cart shown by set_reader_display, kept while collecting
+    # The tip screen of the payment being collected (kiosk/simulator/tipping.py): its choices while
+    # the customer has not chosen, then None; `tip` is what the customer chose (0: no tip).
+    tip_choices: list[JSON] | None = None
+    tip: int | None = None
 
     def cancel_timer(self) -> None:
         if self.timer is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from kiosk.simulator import tipping
 from kiosk.simulator.charges import check_refund_amount, refundable_charge
 from kiosk.simulator.device import Device, idle_screen
 from kiosk.simulator.errors import invalid, parameter_missing
@@ -33,6 +34,7 @@ from kiosk.simulator.readers import (
     reader_offline,
     reader_timeout,
     result_screen,
+    tip_screen,
     touch,
 )
 from kiosk.simulator.terminal import auto_tap
@@ -53,7 +55,8 @@ def process_payment_intent(sim: Simulator, reader_id: str, params: JSON) -> JSON
             raise reader_busy()
         intent = _card_present_intent(sim, params, ("requires_payment_method",), "process")
         details = {"payment_intent": intent["id"], "process_config": params.get("process_config")}
-        _start(sim, reader, device, new_action("process_payment_intent", details), COLLECT_MESSAGE)
+        choices = tipping.suggestions(sim, reader, intent, params.get("process_config"))
+        _start(sim, reader, device, new_action("process_payment_intent", details), COLLECT_MESSAGE, choices)
 
     return _command(sim, reader_id, start)
 
@@ -72,7 +75,9 @@ def collect_payment_method(sim: Simulator, reader_id: str, params: JSON) -> JSON
             "collect_config": params.get("collect_config"),
             "payment_method": None,
         }
-        _start(sim, reader, device, new_action(COLLECT, details), COLLECT_MESSAGE)
+        # The tip is asked while collecting (collect_config.skip_tipping), and confirmed with the card.
+        choices = tipping.suggestions(sim, reader, intent, params.get("collect_config"))
+        _start(sim, reader, device, new_action(COLLECT, details), COLLECT_MESSAGE, choices)
 
     return _command(sim, reader_id, start)
 
@@ -159,6 +164,7 @@ def set_reader_display(sim: Simulator, reader_id: str, params: JSON) -> JSON:
         cart = {"tax": None, **cart}
         reader["action"] = new_action("set_reader_display", {"type": params["type"], "cart": cart}, "succeeded")
         device.phase, device.tapped, device.cart = "idle", None, cart
+        device.tip_choices, device.tip = None, None
         device.screen = {**idle_screen(), "state": "display", "message": "Your order", "cart": cart}
         device.screen.update(amount=cart["total"], currency=cart["currency"])
 
@@ -174,6 +180,10 @@ def cancel_action(sim: Simulator, reader_id: str) -> JSON:
             if _release_collected(sim, reader, device):
                 device.screen = result_screen("canceled", "Canceled", reader, sim)
                 reader["action"] = None
+            elif (reader.get("action") or {}).get("type") == "set_reader_display":
+                # Clears the cart from the screen (Stripe: cancel_action resets the reader display).
+                reader["action"], device.cart = None, None
+                device.screen = idle_screen()
             return
         if device.phase == "processing" and not device.disconnected:
             raise reader_busy()
@@ -181,6 +191,7 @@ def cancel_action(sim: Simulator, reader_id: str) -> JSON:
         device.screen = result_screen("canceled", "Canceled", reader, sim)
         reader["action"] = None
         device.phase, device.tapped, device.disconnected = "idle", None, False
+        device.tip_choices, device.tip = None, None
         touch(sim, reader)
 
     return _command(sim, reader_id, cancel)
@@ -231,10 +242,15 @@ def _command(sim: Simulator, reader_id: str, command: Command) -> JSON:
     return snapshot(reader)
 
 
-def _start(sim: Simulator, reader: JSON, device: Device, action: JSON, message: str) -> None:
+def _start(
+    sim: Simulator, reader: JSON, device: Device, action: JSON, message: str, tip_choices: list[JSON] | None = None
+) -> None:
     reader["action"] = action
     device.phase, device.tapped = "collecting", None
+    device.tip_choices, device.tip = tip_choices, None
     device.screen = collecting_screen(sim, reader, device, message)
+    if tip_choices:
+        device.screen = tip_screen(device.screen, tip_choices)
     if device.auto_tap_seconds is not None:
         reader_id = reader["id"]
         device.schedule(device.auto_tap_seconds, lambda: auto_tap(sim, reader_id))

@@ -109,6 +109,14 @@ def present(state: State, reader_id: FromPath[str], data: Form) -> Response[str]
     return _act(state, reader_id, f"Card •••• {number[-4:]} presented.", terminal.present_payment_method, number)
 
 
+@post("/_sim/readers/{reader_id:str}/ui/tip", sync_to_thread=False, status_code=200)
+def tip(state: State, reader_id: FromPath[str], data: Form) -> Response[str]:
+    raw = data.get("amount") or "0"
+    amount = int(raw) if raw.isdigit() else -1
+    done = "The customer chose no tip." if amount == 0 else "The customer chose a tip."
+    return _act(state, reader_id, done, terminal.choose_tip, amount)
+
+
 @post("/_sim/readers/{reader_id:str}/ui/cancel", sync_to_thread=False, status_code=200)
 def customer_cancel(state: State, reader_id: FromPath[str]) -> Response[str]:
     return _act(state, reader_id, "The customer pressed cancel.", terminal.customer_cancel)
@@ -167,6 +175,7 @@ router = Router(
         reader_detail,
         reader_screen,
         present,
+        tip,
         customer_cancel,
         unplug,
         go_offline,

@@ -149,6 +149,11 @@ def collecting_screen(sim: Simulator, reader: JSON, device: Device, message: str
     return {**screen, "cart": cart, "can_cancel": can_cancel}
 
 
+def tip_screen(collecting: JSON, choices: list[JSON]) -> JSON:
+    """Before the card: the amount, three suggested tips and "No tip" (the customer chooses)."""
+    return {**collecting, "state": "tipping", "message": "Add a tip?", "tips": choices, "can_cancel": False}
+
+
 def result_screen(state: str, message: str, reader: JSON, sim: Simulator, card: Card | None = None) -> JSON:
     screen = {**idle_screen(), "state": state, "message": message}
     intent_id = action_intent(reader)
@@ -278,5 +283,6 @@ def _finish_refund(sim: Simulator, reader: JSON, device: Device, tap: Tap, origi
 def _end(sim: Simulator, reader: JSON, device: Device, screen: JSON) -> None:
     device.cancel_timer()
     device.phase, device.tapped, device.cart, device.collected = "idle", None, None, None
+    device.tip_choices, device.tip = None, None
     device.screen = screen
     touch(sim, reader)

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = [
     "TEST_CARDS",
     "add_timeouts",
+    "choose_tip",
     "customer_cancel",
     "device_status",
     "disconnect",
@@ -83,7 +84,11 @@ def present_payment_method(
     card = read_card(number, param=f"{type}[number]")
     pm_type = "interac_present" if card.brand == "interac" and _accepts_interac(sim, reader) else "card_present"
     device.cancel_timer()
-    device.tapped = Tap(card, amount_tip, pm_type)
+    # The test helper's amount_tip stands for the tip chosen on the reader; else what the customer
+    # chose on the tip screen (a card presented while it is still up: no tip).
+    tip = amount_tip if amount_tip is not None else device.tip
+    device.tip_choices = None
+    device.tapped = Tap(card, tip or None, pm_type)
     # Collecting a card authorizes nothing: the tap's result is known at once.
     if device.authorization_delay > 0 and reader["action"]["type"] != COLLECT:
         device.phase = "processing"
@@ -92,6 +97,21 @@ def present_payment_method(
         device.schedule(device.authorization_delay, lambda: finish_tap(sim, reader_id, NO_ORIGIN))
     else:
         finish_tap(sim, reader_id, origin)
+    return snapshot(reader)
+
+
+def choose_tip(sim: Simulator, reader_id: str, amount: int) -> JSON:
+    """The customer picks a suggested tip (or 0, "No tip") on the tip screen; the reader then asks
+    for the card for the amount with the tip."""
+    reader = _reachable(sim, reader_id)
+    device = device_of(sim, reader)
+    if not in_progress(reader) or device.phase != "collecting" or not device.tip_choices:
+        raise invalid("This reader is not showing a tip screen.")
+    if amount != 0 and amount not in {choice["amount"] for choice in device.tip_choices}:
+        raise invalid("Choose one of the tips the reader suggests, or no tip.", param="amount")
+    device.tip, device.tip_choices = amount, None
+    screen = collecting_screen(sim, reader, device, "Tap, insert or swipe")
+    device.screen = {**screen, "amount": screen["amount"] + amount, "tip": amount}
     return snapshot(reader)
 
 

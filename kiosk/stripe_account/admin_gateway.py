@@ -10,12 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any, Literal, TypeVar, cast, get_args
+from typing import Any, Literal, TypeVar, cast, get_args, get_type_hints
 
 import stripe
 from stripe._api_version import _ApiVersion
 from stripe.params import WebhookEndpointCreateParams, WebhookEndpointUpdateParams
-from stripe.params.terminal import LocationCreateParamsAddress, ReaderCreateParams
+from stripe.params.terminal import (
+    ConfigurationCreateParams,
+    ConfigurationCreateParamsTipping,
+    ConfigurationCreateParamsTippingUsd,
+    ConfigurationUpdateParams,
+    ConfigurationUpdateParamsTipping,
+    LocationCreateParamsAddress,
+    LocationUpdateParams,
+    ReaderCreateParams,
+)
 
 from kiosk.stripe_account.admin_objects import (
     OPTIONAL,
@@ -32,6 +41,15 @@ from kiosk.stripe_account.keys import Account, classify
 LocationAddress = LocationCreateParamsAddress
 T = TypeVar("T")
 HTTP_TIMEOUT_SECONDS = 20.0
+# On-reader tipping (https://docs.stripe.com/terminal/features/collecting-tips/on-reader): the
+# currencies a Terminal Configuration can carry tipping for (the pinned SDK's own list), and the
+# readers with a tip screen (BBPOS WisePOS E, Stripe Reader S700/S710, BBPOS WisePad 3; simulated too).
+TIPPING_CURRENCIES = frozenset(get_type_hints(ConfigurationCreateParamsTipping))
+TIPPING_DEVICES = frozenset(
+    {"bbpos_wisepos_e", "simulated_wisepos_e", "stripe_s700", "simulated_stripe_s700", "stripe_s710", "bbpos_wisepad3"}
+)
+# One currency's suggestions (percentages or fixed_amounts, up to three), as the SDK types them.
+TipSuggestions = ConfigurationCreateParamsTippingUsd
 # The events the kiosk's webhook route acts on (payments), the card a payment was made with
 # (charge.succeeded: brand, last4 and the receipt's EMV fields without reading the intent) and
 # the refunds shown on receipts.
@@ -175,6 +193,52 @@ class StripeAdmin:
     async def remove_reader(self, reader_id: str) -> None:
         """https://docs.stripe.com/api/terminal/readers/delete"""
         await self._call(self._client.v1.terminal.readers.delete_async(reader_id))
+
+    async def save_tipping(
+        self,
+        configuration_id: str | None,
+        *,
+        name: str,
+        currency: str,
+        tips: TipSuggestions | None,
+        idempotency_key: str,
+    ) -> str:
+        """Create (no id yet) or update the Terminal Configuration carrying a warehouse's tips for
+        its currency (`tips` None: no tipping). Returns its id. A create carries the warehouse's
+        key, so a double press makes one configuration; an update sets the same values when
+        repeated. https://docs.stripe.com/api/terminal/configuration/create"""
+        configurations = self._client.v1.terminal.configurations
+        if configuration_id is None:
+            created: ConfigurationCreateParams = {"name": name}
+            if tips is not None:
+                created["tipping"] = cast(ConfigurationCreateParamsTipping, {currency: tips})
+            options: stripe.RequestOptions = {"idempotency_key": idempotency_key}
+            return str((await self._call(configurations.create_async(created, options))).id)
+        updated: ConfigurationUpdateParams = {
+            "name": name,
+            "tipping": cast(ConfigurationUpdateParamsTipping, {currency: tips}) if tips is not None else "",
+        }
+        return str((await self._call(configurations.update_async(configuration_id, updated))).id)
+
+    async def tipping_of(self, configuration_id: str) -> dict[str, Any] | None:
+        """A configuration's tipping, by currency (None: none, or the configuration is gone).
+        https://docs.stripe.com/api/terminal/configuration/retrieve"""
+        try:
+            found = await self._client.v1.terminal.configurations.retrieve_async(configuration_id)
+        except stripe.InvalidRequestError as exc:
+            if exc.http_status == 404:
+                return None
+            raise _admin_error(exc) from exc
+        except stripe.StripeError as exc:
+            raise _admin_error(exc) from exc
+        tipping = found.to_dict().get("tipping")
+        return dict(tipping) if tipping else None
+
+    async def set_location_configuration(self, location_id: str, configuration_id: str) -> None:
+        """The location's readers use this configuration (`configuration_overrides`).
+        https://docs.stripe.com/api/terminal/locations/update"""
+        params: LocationUpdateParams = {"configuration_overrides": configuration_id}
+        await self._call(self._client.v1.terminal.locations.update_async(location_id, params))
 
     async def create_webhook_endpoint(self, url: str) -> tuple[str, str]:
         """The new endpoint's id and its signing secret (returned this once only).

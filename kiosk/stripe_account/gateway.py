@@ -37,6 +37,9 @@ from stripe.params.terminal import (
     ReaderConfirmPaymentIntentParams,
     ReaderListParams,
     ReaderProcessPaymentIntentParams,
+    ReaderSetReaderDisplayParams,
+    ReaderSetReaderDisplayParamsCart,
+    ReaderSetReaderDisplayParamsCartLineItem,
 )
 
 from kiosk.config import Settings
@@ -54,6 +57,9 @@ from kiosk.stripe_account.objects import (
 )
 
 T = TypeVar("T")
+# What a reader's screen shows between payments (set_reader_display), as the SDK types it.
+Cart = ReaderSetReaderDisplayParamsCart
+CartLine = ReaderSetReaderDisplayParamsCartLineItem
 
 # Seconds before an HTTP call to Stripe gives up (the SDK then retries with the same key).
 HTTP_TIMEOUT_SECONDS = 20.0
@@ -211,27 +217,41 @@ class StripeGateway:
         return info
 
     async def process_on_reader(
-        self, reader_id: str, intent_id: str, *, customer_cancellation: bool, idempotency_key: str
+        self,
+        reader_id: str,
+        intent_id: str,
+        *,
+        customer_cancellation: bool,
+        idempotency_key: str,
+        tipping: bool = False,
     ) -> ReaderInfo:
-        """Hand the intent to the reader; a 200 only means the reader took the action.
-        https://docs.stripe.com/api/terminal/readers/process_payment_intent"""
+        """Hand the intent to the reader; a 200 only means the reader took the action. Without
+        `tipping` the reader skips its tip screen (`skip_tipping`), whatever the location's
+        configuration says. https://docs.stripe.com/api/terminal/readers/process_payment_intent"""
         params: ReaderProcessPaymentIntentParams = {
             "payment_intent": intent_id,
-            "process_config": {"enable_customer_cancellation": customer_cancellation},
+            "process_config": {"enable_customer_cancellation": customer_cancellation, "skip_tipping": not tipping},
         }
         readers = self._client.v1.terminal.readers
         options: stripe.RequestOptions = {"idempotency_key": idempotency_key}
         return await self._reader_call(reader_id, readers.process_payment_intent_async(reader_id, params, options))
 
     async def collect_on_reader(
-        self, reader_id: str, intent_id: str, *, customer_cancellation: bool, idempotency_key: str
+        self,
+        reader_id: str,
+        intent_id: str,
+        *,
+        customer_cancellation: bool,
+        idempotency_key: str,
+        tipping: bool = False,
     ) -> ReaderInfo:
         """Step one of two: the reader reads a card for the intent and charges nothing; the action
         ends with the card's PaymentMethod (brand, last4) and the intent `requires_confirmation`.
+        Without `tipping` the reader skips its tip screen, as in one step.
         https://docs.stripe.com/api/terminal/readers/collect_payment_method"""
         params: ReaderCollectPaymentMethodParams = {
             "payment_intent": intent_id,
-            "collect_config": {"enable_customer_cancellation": customer_cancellation},
+            "collect_config": {"enable_customer_cancellation": customer_cancellation, "skip_tipping": not tipping},
         }
         readers = self._client.v1.terminal.readers
         options: stripe.RequestOptions = {"idempotency_key": idempotency_key}
@@ -251,6 +271,14 @@ class StripeGateway:
         params: PaymentIntentRetrieveParams = {"expand": ["payment_method"]}
         intent = await self._call(self._client.v1.payment_intents.retrieve_async(intent_id, params))
         return intent_from(intent.to_dict())
+
+    async def set_reader_display(self, reader_id: str, cart: Cart, *, idempotency_key: str) -> ReaderInfo:
+        """Show a cart on the reader's screen (display only: it charges nothing).
+        https://docs.stripe.com/api/terminal/readers/set_reader_display"""
+        params: ReaderSetReaderDisplayParams = {"type": "cart", "cart": cart}
+        readers = self._client.v1.terminal.readers
+        options: stripe.RequestOptions = {"idempotency_key": idempotency_key}
+        return await self._reader_call(reader_id, readers.set_reader_display_async(reader_id, params, options))
 
     async def cancel_action(self, reader_id: str, *, idempotency_key: str) -> ReaderInfo:
         """https://docs.stripe.com/api/terminal/readers/cancel_action"""

@@ -87,6 +87,20 @@ class IntentInfo:
     charge_id: str | None = None
     # The card collected for it (`payment_method` expanded): brand and last4 before any charge.
     collected: CardInfo | None = None
+    # amount_details.tip.amount: the tip the customer chose on the reader (included in `amount`).
+    tip: int = 0
+    amount_received: int = 0
+    amount_capturable: int = 0
+
+    @property
+    def charged(self) -> int | None:
+        """What Stripe took for this intent: received once captured, held while authorized; None
+        before a card was authorized (Stripe has taken nothing yet)."""
+        if self.amount_received:
+            return self.amount_received
+        if self.status == "requires_capture" and self.amount_capturable:
+            return self.amount_capturable
+        return None
 
 
 @dataclass(frozen=True)
@@ -205,7 +219,16 @@ def intent_from(data: JSON, charge: JSON | None = None) -> IntentInfo:
         card=card_from_charge(charge),
         charge_id=_id_of(latest),
         collected=card_from_payment_method(data.get("payment_method")),
+        tip=_tip_of(data),
+        amount_received=int(data.get("amount_received") or 0),
+        amount_capturable=int(data.get("amount_capturable") or 0),
     )
+
+
+def _tip_of(intent: JSON) -> int:
+    """amount_details.tip.amount, 0 when Stripe reports no tip (amount_details or tip null/empty)."""
+    tip = ((intent.get("amount_details") or {}).get("tip")) or {}
+    return int(tip.get("amount") or 0) if isinstance(tip, dict) else 0
 
 
 def refund_from(data: JSON) -> RefundInfo:

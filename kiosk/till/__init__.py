@@ -1,7 +1,9 @@
 """The till: receipts as the cashier builds them, cash, returns, the till's pages, and the warehouses admin.
 
 The receipts' rows are kiosk/shop's; this room gives them their rules: open a receipt, add lines
-or a quick amount, take cash (never more than card payments leave), void one nothing was paid on.
+or a quick amount, take cash (never more than card payments leave), void one nothing was paid on;
+`customer_display` (the receipt's cart on the till's reader) and `tipping` (a warehouse's tips on
+the reader, kept in a Stripe Terminal configuration).
 `returns` gives money back on a paid receipt (all, chosen lines, an amount): to its cards first
 through kiosk/payments/refunds, then in cash; its rows are this room's `tables` (`ReceiptReturn`,
 `ReturnLine`, `ReturnTender`; what counts for the day's figures is said there).

@@ -79,6 +79,14 @@ class CardTender:
     last4: str
     fields: list[tuple[str, str]]
     waiting: bool  # approved moments ago; brand, last4 and EMV fields are still on their way
+    # The tip the customer added on the reader and what Stripe took in all (amount_received), as
+    # Stripe reported them; `charged` is None until Stripe has said.
+    tip: int = 0
+    charged: int | None = None
+
+    @property
+    def taken(self) -> int:
+        return self.amount if self.charged is None else self.charged
 
 
 @dataclass(frozen=True)
@@ -165,7 +173,7 @@ class ReceiptPage:
         """What the shop keeps of the receipt once refunds are taken off (a canceled authorization
         was never counted as paid)."""
         refunded = sum(line.amount for line in self.refunds.lines if line.state != "released")
-        return max(self.balance.paid - refunded - self.cash_returned, 0)
+        return max(self.balance.taken - refunded - self.cash_returned, 0)
 
     @property
     def card_details_waiting(self) -> bool:
@@ -252,6 +260,8 @@ async def settled_cards(receipt_id: int) -> list[CardTender]:
             Payment.card_last4,
             Payment.card_details,
             Payment.settled_at,
+            Payment.tip_amount,
+            Payment.amount_charged,
         )
         .where((Payment.receipt == receipt_id) & Payment.state.is_in(list(CARD_SETTLED)))
         .order_by(Payment.id)
@@ -264,6 +274,8 @@ async def settled_cards(receipt_id: int) -> list[CardTender]:
             last4=row["card_last4"] or "",
             fields=card_fields(row["card_details"]),
             waiting=awaiting_card_details(row["card_brand"], row["settled_at"]),
+            tip=row["tip_amount"] or 0,
+            charged=row["amount_charged"],
         )
         for row in rows
     ]

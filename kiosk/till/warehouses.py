@@ -158,6 +158,10 @@ async def update(actor_id: int, warehouse_id: int, name: str, currency: str, loc
     if code != before.currency and before.open_receipts:
         open_ = _receipts_word(before.open_receipts)
         raise field_error("currency", f"{before.name} has {open_} open in {before.currency.upper()}: close them first.")
+    tipping = await Warehouse.select(Warehouse.tipping).where(Warehouse.id == warehouse_id).first()
+    if code != before.currency and tipping and tipping["tipping"] not in ("", "off"):
+        # The suggestions at Stripe are for the old currency (Terminal configuration tipping.<currency>).
+        raise field_error("currency", f"Tips are on in {before.currency.upper()}: set Tips to “No tips” first.")
     changes = {key: {"from": old, "to": new} for key, old, new in (("name", before.name, name),
                ("currency", before.currency, code), ("locale", before.locale, locale)) if old != new}  # fmt: skip
     if not changes:

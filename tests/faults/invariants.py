@@ -125,6 +125,7 @@ class KioskBooks:
     @classmethod
     async def read(cls) -> KioskBooks:
         columns = (Payment.id, Payment.receipt, Payment.amount, Payment.state, Payment.payment_intent_id)
+        columns += (Payment.tip_amount, Payment.amount_charged)
         payments: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for row in await Payment.select(*columns, Payment.keep_for_capture):
             payments[row["receipt"]].append(row)
@@ -181,7 +182,10 @@ class ReceiptCheck:
 
     def run(self, books: StripeBooks, abandoned: bool, final: bool, result: Verdict) -> None:
         rid, total = self.receipt["id"], self.receipt["total"]
-        recorded = sum(p["amount"] for p in self.payments if p["state"] in RECEIPT_SETTLED)
+        settled = [p for p in self.payments if p["state"] in RECEIPT_SETTLED]
+        # What Stripe took as the kiosk recorded it (amount_received: tips included), else the amount asked.
+        recorded = sum(p["amount"] if p["amount_charged"] is None else p["amount_charged"] for p in settled)
+        tips = sum(p["tip_amount"] or 0 for p in settled)
         # What the tenders brought: refunds (returns) are promise 5's.
         stripe_money = sum(books.taken(i) for i in self.intents)
         states = ", ".join(f"P{p['id']}={p['state']}" for p in self.payments)
@@ -195,8 +199,8 @@ class ReceiptCheck:
             *self._doubles(books),
             *(self._holds(books, abandoned) if final else []),
         ]
-        if self.receipt["status"] == "paid" and self.cash + stripe_money != total:
-            broken.append(f"is paid but cash {self.cash} + card {stripe_money} != {total}")
+        if self.receipt["status"] == "paid" and self.cash + stripe_money != total + tips:
+            broken.append(f"is paid but cash {self.cash} + card {stripe_money} != {total} + tips {tips}")
         result.violations += [f"receipt {rid}: {problem}" for problem in broken]
 
     def _money(self, recorded: int, stripe_money: int, final: bool) -> list[str]:

@@ -95,7 +95,9 @@ async def refunded(payment: Payment) -> int:
 async def refundable(payment: Payment) -> int:
     if payment.state not in SETTLED or not payment.payment_intent_id:
         return 0
-    return max(payment.amount - await refunded(payment), 0)
+    # What Stripe took, tip included (amount_received), once the kiosk knows it.
+    taken = payment.amount if payment.amount_charged is None else payment.amount_charged
+    return max(taken - await refunded(payment), 0)
 
 
 def _checked(payment: Payment, form: RefundForm, left: int) -> tuple[int, str, str]:

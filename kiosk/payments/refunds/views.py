@@ -83,7 +83,8 @@ async def refund_lines(payment: Payment, *, everything: bool = False) -> list[Re
     if beyond > 0:
         lines.append(RefundLine(beyond, payment.currency, "succeeded", "", MADE_ELSEWHERE, card, None))
     if payment.state == CANCELED and payment.settled_at is not None:
-        lines.append(RefundLine(payment.amount, payment.currency, "released", "", "", card, payment.updated_at))
+        held = payment.amount if payment.amount_charged is None else payment.amount_charged
+        lines.append(RefundLine(held, payment.currency, "released", "", "", card, payment.updated_at))
     return lines
 
 
@@ -96,7 +97,8 @@ async def receipt_refunds(receipt_id: int, payments: list[Payment] | None = None
     if not returned:
         return ReceiptRefunds(lines)
     total = await Receipt.select(Receipt.total).where(Receipt.id == receipt_id).first()
-    whole = total is not None and returned >= int(total["total"])
+    tips = sum(p.tip_amount or 0 for p in payments if p.state in SETTLED)  # given back too when all is
+    whole = total is not None and returned >= int(total["total"]) + tips
     return ReceiptRefunds(lines, returned, "refunded" if whole else "partially_refunded")
 
 
@@ -144,7 +146,7 @@ async def captured_payments(receipt_number: int | None = None) -> list[PaymentRo
                 int(p.receipt),
                 number,
                 warehouse,
-                p.amount,
+                p.amount if p.amount_charged is None else p.amount_charged,  # what Stripe took, tip included
                 given_back,
                 p.currency,
                 card_label(p),

@@ -21,6 +21,13 @@ def _location(call: Call) -> JSON:
     return get(call.sim, KIND, call.path["location"], param="location")
 
 
+def _check_override(call: Call) -> None:
+    """``configuration_overrides`` names an existing Terminal Configuration (``""`` unsets it)."""
+    override = call.params.get("configuration_overrides")
+    if override:
+        get(call.sim, "terminal.configuration", override, param="configuration_overrides")
+
+
 def _apply(location: JSON, params: JSON) -> None:
     if "address" in params:
         location["address"] = {key: params["address"].get(key, location["address"].get(key)) for key in _ADDRESS_KEYS}
@@ -42,6 +49,7 @@ def create_location(call: Call) -> JSON:
     for required in ("display_name", "address"):
         if not call.params.get(required):
             raise parameter_missing(required)
+    _check_override(call)
     location: JSON = {
         "id": new_id("tml"),
         "object": KIND,
@@ -71,6 +79,7 @@ def update_location(call: Call) -> JSON:
         )
     if call.params.get("display_name") == "":
         raise invalid("A location needs a display_name.", param="display_name")
+    _check_override(call)
     _apply(location, call.params)
     return snapshot(location)
 

@@ -16,18 +16,22 @@ from litestar.response import Redirect, Template
 from kiosk.catalogue import items as catalogue
 from kiosk.forms import see_other
 from kiosk.payments.actions import card_tenders_context
+from kiosk.payments.picker import picker_context
 from kiosk.payments.settlement import CARD_SETTLED
 from kiosk.payments.tables import Payment
 from kiosk.payments.views import payment_view
 from kiosk.people.auth import Till
+from kiosk.people.guards import settings_of
 from kiosk.people.permissions import may_take_returns
 from kiosk.shop.lookup import ReceiptNotFound
 from kiosk.shop.tables import OPEN, PAID
 from kiosk.till import receipts
+from kiosk.till.customer_display import COOKIE, COOKIE_MAX_AGE, cookie_value, displays_of, reader_of_till
 from kiosk.till.receipt_views import ReceiptPage, receipt_page, todays_receipts
 from kiosk.till.receipts import ReceiptError
 
 CurrentTill = NamedDependency[Till]
+AnyRequest = Request[Any, Any, Any]
 # Statuses a receipt page shows by name.
 STATUS_LABELS = {"open": "Open", "paid": "Paid", "voided": "Voided"}
 VOID_CONFIRM = "partials/void_confirm.html"
@@ -48,6 +52,11 @@ class AmountForm:
 @dataclass
 class CashForm:
     given: str = ""
+
+
+@dataclass
+class ScreenForm:
+    reader_id: str = ""
 
 
 @dataclass
@@ -91,11 +100,18 @@ async def _closed_cards(receipt: ReceiptPage, card: dict[str, Any]) -> dict[str,
 
 
 async def _attempt(
-    till: Till, receipt_id: FromPath[int], action: Awaitable[Any], form: str, typed: dict[str, str] | None = None
+    till: Till,
+    receipt_id: FromPath[int],
+    action: Awaitable[Any],
+    form: str,
+    typed: dict[str, str] | None = None,
+    *,
+    request: AnyRequest | None = None,
 ) -> Response[Any]:
     """Run a till action. Refused -> the receipt page again, with the message by the form and what
     was typed still in it (status 400, nothing saved). Done -> back to the receipt (cash: showing
-    the change to hand back)."""
+    the change to hand back); with `request`, the till's customer screen follows the receipt (its
+    new cart, or cleared once the receipt is closed)."""
     try:
         result = await action
     except ReceiptNotFound as exc:
@@ -103,8 +119,15 @@ async def _attempt(
     except ReceiptError as error:
         context = await _receipt_context(till, receipt_id, errors={form: str(error)}, typed=typed or {})
         return Template("pages/receipt.html", context=context, status_code=400)
+    if request is not None:
+        _screen_follows(request, till, receipt_id)
     query = f"?tender={result.tender_id}#cash" if isinstance(result, receipts.CashTaken) else ""
     return see_other(f"/receipts/{receipt_id}{query}")
+
+
+def _screen_follows(request: AnyRequest, till: Till, receipt_id: int) -> None:
+    """Ask for the till's reader to show this receipt's cart as it now is (cleared if closed)."""
+    displays_of(request.app.state).changed(reader_of_till(request.cookies, till.warehouse.id), receipt_id)
 
 
 class PosController(Controller):
@@ -113,9 +136,42 @@ class PosController(Controller):
     path = "/receipts"
 
     @get("/", include_in_schema=False)
-    async def today(self, till: CurrentTill) -> Template:
+    async def today(self, request: AnyRequest, till: CurrentTill, screen: FromQuery[str] = "") -> Template:
+        """Today's receipts, and the reader this till uses as its customer screen. Back here, the
+        cashier has left any receipt: the customer screen is cleared."""
         listing = await todays_receipts(till.warehouse.id)
-        return Template("pages/receipts.html", context={"till": till, "receipts": listing, "labels": STATUS_LABELS})
+        reader_id = reader_of_till(request.cookies, till.warehouse.id)
+        displays_of(request.app.state).left(reader_id)
+        engine = request.app.state.get("payments")
+        readers = await picker_context(engine, till.warehouse.id, post_url="", target="")
+        context = {
+            "till": till,
+            "receipts": listing,
+            "labels": STATUS_LABELS,
+            "screen_readers": readers["readers"],
+            "screen_problem": readers["problem"],
+            "screen_reader": reader_id or "",
+            "screen_saved": screen,
+        }
+        return Template("pages/receipts.html", context=context)
+
+    @post("/customer-screen", include_in_schema=False)
+    async def choose_screen(
+        self, request: AnyRequest, till: CurrentTill, data: URLEncodedBody[ScreenForm]
+    ) -> Response[Any]:
+        """Remember on this device which reader shows the customer the receipt (none: no cart)."""
+        before = reader_of_till(request.cookies, till.warehouse.id)
+        displays_of(request.app.state).left(before)
+        response = see_other("/receipts/?screen=" + ("set" if data.reader_id else "off"))
+        if data.reader_id.startswith("tmr_") and len(data.reader_id) <= 64:
+            value = cookie_value(till.warehouse.id, data.reader_id)
+            secure = not settings_of(request).demo  # as the session cookie
+            response.set_cookie(
+                COOKIE, value, max_age=COOKIE_MAX_AGE, httponly=True, samesite="lax", path="/", secure=secure
+            )
+        else:
+            response.delete_cookie(COOKIE, path="/")
+        return response
 
     @post("/", include_in_schema=False)
     async def new_receipt(self, till: CurrentTill) -> Redirect:
@@ -125,12 +181,15 @@ class PosController(Controller):
     @get("/{receipt_id:int}", include_in_schema=False)
     async def show(
         self,
+        request: AnyRequest,
         till: CurrentTill,
         receipt_id: FromPath[int],
         tender: FromQuery[int | None] = None,
         added: FromQuery[int | None] = None,
     ) -> Template:
         context = await _receipt_context(till, receipt_id)
+        if context["receipt"].editable:  # the customer screen shows the receipt being built
+            _screen_follows(request, till, receipt_id)
         latest = next((c for c in context["receipt"].cash if c["id"] == tender), None)
         # Just rung up (a scan or a press): "Added Cola (2)", so a scan's result is seen at once.
         line = next((x for x in context["receipt"].lines if added and x["item_id"] == added), None)
@@ -153,28 +212,31 @@ class PosController(Controller):
 
     @post("/{receipt_id:int}/lines", include_in_schema=False)
     async def add_line(
-        self, till: CurrentTill, receipt_id: FromPath[int], data: URLEncodedBody[LineForm]
+        self, request: AnyRequest, till: CurrentTill, receipt_id: FromPath[int], data: URLEncodedBody[LineForm]
     ) -> Response[Any]:
         action = receipts.add_line(receipt_id, till.warehouse.id, data.description, data.quantity, data.unit_price)
-        return await _attempt(till, receipt_id, action, "line", asdict(data))
+        return await _attempt(till, receipt_id, action, "line", asdict(data), request=request)
 
     @post("/{receipt_id:int}/amount", include_in_schema=False)
     async def add_amount(
-        self, till: CurrentTill, receipt_id: FromPath[int], data: URLEncodedBody[AmountForm]
+        self, request: AnyRequest, till: CurrentTill, receipt_id: FromPath[int], data: URLEncodedBody[AmountForm]
     ) -> Response[Any]:
         action = receipts.add_quick_amount(receipt_id, till.warehouse.id, data.amount)
-        return await _attempt(till, receipt_id, action, "amount", asdict(data))
+        return await _attempt(till, receipt_id, action, "amount", asdict(data), request=request)
 
     @post("/{receipt_id:int}/lines/{line_id:int}/delete", include_in_schema=False)
-    async def remove_line(self, till: CurrentTill, receipt_id: FromPath[int], line_id: FromPath[int]) -> Response[Any]:
-        return await _attempt(till, receipt_id, receipts.remove_line(receipt_id, till.warehouse.id, line_id), "line")
+    async def remove_line(
+        self, request: AnyRequest, till: CurrentTill, receipt_id: FromPath[int], line_id: FromPath[int]
+    ) -> Response[Any]:
+        action = receipts.remove_line(receipt_id, till.warehouse.id, line_id)
+        return await _attempt(till, receipt_id, action, "line", request=request)
 
     @post("/{receipt_id:int}/cash", include_in_schema=False)
     async def take_cash(
-        self, till: CurrentTill, receipt_id: FromPath[int], data: URLEncodedBody[CashForm]
+        self, request: AnyRequest, till: CurrentTill, receipt_id: FromPath[int], data: URLEncodedBody[CashForm]
     ) -> Response[Any]:
         action = receipts.take_cash(receipt_id, till.warehouse.id, till.user_id, data.given)
-        return await _attempt(till, receipt_id, action, "cash", asdict(data))
+        return await _attempt(till, receipt_id, action, "cash", asdict(data), request=request)
 
     @get("/{receipt_id:int}/void", include_in_schema=False)
     async def ask_void(self, request: Request[Any, Any, Any], till: CurrentTill, receipt_id: FromPath[int]) -> Template:
@@ -185,7 +247,10 @@ class PosController(Controller):
         return Template(VOID_CONFIRM if fragment else "pages/receipt.html", context=context)
 
     @post("/{receipt_id:int}/void", include_in_schema=False)
-    async def void(self, till: CurrentTill, receipt_id: FromPath[int], data: URLEncodedBody[VoidForm]) -> Response[Any]:
+    async def void(
+        self, request: AnyRequest, till: CurrentTill, receipt_id: FromPath[int], data: URLEncodedBody[VoidForm]
+    ) -> Response[Any]:
         if data.confirm != "yes":  # a press that did not come through the confirmation asks first
             return Template("pages/receipt.html", context=await _receipt_context(till, receipt_id, ask_void=True))
-        return await _attempt(till, receipt_id, receipts.void_receipt(receipt_id, till.warehouse.id), "void")
+        action = receipts.void_receipt(receipt_id, till.warehouse.id)
+        return await _attempt(till, receipt_id, action, "void", request=request)

@@ -25,6 +25,7 @@ from kiosk.readers.locations import NotConfigured, admin_client
 from kiosk.shop.timezones import timezone_names
 from kiosk.stripe_account.admin_gateway import AdminStripeError
 from kiosk.stripe_account.keys import keys_in_force
+from kiosk.till import tipping as tips
 from kiosk.till import warehouses as warehouse_admin
 
 Admin = NamedDependency[Login]
@@ -35,6 +36,7 @@ DONE = {
     "header": "Saved. Printed receipts now carry it.",
     "timezone": "Saved. Its X and Z reports now cover midnight to midnight in this time zone.",
     "deleted": "Warehouse deleted.",
+    "tipping": "Saved. Payments started from now on follow the new tips setting.",
 }
 
 
@@ -89,6 +91,10 @@ async def _site_page(request: AnyRequest, warehouse_id: int, *, failed: str = ""
     except warehouse_admin.WarehouseNotFound as exc:
         raise NotFoundException() from exc
     header = {"receipt_name": site.receipt_name, "address": site.address, "phone": site.phone}
+    tipping = await tips.tipping_of(warehouse_id)
+    tipping_typed = {"mode": tipping.mode, "choices": tipping.typed()}
+    if failed == "tipping" and typed:
+        tipping_typed = {"mode": typed.get("tipping", ""), "choices": typed.get("tip_choices", "")}
     context = {
         "site": site,
         "location_names": await _location_names(request) if site.location else {},
@@ -103,6 +109,10 @@ async def _site_page(request: AnyRequest, warehouse_id: int, *, failed: str = ""
         "flash": DONE.get(done, ""),
         "timezone": typed.get("timezone", site.timezone) if failed == "timezone" and typed else site.timezone,
         "timezone_names": timezone_names(),
+        "tipping": tipping,
+        "tipping_typed": tipping_typed,
+        "tipping_modes": list(tips.MODES.items()),
+        "tip_currencies": tips.currencies_with_tips(),
     }
     return Template("admin/warehouse.html", context=context, status_code=400 if errors else 200)
 
@@ -125,6 +135,10 @@ async def _change(
     if done == "deleted":
         return see_other("/admin/warehouses?done=deleted")
     return see_other(f"/admin/warehouses/{warehouse_id}?done={done}")
+
+
+async def _done(action: Awaitable[Any]) -> None:
+    await action
 
 
 class WarehousesController(Controller):
@@ -174,6 +188,23 @@ class WarehousesController(Controller):
         typed = {"timezone": text(await request.form(), "timezone")}
         action = warehouse_admin.set_timezone(admin.user_id, warehouse_id, typed["timezone"])
         return await _change(request, warehouse_id, action, failed="timezone", done="timezone", typed=typed)
+
+    @post("/{warehouse_id:int}/tipping", include_in_schema=False)
+    async def tipping(self, request: AnyRequest, admin: Admin, warehouse_id: FromPath[int]) -> Response[Any]:
+        """No tips, or tips on the reader (kept in a Stripe Terminal configuration of the location)."""
+        form = await request.form()
+        typed = {"tipping": text(form, "tipping"), "tip_choices": text(form, "tip_choices")}
+        try:
+            async with admin_client(keys_in_force(request.app)) as stripe:
+                action = tips.set_tipping(admin.user_id, warehouse_id, typed["tipping"], typed["tip_choices"], stripe)
+                return await _change(
+                    request, warehouse_id, _done(action), failed="tipping", done="tipping", typed=typed
+                )
+        except NotConfigured:
+            action = tips.set_tipping(admin.user_id, warehouse_id, typed["tipping"], typed["tip_choices"], None)
+            return await _change(request, warehouse_id, _done(action), failed="tipping", done="tipping", typed=typed)
+        except tips.WarehouseMissing as exc:
+            raise NotFoundException() from exc
 
     @post("/{warehouse_id:int}/delete", include_in_schema=False)
     async def delete(self, request: AnyRequest, admin: Admin, warehouse_id: FromPath[int]) -> Response[Any]:
