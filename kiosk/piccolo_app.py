@@ -18,6 +18,7 @@ APP_CONFIG = AppConfig(
             "kiosk.audit.tables",
             "kiosk.readers.tables",
             "kiosk.payments.tables",
+            "kiosk.customers.tables",
         ],
         exclude_imported=True,
     ),

@@ -19,6 +19,7 @@ from litestar.response import Template
 from litestar.types import ControllerRouterHandler, ExceptionHandlersMap
 
 from kiosk.audit import trail as audit
+from kiosk.customers.controllers.admin import CustomersAdminController
 from kiosk.money.controllers import CurrenciesController
 from kiosk.people import accounts as people
 from kiosk.people.controllers.users import UsersController
@@ -45,6 +46,7 @@ SECTIONS = (
     Section("warehouses", "Warehouses", "/admin/warehouses", "Shops and tills: names and currencies."),
     Section("currencies", "Currencies", "/admin/currencies", "Enabled currencies and their minimum card charge."),
     Section("payments", "Payments", "/admin/payments", "Capture mode, uncaptured payments, refunds."),
+    Section("customers", "Customers", "/admin/customers", "Customers, their saved cards, card data protection."),
     Section("users", "Users", "/admin/users", "Cashiers and admins, their warehouses and passwords."),
     Section("audit", "Audit log", "/admin/audit", "Who changed what, and when."),
 )
@@ -113,7 +115,13 @@ def admin_required(request: Request[Any, Any, Any], _: AdminRequired) -> Respons
     return Template("pages/error.html", context=context, status_code=403)
 
 
-ADMIN_ROUTES: list[ControllerRouterHandler] = [admin_index, UsersController, WarehousesController, AuditController]
+ADMIN_ROUTES: list[ControllerRouterHandler] = [
+    admin_index,
+    UsersController,
+    WarehousesController,
+    CustomersAdminController,
+    AuditController,
+]
 ADMIN_EXCEPTION_HANDLERS: ExceptionHandlersMap = {AdminRequired: admin_required}
 
 # The admin sections that set up card payments: Stripe keys, locations, readers, currencies.

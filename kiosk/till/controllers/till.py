@@ -13,12 +13,14 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from kiosk.customers.views import receipt_customer_context
 from kiosk.forms import see_other
 from kiosk.payments.actions import card_tenders_context
+from kiosk.payments.saved_cards import customer_cards_context
 from kiosk.payments.settlement import CARD_SETTLED
 from kiosk.payments.tables import Payment
 from kiosk.payments.views import payment_view
-from kiosk.people.auth import Till
+from kiosk.people.auth import Till, now_utc
 from kiosk.shop.lookup import ReceiptNotFound
 from kiosk.shop.tables import OPEN
 from kiosk.till import receipts
@@ -62,7 +64,10 @@ async def _receipt_context(till: Till, receipt_id: int, *, with_cards: bool = Tr
     # The card section (partials/card_tenders.html) belongs to the payments engine, with its context.
     card = await _closed_cards(receipt, await card_tenders_context(receipt_id)) if with_cards else {}
     defaults = {"errors": {}, "typed": {}, "cash_taken": None, "labels": STATUS_LABELS, "ask_void": False}
-    return {**card, **defaults, "till": till, "receipt": receipt, **extra}
+    # The receipt's customer (kiosk/customers) and their saved cards (kiosk/payments).
+    cards = await customer_cards_context(receipt_id, now_utc().date())
+    people = {**await receipt_customer_context(receipt_id), **cards}
+    return {**card, **people, **defaults, "till": till, "receipt": receipt, **extra}
 
 
 async def _closed_cards(receipt: ReceiptPage, card: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from litestar import Litestar
 
+from kiosk.customers.tables import Customer
 from kiosk.shop.tables import ReceiptLine
 from kiosk.till.receipts import add_quick_amount, open_receipt
 from tests.admin_support import Client, fill, routes, snapshot
@@ -50,7 +51,9 @@ async def shop(cashier: int, warehouse: int, admin_user: int | None = None) -> d
     await add_quick_amount(receipt, warehouse, "12.00")
     line = await ReceiptLine.select(ReceiptLine.id).first()
     assert line is not None
+    customer = await Customer.insert(Customer(name="Ada")).returning(Customer.id)
     return {
+        "customer_id": customer[0]["id"],
         "receipt_id": receipt,
         "line_id": line["id"],
         "user_id": cashier,
