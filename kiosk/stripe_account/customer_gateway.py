@@ -54,8 +54,13 @@ class CustomerCalls:
     async def update_customer(
         self, customer_id: str, *, name: str, email: str, phone: str, idempotency_key: str
     ) -> CustomerInfo:
-        """Name, email and phone as the kiosk has them ("" clears). https://docs.stripe.com/api/customers/update"""
-        params: CustomerUpdateParams = {"name": name, "email": email, "phone": phone}
+        """Name, email and phone as the kiosk has them. The SDK's types take no "" for these, so a
+        field emptied in the kiosk keeps its last value at Stripe. https://docs.stripe.com/api/customers/update"""
+        params: CustomerUpdateParams = {"name": name}
+        if email:
+            params["email"] = email
+        if phone:
+            params["phone"] = phone
         customers = self._client.v1.customers
         answer = await self._call(customers.update_async(customer_id, params, {"idempotency_key": idempotency_key}))
         return customer_from(answer.to_dict())

@@ -9,7 +9,7 @@ from kiosk.audit.tables import AuditEntry
 from kiosk.customers.tables import Customer, ReceiptCustomer
 from kiosk.payments.tables import Payment
 from tests.integration.customers.customers_support import HTMX, customer_id, new_customer_at_till
-from tests.kiosk_support import post_form
+from tests.kiosk_support import make_user, post_form
 from tests.payments_support import Kiosk, wait_state
 
 
@@ -87,3 +87,18 @@ async def test_another_warehouses_receipt_is_not_found(kiosk: Kiosk) -> None:
     async with kiosk.cashier() as client:
         answer = await client.get("/receipts/999/customer/search", params={"q": "ada"}, headers=HTMX)
     assert answer.status_code == 404
+
+
+async def test_an_admins_edit_reaches_stripes_copy_of_the_customer(kiosk: Kiosk) -> None:
+    receipt = await kiosk.receipt("10.00")
+    async with kiosk.cashier() as client:
+        await new_customer_at_till(client, receipt)
+    made = await kiosk.stripe(lambda c: c.v1.customers.create(params={"name": "Ada", "email": "ada@example.com"}))
+    ada = await customer_id()
+    await Customer.update({Customer.stripe_customer_id: made.id}).where(Customer.id == ada)
+    await make_user("boss", admin=True, warehouses=())
+    async with kiosk.cashier("boss") as admin:
+        saved = await post_form(admin, f"/admin/customers/{ada}", {"name": "Ada King", "email": "ada@king.example"})
+    assert saved.status_code == 303
+    mirrored = await kiosk.stripe(lambda c: c.v1.customers.retrieve(made.id))
+    assert (mirrored.name, mirrored.email) == ("Ada King", "ada@king.example")

@@ -8,6 +8,8 @@ from datetime import date
 
 from kiosk.audit.tables import AuditEntry
 from kiosk.customers.tables import Customer, ReceiptCustomer, SavedCard
+from kiosk.payments.driver import drive
+from kiosk.payments.saved_cards import charge_saved_card
 from kiosk.payments.tables import Payment
 from kiosk.shop.tables import Receipt
 from tests.integration.customers.customers_support import (
@@ -163,3 +165,22 @@ async def test_removing_a_card_detaches_it_and_twice_says_it_is_gone(kiosk: Kios
         charged = await post_form(client, f"/receipts/{receipt}/saved-card", {"card_id": str(card["id"])})
     assert "This card was already removed" in charged.text
     assert await Payment.count().where(Payment.receipt == receipt) == 0
+
+
+async def test_a_crash_after_stripe_charged_the_saved_card_replays_instead_of_charging_twice(kiosk: Kiosk) -> None:
+    await turn_saving_on(kiosk)
+    async with kiosk.cashier() as client:
+        await pay_with_saving(kiosk, client)
+    receipt = await kiosk.receipt("25.00")
+    await ReceiptCustomer.insert(ReceiptCustomer(receipt=receipt, customer=await customer_id()))
+    card = (await saved_cards())[0]
+    outcome = await charge_saved_card(kiosk.engine, receipt, int(str(card["id"])), kiosk.user_id, date.today())
+    assert outcome.approved
+    # The kiosk lost Stripe's answer (a crash between Stripe and the database): the row is back at creating.
+    await Payment.update({Payment.state: "creating", Payment.payment_intent_id: None}).where(
+        Payment.id == outcome.payment.id
+    )
+    resumed = await drive(kiosk.engine, outcome.payment.id)
+    assert resumed.state == "succeeded" and resumed.payment_intent_id == outcome.payment.payment_intent_id
+    ledger = (await kiosk.ledger())["intents"]
+    assert len(ledger) == 2 and ledger[resumed.payment_intent_id]["captured"] == 2500  # the same charge, once
