@@ -18,7 +18,7 @@ from kiosk.stripe_account.gateway import StripeGateway
 
 NEEDS_EMAIL = (
     "Add the customer's email before saving a card: Stripe ties a saved card to a customer it can "
-    "write to. Edit the customer and type their email (or ask it on the reader)."
+    "write to. Type their email above."
 )
 NOT_SAVING = "Saving cards is off: an admin can turn it on under Customers → Card data protection."
 CLOSED = "This receipt is closed: its customer can no longer change."
@@ -99,3 +99,16 @@ async def payment_terms(gateway: StripeGateway, receipt_id: int) -> PaymentTerms
 async def stripe_customer_of(customer_id: int) -> str | None:
     row = await Customer.select(Customer.stripe_customer_id).where(Customer.id == customer_id).first()
     return str(row["stripe_customer_id"]) if row and row["stripe_customer_id"] else None
+
+
+async def add_email(receipt_id: int, warehouse_id: int, typed: str, actor_id: int) -> None:
+    """The cashier types the email of the receipt's customer who had none (FormErrors if invalid)."""
+    await check_open(receipt_id, warehouse_id)
+    current = await of_receipt(receipt_id)
+    if current is None:
+        raise FormErrors({"customer": "Attach the customer first."})
+    email = directory.check_email(typed)
+    if not email:
+        raise FormErrors({"email": "Type the customer's email."})
+    form = directory.CustomerForm(current.customer.name, email, current.customer.phone, current.customer.note)
+    await directory.update(current.customer.id, form, actor_id)

@@ -36,6 +36,11 @@ class NewCustomerForm:
 
 
 @dataclass
+class EmailForm:
+    email: str = ""
+
+
+@dataclass
 class SaveCardForm:
     save: str = ""
 
@@ -108,4 +113,15 @@ class ReceiptCustomerController(Controller):
             await attach.set_save_card(receipt_id, till.warehouse.id, data.save == "yes", till.user_id)
         except FormErrors as exc:
             return await _section(receipt_id, rc_errors=exc.errors)
+        return await _section(receipt_id)
+
+    @post("/email", include_in_schema=False)
+    async def add_email(
+        self, till: CurrentTill, receipt_id: FromPath[int], data: URLEncodedBody[EmailForm]
+    ) -> Template:
+        await _mine(till, receipt_id)
+        try:
+            await attach.add_email(receipt_id, till.warehouse.id, data.email, till.user_id)
+        except FormErrors as exc:
+            return await _section(receipt_id, rc_errors=exc.errors, rc_typed={"email": data.email})
         return await _section(receipt_id)

@@ -55,6 +55,16 @@ async def test_saving_without_an_email_is_refused_with_a_message_to_add_one(kios
     assert 'data-testid="save-card-error"' in refused.text
     link = await ReceiptCustomer.select().first()
     assert link is not None and link["save_card"] is False
+    async with kiosk.cashier() as client:
+        bad = await post_form(client, f"/receipts/{receipt}/customer/email", {"email": "nomail@"})
+        assert 'data-testid="add-email-error"' in bad.text
+        assert await Customer.exists().where(Customer.email == "") and not await AuditEntry.exists().where(
+            AuditEntry.action == "customer.update"
+        )
+        added = await post_form(client, f"/receipts/{receipt}/customer/email", {"email": "no.mail@example.com"})
+        assert "Stripe emails the card receipt to no.mail@example.com" in added.text
+        consented = await post_form(client, f"/receipts/{receipt}/customer/save-card", {"save": "yes"})
+        assert 'data-testid="save-card-on"' in consented.text
 
 
 async def test_a_card_paid_with_consent_is_saved_as_a_stripe_token_only(kiosk: Kiosk) -> None:
