@@ -31,12 +31,20 @@ def _exp_year(sim: Simulator) -> int:
 def generate_card(sim: Simulator, card: Card, customer: str, charge: JSON, origin: Origin) -> JSON:
     """The `card` PaymentMethod made from a card-present charge, attached to `customer`."""
     details = charge["payment_method_details"][charge["payment_method_details"]["type"]]
+    source = {"charge": charge["id"], "setup_attempt": None}
+    return generate_from(sim, card, customer, details, source, charge["billing_details"], origin)
+
+
+def generate_from(
+    sim: Simulator, card: Card, customer: str, details: JSON, source: JSON, billing: JSON, origin: Origin
+) -> JSON:
+    """A reusable `card` PaymentMethod from a card-present read (a charge's or a SetupAttempt's)."""
     pm_id = new_id("pm")
     pm: JSON = {
         "id": pm_id,
         "object": KIND,
         "allow_redisplay": "unspecified",
-        "billing_details": charge["billing_details"],
+        "billing_details": billing,
         "card": {
             "brand": card.brand,
             "checks": {"address_line1_check": None, "address_postal_code_check": None, "cvc_check": None},
@@ -47,9 +55,8 @@ def generate_card(sim: Simulator, card: Card, customer: str, charge: JSON, origi
             "fingerprint": details.get("fingerprint"),
             "funding": card.funding,
             "generated_from": {
-                "charge": charge["id"],
+                **source,
                 "payment_method_details": {"type": "card_present", "card_present": details},
-                "setup_attempt": None,
             },
             "last4": card.last4,
             "networks": {"available": [card.brand], "preferred": None},

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 import stripe
 
@@ -130,3 +131,70 @@ def test_customers_update_and_search(client: stripe.StripeClient) -> None:
     assert len(found) == 2
     bad = error_of(lambda: client.v1.customers.search(params={"query": "email:'a' AND name:'b' OR phone:'c'"}))
     assert bad.http_status == 400
+
+
+def test_process_setup_intent_saves_a_card_without_a_payment(client: stripe.StripeClient) -> None:
+    customer = client.v1.customers.create(params={"email": "ada@example.com"}).id
+    reader = new_reader(client)
+    setup = client.v1.setup_intents.create(
+        params={"customer": customer, "allowed_payment_method_types": ["card_present"]}
+    )
+    params: Any = {"setup_intent": setup.id, "allow_redisplay": "always"}
+    started = client.v1.terminal.readers.process_setup_intent(reader, params=params)
+    assert started.action is not None and started.action.type == "process_setup_intent"
+    assert started.action.status == "in_progress"
+    done = tap(client, reader, "5555555555554444")
+    assert done.action is not None and done.action.status == "succeeded"
+    generated = done.action.process_setup_intent.generated_card
+    assert isinstance(generated, str) and generated.startswith("pm_")
+    saved = client.v1.setup_intents.retrieve(setup.id)
+    assert saved.status == "succeeded" and saved.latest_attempt
+    card = client.v1.customers.payment_methods.list(customer).data[0]
+    assert card.id == generated and card.card is not None and card.card.brand == "mastercard"
+    assert client.v1.payment_intents.list().data == []  # nothing was charged
+    types = event_types(client)
+    assert "setup_intent.succeeded" in types and types[-1] == "terminal.reader.action_succeeded"
+    again = error_of(lambda: client.v1.terminal.readers.process_setup_intent(reader, params=params))
+    assert again.code == "setup_intent_unexpected_state"
+
+
+def test_collect_inputs_asks_the_email_on_the_reader(client: stripe.StripeClient) -> None:
+    reader = new_reader(client)
+    params: Any = {
+        "inputs": [{"type": "email", "custom_text": {"title": "Your email for the receipt"}, "required": True}]
+    }
+    started = client.v1.terminal.readers.collect_inputs(reader, params=params)
+    assert started.action is not None and started.action.type == "collect_inputs"
+    busy = error_of(lambda: client.v1.terminal.readers.collect_inputs(reader, params=params))
+    assert busy.code == "terminal_reader_busy"
+    done = client.v1.test_helpers.terminal.readers.succeed_input_collection(reader)
+    assert done.action is not None and done.action.status == "succeeded"
+    collected = done.action.collect_inputs.inputs[0]
+    assert collected.type == "email" and collected.email is not None and collected.email.value == "customer@example.com"
+    client.v1.terminal.readers.collect_inputs(reader, params=params)
+    timed_out = client.v1.test_helpers.terminal.readers.timeout_input_collection(reader)
+    assert timed_out.action is not None and timed_out.action.status == "failed"
+    assert "terminal.reader.action_failed" in event_types(client)
+
+
+def test_the_virtual_reader_shows_the_email_input_and_sends_what_the_customer_typed(
+    simulator: Any, client: stripe.StripeClient
+) -> None:
+    reader = new_reader(client)
+    params: Any = {"inputs": [{"type": "email", "custom_text": {"title": "Email for your receipt"}}]}
+    client.v1.terminal.readers.collect_inputs(reader, params=params)
+    screen = httpx.get(f"{simulator.url}/_sim/readers/{reader}/ui/screen", trust_env=False)
+    assert 'data-state="inputs"' in screen.text and "Email for your receipt" in screen.text
+    assert 'data-testid="reader-input-email"' in screen.text
+    sent = httpx.post(
+        f"{simulator.url}/_sim/readers/{reader}/ui/inputs", data={"value-0": "ada@example.com"}, trust_env=False
+    )
+    assert sent.status_code == 200 and "Answer sent." in sent.text
+    done = client.v1.terminal.readers.retrieve(reader)
+    assert done.action is not None and done.action.status == "succeeded"
+    assert done.action.collect_inputs.inputs[0].email.value == "ada@example.com"  # type: ignore[union-attr]
+    save = client.v1.setup_intents.create(params={"allowed_payment_method_types": ["card_present"]})
+    setup: Any = {"setup_intent": save.id, "allow_redisplay": "always"}
+    client.v1.terminal.readers.process_setup_intent(reader, params=setup)
+    collecting = httpx.get(f"{simulator.url}/_sim/readers/{reader}/ui/screen", trust_env=False)
+    assert "Tap, insert or swipe to save your card" in collecting.text
