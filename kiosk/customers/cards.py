@@ -122,3 +122,12 @@ async def remove(gateway: StripeGateway, customer_id: int, card_id: int, actor_i
         detail = {"customer": customer_id, "brand": card.brand, "last4": card.last4, "expiry": card.expiry}
         await audit.record(actor_id, "customer.card_removed", customer["name"] if customer else "", detail)
     return card
+
+
+async def forget_detached(card_id: int, actor_id: int) -> None:
+    """A card Stripe says is no longer attached (removed outside the kiosk): forget it, audited."""
+    async with write_transaction(SavedCard._meta.db):
+        gone = await SavedCard.delete().where(SavedCard.id == card_id).returning(SavedCard.customer, SavedCard.last4)
+        if gone:
+            detail = {"customer": gone[0]["customer"], "last4": gone[0]["last4"], "why": "detached at Stripe"}
+            await audit.record(actor_id, "customer.card_removed", f"customer #{gone[0]['customer']}", detail)

@@ -26,6 +26,8 @@ from kiosk.payments.tables import Payment
 from kiosk.payments.views import card_tenders_context
 from kiosk.shop.lookup import lock_receipt
 
+DETACHED = "payment_method_unexpected_state"
+REMOVED_AT_STRIPE = "This card was removed at Stripe, so it was not charged; it is no longer offered here."
 RUNNING = "A card payment is already running for this receipt: finish or cancel it first."
 
 
@@ -54,6 +56,10 @@ async def charge_saved_card(
     payment = await drive(engine, payment_id)
     if payment.state in SETTLED:
         return SavedCardOutcome(payment, True, f"{card.label} was charged.")
+    if payment.state == CANCELED and payment.failure_code == DETACHED:
+        # Removed at Stripe meanwhile (its Dashboard, another system): it is forgotten here too.
+        await cards.forget_detached(card.id, payment.created_by or user_id)
+        return SavedCardOutcome(payment, False, REMOVED_AT_STRIPE)
     if payment.state == CANCELED:
         return SavedCardOutcome(payment, False, cashier_message(payment.failure_code, payment.decline_code))
     return SavedCardOutcome(payment, False, payment.attention_reason or "Stripe has not answered yet: check status.")

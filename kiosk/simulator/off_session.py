@@ -56,8 +56,11 @@ def check_params(params: JSON) -> None:
         )
 
 
-def confirm(sim: Simulator, intent: JSON, pm_id: str, origin: Origin, expand: list[str] | None) -> JSON:
-    """Charge the saved card now; a decline answers Stripe's 402 carrying the PaymentIntent."""
+def check_payment_method(sim: Simulator, params: JSON) -> None:
+    """Refusals before anything is created: the saved card must be a card attached to the customer."""
+    if not params.get("confirm"):
+        return
+    pm_id = str(params["payment_method"])
     pm = get(sim, payment_methods.KIND, pm_id, param="payment_method")
     if pm["type"] != "card":
         raise invalid(f"The PaymentMethod {pm_id} cannot be confirmed off-session.", param="payment_method")
@@ -67,11 +70,16 @@ def confirm(sim: Simulator, intent: JSON, pm_id: str, origin: Origin, expand: li
             code="payment_method_unexpected_state",
             param="payment_method",
         )
-    if intent["customer"] != pm["customer"]:
+    if params.get("customer") != pm["customer"]:
         raise invalid(
             f"The provided PaymentMethod belongs to a Customer, {pm['customer']}; pass it as `customer`.",
             param="customer",
         )
+
+
+def confirm(sim: Simulator, intent: JSON, pm_id: str, origin: Origin, expand: list[str] | None) -> JSON:
+    """Charge the saved card now; a decline answers Stripe's 402 carrying the PaymentIntent."""
+    pm = get(sim, payment_methods.KIND, pm_id, param="payment_method")
     card = read_card(payment_methods.card_number(sim, pm_id))
     decline = _decline_for(sim, card, pm, intent["amount"])
     charge = charges.new_charge(sim, intent, card, pm, {"id": None, "location": None}, decline)

@@ -23,6 +23,7 @@ def _answer(call: Call, intent: JSON) -> JSON:
 @endpoint("post", "/v1/payment_intents")
 def create_payment_intent(call: Call) -> JSON:
     off_session.check_params(call.params)
+    off_session.check_payment_method(call.sim, call.params)
     origin = Origin.of(call)
     intent = intents.create(call.sim, call.params, origin)
     if call.params.get("confirm"):

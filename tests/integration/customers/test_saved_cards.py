@@ -194,3 +194,18 @@ async def test_a_crash_after_stripe_charged_the_saved_card_replays_instead_of_ch
     assert resumed.state == "succeeded" and resumed.payment_intent_id == outcome.payment.payment_intent_id
     ledger = (await kiosk.ledger())["intents"]
     assert len(ledger) == 2 and ledger[resumed.payment_intent_id]["captured"] == 2500  # the same charge, once
+
+
+async def test_a_card_removed_at_stripe_is_not_charged_and_forgotten(kiosk: Kiosk) -> None:
+    await turn_saving_on(kiosk)
+    async with kiosk.cashier() as client:
+        await pay_with_saving(kiosk, client)
+        card = (await saved_cards())[0]
+        await kiosk.stripe(lambda c: c.v1.payment_methods.detach(str(card["payment_method_id"])))
+        receipt = await kiosk.receipt("25.00")
+        await post_form(client, f"/receipts/{receipt}/customer", {"customer_id": str(await customer_id())})
+        refused = await post_form(client, f"/receipts/{receipt}/saved-card", {"card_id": str(card["id"])})
+    assert "This card was removed at Stripe, so it was not charged" in refused.text
+    assert 'data-testid="charge-saved-card"' not in refused.text and await saved_cards() == []
+    row = await Receipt.select(Receipt.status).where(Receipt.id == receipt).first()
+    assert row is not None and row["status"] == "open"
