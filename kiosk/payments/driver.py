@@ -40,7 +40,7 @@ from kiosk.stripe_account.errors import (
     ReaderTimeout,
     StripeUnavailable,
 )
-from kiosk.stripe_account.objects import ReaderInfo
+from kiosk.stripe_account.objects import IntentInfo, ReaderInfo
 
 logger = logging.getLogger(__name__)
 
@@ -165,15 +165,25 @@ async def create_intent(engine: Engine, payment: Payment) -> None:
         return
     kill_point("after_intent")
     fields = {"payment_intent_id": intent.id, "intent_status": intent.status}
-    if payment.saved_card and await store.transition(payment.id, INTENT_CREATED, fields, step="intent_created"):
-        change = from_intent(intent, payment.capture_method)
-        if change is not None:
-            await apply_change(engine, payment, change, step="off_session_confirmed")
+    if payment.saved_card:
+        await _record_off_session(engine, payment, intent, fields)
         return
     if not await store.transition(payment.id, INTENT_CREATED, fields, step="intent_created", detail=intent.id):
         # Canceled by the cashier while Stripe was answering: abandon the intent just made.
         await store.update(payment.id, {"payment_intent_id": intent.id}, only_in=[CANCELED])
         await engine.gateway.cancel_intent(intent.id, idempotency_key=idempotency_key(payment, "cancel"))
+
+
+async def _record_off_session(engine: Engine, payment: Payment, intent: IntentInfo, fields: dict[str, Any]) -> None:
+    """A saved card's intent was confirmed by its create: Stripe's answer settles the payment now.
+    (A cancel cannot slip in between: it takes the payment's lease, which the driver holds.)"""
+    if not await store.transition(payment.id, INTENT_CREATED, fields, step="intent_created", detail=intent.id):
+        await store.update(payment.id, {"payment_intent_id": intent.id}, only_in=[CANCELED])
+        logger.error("payment %s: off-session intent %s answered after the payment ended", payment.id, intent.id)
+        return
+    change = from_intent(intent, payment.capture_method)
+    if change is not None:
+        await apply_change(engine, payment, change, step="off_session_confirmed")
 
 
 async def send_to_reader(engine: Engine, payment: Payment, *, retried: bool = False) -> None:
