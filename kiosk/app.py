@@ -16,9 +16,11 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from kiosk.config import HTMX_DIST_DIR, STATIC_DIR, TEMPLATES_DIR, Settings
+from kiosk.customers.controllers.till import ReceiptCustomerController
 from kiosk.db.secret_box import check_secret_key
 from kiosk.payments.controllers.admin import PaymentsAdminController
 from kiosk.payments.controllers.progress import PaymentsController
+from kiosk.payments.controllers.saved_card import SavedCardController
 from kiosk.payments.controllers.webhook import stripe_webhook
 from kiosk.payments.poll_fast_path import PollFastPath
 from kiosk.payments.runtime import stripe_lifespan
@@ -95,6 +97,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TillReportsController,
             RingingController,
             PaymentsController,
+            ReceiptCustomerController,
+            SavedCardController,
             stripe_webhook,
             *ADMIN_ROUTES,
             PaymentsAdminController,

@@ -21,6 +21,7 @@ APP_CONFIG = AppConfig(
             "kiosk.till.tables",
             "kiosk.reports.tables",
             "kiosk.catalogue.tables",
+            "kiosk.customers.tables",
         ],
         exclude_imported=True,
     ),

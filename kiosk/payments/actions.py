@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 
+from kiosk.customers.attach import PaymentTerms, payment_terms
 from kiosk.payments import brands, store
 from kiosk.payments import policy as payment_policy
 from kiosk.payments.decline_messages import READER_OFFLINE, reader_offline_refusal
@@ -38,6 +39,7 @@ from kiosk.shop.tables import Receipt
 from kiosk.stripe_account.errors import IntentInvalidState, PaymentNotAllowed, ReaderBusy, ReaderOffline, ReaderTimeout
 from kiosk.stripe_account.objects import ReaderInfo
 
+NO_CUSTOMER = PaymentTerms()
 STILL_DECIDING = (
     "Stripe is still deciding whether the card is charged, so it cannot be canceled now. Wait for the result."
 )
@@ -95,8 +97,9 @@ async def start_payment(
     existing = await unresolved_payment(receipt_id)
     if existing is not None:
         return await retry_payment(engine, existing.id, reader, holder) if existing.state == DECLINED else existing
+    terms = await payment_terms(engine.gateway, receipt_id)  # the receipt's customer, if any
     try:
-        payment_id = await record_payment(engine, receipt_id, reader, amount, currency, user_id, holder)
+        payment_id = await record_payment(engine, receipt_id, reader, amount, currency, user_id, holder, terms)
     except Exception as exc:
         twin = await unresolved_payment(receipt_id)  # a double-click racing this one won
         if twin is not None and (isinstance(exc, ReaderBusy) or _is_conflict(exc)):
@@ -110,7 +113,14 @@ def _is_conflict(exc: Exception) -> bool:
 
 
 async def record_payment(
-    engine: Engine, receipt_id: int, reader: ReaderInfo, amount: int, currency: str, user_id: int, holder: str
+    engine: Engine,
+    receipt_id: int,
+    reader: ReaderInfo,
+    amount: int,
+    currency: str,
+    user_id: int,
+    holder: str,
+    terms: PaymentTerms = NO_CUSTOMER,
 ) -> int:
     """Step one, before any Stripe call: the row (state `creating`, its idempotency key) and the
     reader's lease, in one transaction."""
@@ -138,6 +148,9 @@ async def record_payment(
             created_by=user_id,
             sent_at=store.now(),
             reconcile_after=store.later(engine.timing.in_flight),
+            receipt_email=terms.receipt_email,
+            stripe_customer=terms.stripe_customer,
+            save_card=terms.save_card,
         )
         rows = await Payment.insert(payment).returning(Payment.id)
         payment_id = int(rows[0]["id"])

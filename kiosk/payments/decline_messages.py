@@ -49,6 +49,9 @@ DECLINES: dict[str, str] = {
     "approve_with_id": "The bank could not approve it right now. Try again.",
     "security_violation": "The bank declined it for security reasons. " + ASK_ANOTHER_CARD,
     "testmode_decline": "A test card was used: it cannot pay real money.",
+    # A saved card charged without the card present (off-session): the bank wants the cardholder.
+    "authentication_required": "The bank wants the customer to confirm this payment, which needs the card: "
+    "take it on the reader instead.",
 }
 
 # Reader and action failures (action.failure_code, API error codes) and the kiosk's own.

@@ -12,6 +12,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from kiosk.customers import cards as customer_cards
 from kiosk.payments import brands, store
 from kiosk.payments.cart_display import wait_for_display
 from kiosk.payments.decline_messages import READER_TIMEOUT
@@ -48,7 +49,7 @@ from kiosk.stripe_account.errors import (
     ReaderTimeout,
     StripeUnavailable,
 )
-from kiosk.stripe_account.objects import ReaderInfo
+from kiosk.stripe_account.objects import IntentInfo, ReaderInfo
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ UNREACHABLE = "Stripe could not be reached, so it is not known whether the reade
 async def apply_change(engine: Engine, payment: Payment, change: Change, *, step: str) -> bool:
     """Record what Stripe said; returns whether the state moved. Safe inside a transaction."""
     fields = dict(change.fields)
+    await keep_saved_card(payment, fields)
     if change.check_now:
         await store.update(payment.id, {"reconcile_after": store.now()})
     if change.state is None:
@@ -91,6 +93,24 @@ async def apply_change(engine: Engine, payment: Payment, change: Change, *, step
     return moved
 
 
+async def keep_saved_card(payment: Payment, fields: dict[str, Any]) -> None:
+    """The card the customer agreed to save (Stripe's `generated_card`) joins their saved cards."""
+    details = fields.get("card_details")
+    if not (payment.save_card and payment.stripe_customer and isinstance(details, dict)):
+        return
+    generated = details.get("generated_card")
+    if generated and details.get("exp_month") and details.get("exp_year"):
+        await customer_cards.remember_generated(
+            payment.stripe_customer,
+            str(generated),
+            str(fields.get("card_brand") or ""),
+            str(fields.get("card_last4") or ""),
+            int(details["exp_month"]),
+            int(details["exp_year"]),
+            payment.created_by or 0,
+        )
+
+
 async def attention(payment_id: int, reason: str, recheck_after: float, *, code: str | None = None) -> bool:
     fields = {"attention_reason": reason, "failure_code": code, "reconcile_after": store.later(recheck_after)}
     return await store.transition(payment_id, NEEDS_ATTENTION, fields, step="needs_attention", detail=reason)
@@ -104,7 +124,11 @@ async def drive(engine: Engine, payment_id: int) -> Payment:
     if payment.state == CREATING:
         await create_intent(engine, payment)
         payment = await _must_load(payment_id)
-    if payment.state == INTENT_CREATED:
+    if payment.state == INTENT_CREATED and payment.saved_card:
+        # Charged off-session (no reader): the create confirmed it; Stripe's word on the intent decides.
+        await sync_intent(engine, payment)
+        payment = await _must_load(payment_id)
+    elif payment.state == INTENT_CREATED:
         await send_to_reader(engine, payment)
         payment = await _must_load(payment_id)
     if payment.state == COLLECTED:
@@ -137,6 +161,10 @@ async def intent_request(payment: Payment) -> dict[str, Any]:
         "metadata": metadata,
         "description": f"Receipt {receipt['number'] if receipt else payment.receipt}",
         "idempotency_key": idempotency_key(payment, "create"),
+        "customer": payment.stripe_customer or None,
+        "receipt_email": payment.receipt_email or None,
+        "save_card": payment.save_card,
+        "saved_card": payment.saved_card,
     }
 
 
@@ -150,15 +178,32 @@ async def create_intent(engine: Engine, payment: Payment) -> None:
         await attention(payment.id, reason, engine.timing.attention_recheck, code=exc.code)
         return
     except PaymentError as exc:
-        fields = failure_fields(exc.code, None, exc.message)
+        # A saved card declined off-session (or needing the customer: authentication_required) ends
+        # here too: nothing was charged, and the reason is the reader's plain-language one.
+        fields = failure_fields(exc.code, exc.decline_code, exc.message)
         await store.transition(payment.id, CANCELED, fields, step="create_refused", detail=exc.message)
         return
     kill_point("after_intent")
     fields = {"payment_intent_id": intent.id, "intent_status": intent.status}
+    if payment.saved_card:
+        await _record_off_session(engine, payment, intent, fields)
+        return
     if not await store.transition(payment.id, INTENT_CREATED, fields, step="intent_created", detail=intent.id):
         # Canceled by the cashier while Stripe was answering: abandon the intent just made.
         await store.update(payment.id, {"payment_intent_id": intent.id}, only_in=[CANCELED])
         await engine.gateway.cancel_intent(intent.id, idempotency_key=idempotency_key(payment, "cancel"))
+
+
+async def _record_off_session(engine: Engine, payment: Payment, intent: IntentInfo, fields: dict[str, Any]) -> None:
+    """A saved card's intent was confirmed by its create: Stripe's answer settles the payment now.
+    (A cancel cannot slip in between: it takes the payment's lease, which the driver holds.)"""
+    if not await store.transition(payment.id, INTENT_CREATED, fields, step="intent_created", detail=intent.id):
+        await store.update(payment.id, {"payment_intent_id": intent.id}, only_in=[CANCELED])
+        logger.error("payment %s: off-session intent %s answered after the payment ended", payment.id, intent.id)
+        return
+    change = from_intent(intent, payment.capture_method)
+    if change is not None:
+        await apply_change(engine, payment, change, step="off_session_confirmed")
 
 
 async def send_to_reader(engine: Engine, payment: Payment, *, retried: bool = False) -> None:

@@ -128,7 +128,10 @@ def failure_fields(code: str | None, decline_code: str | None, message: str | No
 def card_fields(card: CardInfo | None) -> dict[str, Any]:
     if card is None:
         return {}
-    fields: dict[str, Any] = {"card_brand": card.brand, "card_last4": card.last4, "card_details": card.details}
+    details: dict[str, Any] = dict(card.details)
+    if card.generated_card:  # the card saved for the customer (setup_future_usage): kept as a saved card
+        details.update(generated_card=card.generated_card, exp_month=card.exp_month, exp_year=card.exp_year)
+    fields: dict[str, Any] = {"card_brand": card.brand, "card_last4": card.last4, "card_details": details}
     if card.capture_before:
         fields["capture_before"] = datetime.fromtimestamp(card.capture_before, UTC)
     return fields

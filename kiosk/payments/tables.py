@@ -87,6 +87,13 @@ class Payment(Table):
     last_checked_at = Timestamptz(null=True, default=None)
     # When the reconciler should ask Stripe if no webhook has moved the payment by then.
     reconcile_after = Timestamptz(null=True, default=None, index=True)
+    # The receipt's customer, fixed when the payment starts (kiosk/customers/attach.py): the
+    # email Stripe sends its receipt to, the Stripe Customer, and whether the card tapped is saved.
+    receipt_email = Varchar(length=254, default="")
+    stripe_customer = Varchar(length=64, default="")
+    save_card = Boolean(default=False)
+    # A saved card charged without the card present (off-session): its PaymentMethod id. No reader.
+    saved_card = Varchar(length=64, null=True, default=None)
 
 
 class WebhookEvent(Table):

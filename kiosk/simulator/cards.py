@@ -30,6 +30,9 @@ TEST_CARDS: list[tuple[str, str]] = [
     ("4000000000000069", "Declined: expired card"),
     ("4000000000000119", "Declined: processing error"),
     (INTERAC_CARD, "Interac (Canada)"),
+    # Saved-card test cards (kiosk/simulator/off_session.py): they pay on the reader like any Visa.
+    ("4000000000000341", "Visa: saves, later charges declined"),
+    ("4000002760003184", "Visa: saves, later charges need authentication"),
 ]
 
 # number -> decline_code

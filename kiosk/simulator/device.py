@@ -17,7 +17,8 @@ from kiosk.simulator.cards import Card
 
 JSON = dict[str, Any]
 
-Phase = Literal["idle", "collecting", "processing"]
+# "inputs": the reader shows a collect_inputs form (no card is taken meanwhile).
+Phase = Literal["idle", "collecting", "processing", "inputs"]
 
 
 def idle_screen() -> JSON:

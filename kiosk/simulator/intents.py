@@ -6,7 +6,7 @@ import copy
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from kiosk.simulator import charges, ledger
+from kiosk.simulator import charges, ledger, payment_methods
 from kiosk.simulator.cards import Card, Decline, outcome
 from kiosk.simulator.core import new_id
 from kiosk.simulator.currencies import check_amount, normalize_currency
@@ -32,6 +32,8 @@ _TYPE_CHOICES = ("allowed_payment_method_types", "payment_method_types")
 CREATE_PARAMS = frozenset(
     {"amount", "currency", "capture_method", "customer", "metadata", *_TYPE_CHOICES, *_PLAIN_FIELDS}
 )
+# Creating and confirming at once on a saved card (kiosk/simulator/off_session.py); not for updates.
+CONFIRM_PARAMS = frozenset({"confirm", "off_session", "payment_method"})
 # Fields that define the payment itself: only changeable before a card was authorized.
 _PAYMENT_FIELDS = frozenset({"amount", "currency", "capture_method", *_TYPE_CHOICES})
 UPDATE_PARAMS = CREATE_PARAMS
@@ -39,7 +41,7 @@ CANCELABLE = frozenset({"requires_payment_method", "requires_capture", "requires
 
 
 def create(sim: Simulator, params: JSON, origin: Origin) -> JSON:
-    refuse_unsupported(params, CREATE_PARAMS, "PaymentIntents")
+    refuse_unsupported(params, CREATE_PARAMS | CONFIRM_PARAMS, "PaymentIntents")
     currency = normalize_currency(params["currency"])
     check_amount(params["amount"], currency)
     intent_id = new_id("pi")
@@ -207,6 +209,10 @@ def authorize(
         emit(sim, "payment_intent.payment_failed", intent, origin)
         return decline
     intent.update(payment_method=pm["id"], last_payment_error=None)
+    if intent.get("setup_future_usage") and intent.get("customer"):
+        # The card tapped is saved for the customer: a reusable `card` PaymentMethod, named on the charge.
+        generated = payment_methods.generate_card(sim, card, intent["customer"], charge, origin)
+        charge["payment_method_details"][pm_type]["generated_card"] = generated["id"]
     ledger.record(sim, "authorized", intent, charge["amount"], charge=charge["id"])
     if intent["capture_method"] == "manual":
         intent.update(status="requires_capture", amount_capturable=charge["amount"])

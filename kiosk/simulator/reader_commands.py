@@ -254,3 +254,8 @@ def _start(
     if device.auto_tap_seconds is not None:
         reader_id = reader["id"]
         device.schedule(device.auto_tap_seconds, lambda: auto_tap(sim, reader_id))
+
+
+# For the other reader actions (kiosk/simulator/reader_inputs.py): the same checks and start.
+run_command = _command
+start_action = _start

@@ -21,7 +21,7 @@ from litestar.static_files import create_static_files_router
 
 from kiosk.config import HTMX_DIST_DIR, STATIC_DIR, TEMPLATES_DIR
 from kiosk.money.amounts import format_money
-from kiosk.simulator import terminal
+from kiosk.simulator import reader_inputs, terminal
 from kiosk.simulator.core import Simulator
 from kiosk.simulator.errors import StripeError
 from kiosk.simulator.readers import touch
@@ -117,6 +117,13 @@ def tip(state: State, reader_id: FromPath[str], data: Form) -> Response[str]:
     return _act(state, reader_id, done, terminal.choose_tip, amount)
 
 
+@post("/_sim/readers/{reader_id:str}/ui/inputs", sync_to_thread=False, status_code=200)
+def submit_inputs(state: State, reader_id: FromPath[str], data: Form) -> Response[str]:
+    """The customer answers a collect_inputs screen (field `value-N` for the Nth input)."""
+    values = {int(key[6:]): str(value) for key, value in data.items() if key.startswith("value-") and key[6:].isdigit()}
+    return _act(state, reader_id, "Answer sent.", reader_inputs.succeed_inputs, values)
+
+
 @post("/_sim/readers/{reader_id:str}/ui/cancel", sync_to_thread=False, status_code=200)
 def customer_cancel(state: State, reader_id: FromPath[str]) -> Response[str]:
     return _act(state, reader_id, "The customer pressed cancel.", terminal.customer_cancel)
@@ -176,6 +183,7 @@ router = Router(
         reader_screen,
         present,
         tip,
+        submit_inputs,
         customer_cancel,
         unplug,
         go_offline,

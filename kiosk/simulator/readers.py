@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from kiosk.simulator import charges, intents
+from kiosk.simulator import charges, intents, setup_intents
 from kiosk.simulator.cards import Card
 from kiosk.simulator.device import Device, Tap, idle_screen
 from kiosk.simulator.errors import StripeError
@@ -139,6 +139,9 @@ def collecting_screen(sim: Simulator, reader: JSON, device: Device, message: str
         intent = sim.table("payment_intent")[details["payment_intent"]]
         amount, currency = intent["amount"], intent["currency"]
         config = details.get("process_config") or details.get("collect_config") or {}
+    elif action["type"] == "process_setup_intent":  # saving a card: no amount on the screen
+        amount, currency = None, None
+        config = details.get("process_config") or {}
     else:
         charge = sim.table("charge")[details["charge"]]
         amount, currency = details.get("amount") or charge["amount"] - charge["amount_refunded"], charge["currency"]
@@ -211,6 +214,8 @@ def finish_tap(sim: Simulator, reader_id: str, origin: Origin, lost_connection: 
         _finish_refund(sim, reader, device, tap, origin)
     elif reader["action"]["type"] == COLLECT:
         _finish_collect(sim, reader, device, tap, origin)
+    elif reader["action"]["type"] == "process_setup_intent":
+        _finish_setup(sim, reader, device, tap, origin)
     else:
         _finish_payment(sim, reader, device, tap, origin, lost_connection)
 
@@ -278,6 +283,19 @@ def _finish_refund(sim: Simulator, reader: JSON, device: Device, tap: Tap, origi
     details["refund"] = refund["id"]
     screen = {**result_screen("approved", "Refunded", reader, sim, tap.card), "amount": refund["amount"]}
     succeed(sim, reader, device, origin, {**screen, "currency": refund["currency"]})
+
+
+def _finish_setup(sim: Simulator, reader: JSON, device: Device, tap: Tap, origin: Origin) -> None:
+    details = reader["action"]["process_setup_intent"]
+    intent = get(sim, setup_intents.KIND, details["setup_intent"])
+    try:
+        setup_intents.check_processable(intent)
+    except StripeError as error:
+        screen = result_screen("declined", error.message, reader, sim, tap.card)
+        fail(sim, reader, device, origin, (error.code or "", error.message, api_error_of(error)), screen)
+        return
+    details["generated_card"] = setup_intents.complete(sim, intent, tap.card, reader, origin)
+    succeed(sim, reader, device, origin, result_screen("approved", "Card saved", reader, sim, tap.card))
 
 
 def _end(sim: Simulator, reader: JSON, device: Device, screen: JSON) -> None:

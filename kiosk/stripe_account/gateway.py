@@ -44,6 +44,7 @@ from stripe.params.terminal import (
 
 from kiosk.config import Settings
 from kiosk.stripe_account import errors
+from kiosk.stripe_account.customer_gateway import CustomerCalls
 from kiosk.stripe_account.day_objects import DayCharge, DayRefund, charge_from, day_refund_from
 from kiosk.stripe_account.objects import (
     EventInfo,
@@ -106,7 +107,7 @@ def map_error(exc: stripe.StripeError) -> errors.PaymentError:
     return errors.StripeRejected(message, code)
 
 
-class StripeGateway:
+class StripeGateway(CustomerCalls):
     """Typed, idempotent Stripe calls returning the engine's own view of Stripe's objects."""
 
     def __init__(
@@ -187,8 +188,19 @@ class StripeGateway:
         metadata: dict[str, str],
         description: str,
         idempotency_key: str,
+        customer: str | None = None,
+        receipt_email: str | None = None,
+        save_card: bool = False,
+        saved_card: str | None = None,
     ) -> IntentInfo:
-        """A card_present PaymentIntent. https://docs.stripe.com/api/payment_intents/create"""
+        """A card_present PaymentIntent, or with `saved_card` one charged off-session on a saved card
+        and confirmed at once. `receipt_email`: Stripe emails its receipt; `save_card` (with
+        `customer`): the card tapped is saved as the charge's `generated_card`.
+        https://docs.stripe.com/api/payment_intents/create"""
+        if saved_card:
+            return await self._create_off_session(
+                amount, currency, metadata, description, idempotency_key, customer, receipt_email, saved_card
+            )
         params: PaymentIntentCreateParams = {
             "amount": amount,
             "currency": currency,
@@ -201,6 +213,43 @@ class StripeGateway:
             "metadata": metadata,
             "description": description,
         }
+        if customer:
+            params["customer"] = customer
+        if receipt_email:
+            params["receipt_email"] = receipt_email
+        if save_card and customer:
+            params["setup_future_usage"] = "off_session"
+        intents = self._client.v1.payment_intents
+        intent = await self._call(intents.create_async(params, {"idempotency_key": idempotency_key}))
+        return intent_from(intent.to_dict())
+
+    async def _create_off_session(
+        self,
+        amount: int,
+        currency: str,
+        metadata: dict[str, str],
+        description: str,
+        idempotency_key: str,
+        customer: str | None,
+        receipt_email: str | None,
+        saved_card: str,
+    ) -> IntentInfo:
+        """https://docs.stripe.com/payments/save-and-reuse#charge-saved-payment-method"""
+        params: PaymentIntentCreateParams = {
+            "amount": amount,
+            "currency": currency,
+            "allowed_payment_method_types": ["card"],
+            "payment_method": saved_card,
+            "off_session": True,
+            "confirm": True,
+            "metadata": metadata,
+            "description": description,
+            "expand": ["latest_charge"],
+        }
+        if customer:
+            params["customer"] = customer
+        if receipt_email:
+            params["receipt_email"] = receipt_email
         intents = self._client.v1.payment_intents
         intent = await self._call(intents.create_async(params, {"idempotency_key": idempotency_key}))
         return intent_from(intent.to_dict())

@@ -36,6 +36,11 @@ class CardInfo:
     last4: str | None
     capture_before: int | None  # unix seconds, manual capture only
     details: dict[str, str] = field(default_factory=dict)
+    # The reusable `card` PaymentMethod Stripe made from a card_present one (setup_future_usage),
+    # and the card's expiry (what a saved card shows).
+    generated_card: str | None = None
+    exp_month: int | None = None
+    exp_year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -186,7 +191,8 @@ def card_from_charge(charge: JSON | None) -> CardInfo | None:
     """Brand, last4 and receipt fields of a card_present (or Canada's interac_present) charge,
     never the card number."""
     methods = (charge or {}).get("payment_method_details") or {}
-    details = methods.get("card_present") or methods.get("interac_present")
+    # A saved card charged off-session is a plain `card` charge.
+    details = methods.get("card_present") or methods.get("interac_present") or methods.get("card")
     if not details:
         return None
     receipt = details.get("receipt") or {}
@@ -198,7 +204,14 @@ def card_from_charge(charge: JSON | None) -> CardInfo | None:
         last4=_str(details.get("last4")),
         capture_before=details.get("capture_before"),
         details=fields,
+        generated_card=_id_of(details.get("generated_card")),
+        exp_month=_int_or_none(details.get("exp_month")),
+        exp_year=_int_or_none(details.get("exp_year")),
     )
+
+
+def _int_or_none(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
 
 
 def intent_from(data: JSON, charge: JSON | None = None) -> IntentInfo:

@@ -20,6 +20,7 @@ from litestar.types import ControllerRouterHandler, ExceptionHandlersMap
 
 from kiosk.audit import trail as audit
 from kiosk.catalogue.controllers.admin import CatalogueController
+from kiosk.customers.controllers.admin import CustomersAdminController
 from kiosk.money.controllers import CurrenciesController
 from kiosk.people import accounts as people
 from kiosk.people.controllers.users import UsersController
@@ -49,6 +50,7 @@ SECTIONS = (
     Section("catalogue", "Catalogue", "/admin/catalogue", "Items, barcodes, prices and taxes; CSV import and export."),
     Section("payments", "Payments", "/admin/payments", "Capture mode, uncaptured payments, refunds."),
     Section("reports", "Day's close", "/admin/reports", "X and Z reports of every warehouse, the last 30 days."),
+    Section("customers", "Customers", "/admin/customers", "Customers, their saved cards, card data protection."),
     Section("users", "Users", "/admin/users", "Cashiers and admins, their warehouses and passwords."),
     Section("audit", "Audit log", "/admin/audit", "Who changed what, and when."),
 )
@@ -122,6 +124,7 @@ ADMIN_ROUTES: list[ControllerRouterHandler] = [
     UsersController,
     WarehousesController,
     CatalogueController,
+    CustomersAdminController,
     AuditController,
     ReportsAdminController,
 ]

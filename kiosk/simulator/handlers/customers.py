@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
 from kiosk.simulator.api import Call, endpoint
 from kiosk.simulator.core import new_id
+from kiosk.simulator.errors import invalid
 from kiosk.simulator.listing import paginate
 from kiosk.simulator.objects import (
     Origin,
@@ -121,3 +123,53 @@ def delete_customer(call: Call) -> JSON:
     customer = call.sim.table(KIND).pop(_customer(call)["id"])
     emit(call.sim, "customer.deleted", customer, Origin.of(call))
     return deleted(customer)
+
+
+# One clause of Stripe's search query language: field:'value' (exact) or field~'value' (contains).
+_CLAUSE = re.compile(r"""^\s*(email|name|phone|metadata\[['"](\w+)['"]\])\s*([:~])\s*['"]([^'"]*)['"]\s*$""")
+
+
+def _matcher(query: str) -> tuple[list[tuple[str, str | None, str, str]], str]:
+    """The clauses of a query and how they join (AND or OR; Stripe does not allow both)."""
+    joins = {j.upper() for j in re.findall(r"\s(AND|OR|and|or)\s", query)}
+    if len(joins) > 1:
+        raise invalid("Search queries cannot mix AND and OR.", code="search_query_invalid", param="query")
+    join = joins.pop() if joins else "AND"
+    clauses = []
+    for text in re.split(r"\s(?:AND|OR|and|or)\s", query):
+        found = _CLAUSE.match(text)
+        if found is None:
+            raise invalid(
+                f"The query `{text.strip()}` is not supported: use email, name, phone or metadata['key'] "
+                "with : (exact) or ~ (contains).",
+                code="search_query_invalid",
+                param="query",
+            )
+        field, meta_key, op, value = found.groups()
+        clauses.append((field, meta_key, op, value))
+    return clauses, join
+
+
+def _matches(customer: JSON, clause: tuple[str, str | None, str, str]) -> bool:
+    field, meta_key, op, value = clause
+    have = str((customer["metadata"].get(meta_key) if meta_key else customer.get(field)) or "")
+    if op == ":":
+        return have.lower() == value.lower() if field == "email" else have == value
+    return len(value) >= 3 and value.lower() in have.lower()
+
+
+@endpoint("get", "/v1/customers/search")
+def search_customers(call: Call) -> JSON:
+    """https://docs.stripe.com/search#search-query-language (the customers' fields the kiosk uses)."""
+    clauses, join = _matcher(str(call.params["query"]))
+    combine = all if join == "AND" else any
+    found = [c for c in call.sim.table(KIND).values() if combine(_matches(c, clause) for clause in clauses)]
+    limit = int(call.params.get("limit") or 10)
+    newest = sorted(found, key=lambda c: -c["created"])
+    return {
+        "object": "search_result",
+        "data": [snapshot(c) for c in newest[:limit]],
+        "has_more": len(newest) > limit,
+        "next_page": None,
+        "url": "/v1/customers/search",
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.simulator import intents, reader_commands
+from kiosk.simulator import intents, off_session, reader_commands
 from kiosk.simulator.api import Call, endpoint
 from kiosk.simulator.listing import paginate
 from kiosk.simulator.objects import Origin, created_matches, get
@@ -22,7 +22,13 @@ def _answer(call: Call, intent: JSON) -> JSON:
 
 @endpoint("post", "/v1/payment_intents")
 def create_payment_intent(call: Call) -> JSON:
-    return _answer(call, intents.create(call.sim, call.params, Origin.of(call)))
+    off_session.check_params(call.params)
+    off_session.check_payment_method(call.sim, call.params)
+    origin = Origin.of(call)
+    intent = intents.create(call.sim, call.params, origin)
+    if call.params.get("confirm"):
+        return off_session.confirm(call.sim, intent, call.params["payment_method"], origin, call.params.get("expand"))
+    return _answer(call, intent)
 
 
 @endpoint("get", "/v1/payment_intents/{intent}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from kiosk.simulator import reader_commands
+from kiosk.simulator import reader_commands, reader_inputs
 from kiosk.simulator.api import Call, endpoint
 from kiosk.simulator.core import new_id
 from kiosk.simulator.errors import invalid
@@ -124,3 +124,13 @@ def set_reader_display(call: Call) -> JSON:
 @endpoint("post", "/v1/terminal/readers/{reader}/cancel_action")
 def cancel_action(call: Call) -> JSON:
     return reader_commands.cancel_action(call.sim, call.path["reader"])
+
+
+@endpoint("post", "/v1/terminal/readers/{reader}/process_setup_intent")
+def process_setup_intent(call: Call) -> JSON:
+    return reader_inputs.process_setup_intent(call.sim, call.path["reader"], call.params)
+
+
+@endpoint("post", "/v1/terminal/readers/{reader}/collect_inputs")
+def collect_inputs(call: Call) -> JSON:
+    return reader_inputs.collect_inputs(call.sim, call.path["reader"], call.params)

@@ -14,13 +14,15 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from kiosk.catalogue import items as catalogue
+from kiosk.customers.views import receipt_customer_context
 from kiosk.forms import see_other
 from kiosk.payments.actions import card_tenders_context
 from kiosk.payments.picker import picker_context
+from kiosk.payments.saved_cards import customer_cards_context
 from kiosk.payments.settlement import CARD_SETTLED
 from kiosk.payments.tables import Payment
 from kiosk.payments.views import payment_view
-from kiosk.people.auth import Till
+from kiosk.people.auth import Till, now_utc
 from kiosk.people.guards import settings_of
 from kiosk.people.permissions import may_take_returns
 from kiosk.shop.lookup import ReceiptNotFound
@@ -77,7 +79,10 @@ async def _receipt_context(till: Till, receipt_id: int, *, with_cards: bool = Tr
     defaults = {"errors": {}, "typed": {}, "cash_taken": None, "labels": STATUS_LABELS, "ask_void": False,
                 "favourites": favourites, "rung": None}  # fmt: skip
     defaults["may_return"] = receipt.status == PAID and await may_take_returns(till.user_id)
-    return {**card, **defaults, "till": till, "receipt": receipt, **extra}
+    # The receipt's customer (kiosk/customers) and their saved cards (kiosk/payments).
+    cards = await customer_cards_context(receipt_id, now_utc().date())
+    people = {**await receipt_customer_context(receipt_id), **cards}
+    return {**card, **people, **defaults, "till": till, "receipt": receipt, **extra}
 
 
 async def _closed_cards(receipt: ReceiptPage, card: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import httpx
 from litestar import Litestar
 
 from kiosk.catalogue.tables import CatalogueItem, ItemPrice
+from kiosk.customers.tables import Customer
 from kiosk.people.permissions import set_take_returns
 from kiosk.reports.closing import close_day
 from kiosk.shop.tables import ReceiptLine
@@ -59,7 +60,9 @@ async def shop(cashier: int, warehouse: int, admin_user: int | None = None) -> d
         CatalogueItem.id
     )
     await ItemPrice.insert(ItemPrice(item=item[0]["id"], currency="usd", amount=900))
+    customer = await Customer.insert(Customer(name="Ada")).returning(Customer.id)
     return {
+        "customer_id": customer[0]["id"],
         "item_id": item[0]["id"],
         "z_id": z_id,
         "receipt_id": receipt,

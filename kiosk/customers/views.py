@@ -1,0 +1,21 @@
+"""What the receipt page's customer section shows (`partials/receipt_customer.html`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk.customers import attach, protection
+from kiosk.shop.tables import OPEN, Receipt
+
+
+async def receipt_customer_context(receipt_id: int, **extra: Any) -> dict[str, Any]:
+    row = await Receipt.select(Receipt.status).where(Receipt.id == receipt_id).first()
+    return {
+        "rc_receipt_id": receipt_id,
+        "rc_open": bool(row and row["status"] == OPEN),
+        "rc_current": await attach.of_receipt(receipt_id),
+        "rc_saving": await protection.saving_allowed(),
+        "rc_errors": {},
+        "rc_typed": {},
+        **extra,
+    }
