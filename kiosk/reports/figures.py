@@ -103,7 +103,9 @@ async def tenders(scope: Scope) -> Part:
     )
     brand = Payment.card_brand
     cards = (
-        await Payment.select(brand, Count(), Sum(Payment.amount).as_alias("amount"))
+        await Payment.select(
+            brand, Count(), Sum(Payment.amount).as_alias("amount"), Sum(Payment.tip_amount).as_alias("tips")
+        )
         .where(
             (Payment.receipt.warehouse == scope.warehouse_id)
             & Payment.state.is_in(list(CARD_SETTLED))
@@ -113,15 +115,23 @@ async def tenders(scope: Scope) -> Part:
         .order_by(brand)
     )
     cash_row = Row("Cash", _int(cash[0]["count"]), _int(cash[0]["amount"]), "cash")
+    # What the cards took: the amounts asked and the tips customers added on the reader.
     brands = tuple(
-        Row(_brand_label(r["card_brand"]), _int(r["count"]), _int(r["amount"]), r["card_brand"] or "unknown")
+        Row(
+            _brand_label(r["card_brand"]),
+            _int(r["count"]),
+            _int(r["amount"]) + _int(r["tips"]),
+            r["card_brand"] or "unknown",
+        )
         for r in cards
     )
+    tips = Row("Tips added on the reader", 0, sum(_int(r["tips"]) for r in cards), "tips")
     card_row = Row("Card", sum(b.count for b in brands), sum(b.amount for b in brands), "card")
     return Part(
         blocks=(
             Block("tenders", "Sales by tender", (cash_row, card_row)),
             Block("brands", "Card sales by brand", brands, empty="No card sales."),
+            Block("tips", "Tips", (tips,) if tips.amount else (), empty="No tips."),
         ),
         cash=cash_row.amount,
         takings=cash_row.amount + card_row.amount,

@@ -112,7 +112,9 @@ def _receipt_order(m: Mismatch) -> tuple[int, str]:
 
 
 async def _compare_charges(scope: Scope, charges: list[DayCharge]) -> tuple[list[Mismatch], int, int]:
-    day = await Payment.select(Payment.payment_intent_id, Payment.amount, Payment.receipt.number).where(
+    day = await Payment.select(
+        Payment.payment_intent_id, Payment.amount, Payment.amount_charged, Payment.receipt.number
+    ).where(
         (Payment.receipt.warehouse == scope.warehouse_id)
         & Payment.state.is_in(list(CARD_SETTLED))
         & (Payment.settled_at >= scope.start)
@@ -148,20 +150,26 @@ async def _compare_charges(scope: Scope, charges: list[DayCharge]) -> tuple[list
                 else f"Stripe charged it; the kiosk has the payment as {state}."
             )
             problems.append(Mismatch(receipt, problem, None, charge.taken, charge.id))
-        elif int(payment["amount"]) != charge.taken:
-            problems.append(Mismatch(receipt, "The amounts differ.", int(payment["amount"]), charge.taken, charge.id))
+        elif _took(payment) != charge.taken:
+            problems.append(Mismatch(receipt, "The amounts differ.", _took(payment), charge.taken, charge.id))
     for intent, row in ours.items():
         if intent not in seen:
             problems.append(
                 Mismatch(
                     str(row["receipt.number"]),
                     "The kiosk counts it; Stripe has no charge for it on this day.",
-                    int(row["amount"]),
+                    _took(row),
                     None,
                     intent,
                 )
             )
-    return problems, charged, sum(int(r["amount"]) for r in day)
+    return problems, charged, sum(_took(r) for r in day)
+
+
+def _took(payment: dict[str, Any]) -> int:
+    """What the kiosk recorded Stripe took (a tip on the reader included), else what it asked."""
+    charged = payment.get("amount_charged")
+    return int(payment["amount"] if charged is None else charged)
 
 
 async def _compare_refunds(scope: Scope, refunds: list[DayRefund]) -> tuple[list[Mismatch], int, int]:

@@ -5,11 +5,13 @@ Dashboard."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from kiosk.payments.refunds.actions import refundable
 from kiosk.payments.settlement import balance
 from kiosk.payments.tables import Payment
+from kiosk.reports.day_report import x_report
 from kiosk.shop.tables import Warehouse
 from tests.payments_support import Kiosk, wait_state, wait_until
 
@@ -70,3 +72,21 @@ async def test_a_tip_chosen_on_the_reader_is_on_the_receipt_and_its_print(kiosk:
         assert "incl. tip" in printed and "$34.50" in printed and 'data-testid="printed-tip-total"' in printed
         progress = (await client.get(f"/payments/{started.id}/progress")).text
         assert 'data-testid="payment-tip">incl. tip $4.50<' in progress
+
+
+async def test_the_days_figures_count_the_tip_and_agree_with_stripe(kiosk: Kiosk) -> None:
+    await dashboard_tipping(kiosk)
+    await Warehouse.update({Warehouse.tipping: "percentages", Warehouse.tip_choices: "10,15,20"}).where(
+        Warehouse.id == kiosk.warehouse_id
+    )
+    receipt = await kiosk.receipt("30.00")
+    started = await kiosk.start(receipt, amount=3000)
+    await kiosk.control("POST", f"/_sim/readers/{kiosk.readers[0]}/tip", {"amount": 300})
+    await kiosk.tap(kiosk.readers[0])
+    await wait_state(started.id, "succeeded")
+    await recorded(started.id)
+    report = await x_report(kiosk.warehouse_id, datetime.now(UTC).date(), kiosk.engine.gateway)
+    tips, tenders = report.block("tips"), report.block("tenders")
+    assert tips is not None and [(r.key, r.amount) for r in tips.rows] == [("tips", 300)]
+    assert tenders is not None and [(r.key, r.amount) for r in tenders.rows] == [("cash", 0), ("card", 3300)]
+    assert report.stripe.checked and report.stripe.mismatches == ()  # Stripe took 33.00, the kiosk says so
