@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from kiosk.catalogue.pricing import tax_rules
+from kiosk.catalogue.taxes import EXCLUSIVE
 from kiosk.payments import cart_display
 from kiosk.payments.engine import Engine
 from kiosk.shop.tables import OPEN, Receipt, ReceiptLine
@@ -53,7 +55,9 @@ def cookie_value(warehouse_id: int, reader_id: str) -> str:
 async def cart_of(receipt_id: int) -> Cart | None:
     """The receipt as the customer's screen shows it; None when it is closed or has no lines."""
     receipt = (
-        await Receipt.select(Receipt.total, Receipt.currency, Receipt.status).where(Receipt.id == receipt_id).first()
+        await Receipt.select(Receipt.total, Receipt.tax_total, Receipt.currency, Receipt.status, Receipt.warehouse)
+        .where(Receipt.id == receipt_id)
+        .first()
     )
     if receipt is None or receipt["status"] != OPEN:
         return None
@@ -80,6 +84,8 @@ async def cart_of(receipt_id: int) -> Cart | None:
             "amount": sum(int(r["quantity"]) * int(r["unit_amount"]) for r in rest),
         }
     cart: Cart = {"currency": str(receipt["currency"]), "line_items": items, "total": int(receipt["total"])}
+    if int(receipt["tax_total"]) and (await tax_rules(int(receipt["warehouse"]))).prices == EXCLUSIVE:
+        cart["tax"] = int(receipt["tax_total"])  # added on top of the prices shown: the screen says so
     return cart
 
 

@@ -16,7 +16,7 @@ from kiosk.catalogue import items as catalogue
 from kiosk.forms import see_other
 from kiosk.shop.lookup import ReceiptNotFound, receipt_row
 from kiosk.till import ringing
-from kiosk.till.controllers.till import CurrentTill, _receipt_context
+from kiosk.till.controllers.till import AnyRequest, CurrentTill, _receipt_context, _screen_follows
 from kiosk.till.receipts import ReceiptError
 
 
@@ -63,7 +63,9 @@ class RingingController(Controller):
         return Template("partials/item_results.html", context={"receipt": receipt, "found": found, "query": query})
 
     @post("/scan", include_in_schema=False)
-    async def scan(self, till: CurrentTill, receipt_id: FromPath[int], data: URLEncodedBody[ScanForm]) -> Response[Any]:
+    async def scan(
+        self, request: AnyRequest, till: CurrentTill, receipt_id: FromPath[int], data: URLEncodedBody[ScanForm]
+    ) -> Response[Any]:
         """A scanner's burst of keys and Enter (or a code typed and Enter): the item is added. An
         unknown code is said plainly and stays in the box, so the scan is not lost."""
         try:
@@ -72,21 +74,30 @@ class RingingController(Controller):
             raise NotFoundException() from exc
         except ReceiptError as error:
             return await _refused(till, receipt_id, "scan", str(error), asdict(data))
+        _screen_follows(request, till, receipt_id)  # the customer's screen shows the new line
         return see_other(f"/receipts/{receipt_id}?added={rung.item_id}#item-code")
 
     @post("/items/{item_id:int}", include_in_schema=False)
-    async def add(self, till: CurrentTill, receipt_id: FromPath[int], item_id: FromPath[int]) -> Response[Any]:
+    async def add(
+        self, request: AnyRequest, till: CurrentTill, receipt_id: FromPath[int], item_id: FromPath[int]
+    ) -> Response[Any]:
         try:
             await ringing.add_item(receipt_id, till.warehouse.id, item_id)
         except ReceiptNotFound as exc:
             raise NotFoundException() from exc
         except ReceiptError as error:
             return await _refused(till, receipt_id, "scan", str(error), {})
+        _screen_follows(request, till, receipt_id)
         return see_other(f"/receipts/{receipt_id}?added={item_id}#item-code")
 
     @post("/lines/{line_id:int}/change", include_in_schema=False)
     async def change_line(
-        self, till: CurrentTill, receipt_id: FromPath[int], line_id: FromPath[int], data: URLEncodedBody[LineChangeForm]
+        self,
+        request: AnyRequest,
+        till: CurrentTill,
+        receipt_id: FromPath[int],
+        line_id: FromPath[int],
+        data: URLEncodedBody[LineChangeForm],
     ) -> Response[Any]:
         try:
             await ringing.change_line(
@@ -96,11 +107,12 @@ class RingingController(Controller):
             raise NotFoundException() from exc
         except ReceiptError as error:
             return await _refused(till, receipt_id, f"line-{line_id}", str(error), asdict(data))
+        _screen_follows(request, till, receipt_id)
         return see_other(f"/receipts/{receipt_id}#lines")
 
     @post("/discount", include_in_schema=False)
     async def discount(
-        self, till: CurrentTill, receipt_id: FromPath[int], data: URLEncodedBody[DiscountForm]
+        self, request: AnyRequest, till: CurrentTill, receipt_id: FromPath[int], data: URLEncodedBody[DiscountForm]
     ) -> Response[Any]:
         try:
             await ringing.set_receipt_discount(receipt_id, till.warehouse.id, data.discount, data.kind, data.reason)
@@ -108,4 +120,5 @@ class RingingController(Controller):
             raise NotFoundException() from exc
         except ReceiptError as error:
             return await _refused(till, receipt_id, "discount", str(error), asdict(data))
+        _screen_follows(request, till, receipt_id)
         return see_other(f"/receipts/{receipt_id}#lines")

@@ -9,10 +9,12 @@ from typing import Any
 
 import httpx
 
+from kiosk.catalogue.pricing import set_rules
+from kiosk.catalogue.tables import CatalogueItem, ItemPrice
 from kiosk.payments import cart_display
 from kiosk.payments.tables import Payment, ReaderDisplay
 from kiosk.till.customer_display import COOKIE, displays_of
-from tests.kiosk_support import post_form
+from tests.kiosk_support import make_user, post_form
 from tests.payments_support import Kiosk, wait_state, wait_until
 
 SET_DISPLAY = "POST /v1/terminal/readers/{reader}/set_reader_display"
@@ -159,3 +161,24 @@ async def test_the_reader_is_remembered_per_device(kiosk: Kiosk) -> None:
         await add_line(front, mine, "More", "1.00")
         await settled(kiosk)
     assert await kiosk.calls(SET_DISPLAY) == 2
+
+
+async def test_items_rung_up_show_by_name_and_quantity_with_the_tax_added(kiosk: Kiosk) -> None:
+    kiosk.app.state.cart_quiet_seconds = 0.2
+    boss = await make_user("boss", admin=True, warehouses=())
+    await set_rules(kiosk.warehouse_id, "exclusive", "line", "10", boss)
+    rows = await CatalogueItem.insert(
+        CatalogueItem(name="Cola 0.33 l", search_name="cola 0.33 l", sku="COL", barcode="4006381333931")
+    ).returning(CatalogueItem.id)
+    await ItemPrice.insert(ItemPrice(item=rows[0]["id"], currency="usd", amount=250))
+    async with kiosk.cashier() as client:
+        await choose_reader(client, kiosk)
+        receipt = await new_receipt(client)
+        for _ in range(2):  # a scanner's code and Enter, twice
+            response = await post_form(client, f"/receipts/{receipt}/scan", {"code": "4006381333931"})
+            assert response.status_code == 303
+        await settled(kiosk)
+    shown = await screen(kiosk)
+    items = [(i["description"], i["quantity"], i["amount"]) for i in shown["cart"]["line_items"]]
+    assert items == [("Cola 0.33 l", 2, 250)]
+    assert (shown["cart"]["tax"], shown["cart"]["total"]) == (50, 550)  # 5.00 + 10 % on top
