@@ -192,16 +192,19 @@ async def _insert_refund(
     return int(rows[0]["id"]), sequence
 
 
-async def add_refund(payment_id: int, amount: int, note: str, actor_id: int) -> int:
+async def add_refund(payment_id: int, amount: int, note: str, actor_id: int, *, in_person: bool = False) -> int:
     """A refund another room's action decided (a return at the till), inside the caller's write
     transaction, which holds the receipt: the row is written (state `creating`) and counts at once
-    against what is left, and `send_refund` sends it after the commit. Returns the refund's id.
+    against what is left, and `send_refund` sends it after the commit (or, `in_person`, the cashier
+    sends it to a reader: kiosk.payments.refunds.on_reader). Returns the refund's id.
     Refuses (ValueError) more than is left to refund on the payment."""
     await _lock(payment_id)
     payment = await load_payment(payment_id)
     if amount <= 0 or amount > await refundable(payment):
         raise ValueError(f"payment {payment_id}: {amount} is more than is left to refund")
     refund_id, _ = await _insert_refund(payment, amount, "requested_by_customer", note, None, actor_id)
+    if in_person:
+        await Refund.update({Refund.in_person: True}).where(Refund.id == refund_id)
     return refund_id
 
 
@@ -221,8 +224,8 @@ async def send_refund(engine: Engine, refund_id: int) -> Refund:
     """https://docs.stripe.com/api/refunds/create, once per refund whatever happens (same key)."""
     refund = await _load_refund(refund_id)
     payment = await load_payment(int(refund.payment))
-    if refund.state != CREATING or refund.sequence is None or not payment.payment_intent_id:
-        return refund
+    if refund.state != CREATING or refund.sequence is None or not payment.payment_intent_id or refund.in_person:
+        return refund  # (an in-person refund goes to a reader: kiosk.payments.refunds.on_reader)
     metadata = {"kiosk_refund": str(refund.id), "kiosk_payment": str(payment.id), "receipt": str(payment.receipt)}
     kill_point("before_refund")
     try:
@@ -254,6 +257,8 @@ async def check_with_stripe(engine: Engine, payment_id: int) -> None:
     async with store.atomic():
         for info in known:
             await record_refund(payment, info)
-    unsent = await Refund.select(Refund.id).where((Refund.payment == payment_id) & (Refund.state == CREATING))
+    unsent = await Refund.select(Refund.id).where(
+        (Refund.payment == payment_id) & (Refund.state == CREATING) & (Refund.in_person == False)  # noqa: E712
+    )
     for row in unsent:
         await send_refund(engine, int(row["id"]))
