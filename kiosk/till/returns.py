@@ -155,6 +155,11 @@ class ReturnView:
         return any(not t.given_back for t in self.tenders)
 
     @property
+    def only_reader_refunds_pending(self) -> bool:
+        """What is not confirmed yet is only Interac refunds, done when the card is tapped on a reader."""
+        return all(t.on_reader for t in self.tenders if t.unconfirmed)
+
+    @property
     def given_back(self) -> int:
         return sum(t.amount for t in self.tenders if t.given_back)
 
