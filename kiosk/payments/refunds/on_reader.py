@@ -65,7 +65,7 @@ REASONS = {
     CANCELED_AT_TILL: "Canceled at the till: " + NOTHING,
     LOST: "{reader} no longer shows the refund: " + NOTHING + " Try again.",
 }
-GIVEN_UP = "Given up at the till: nothing was refunded on the card."
+GIVEN_UP = "Given up at the till: nothing went back to the card; it can be returned again when the customer has it."
 
 
 class RefundNotOnReader(PaymentNotAllowed):

@@ -216,3 +216,41 @@ async def test_a_double_press_sends_the_refund_to_the_reader_once(kiosk: Kiosk) 
         await wait_phase(cashier, url, refund_id, "refunded")
     assert await kiosk.calls(REFUND_ON_READER) == 1
     assert await refunded_at_stripe(kiosk, paid) == 2000
+
+
+async def test_the_picker_shows_the_reader_held_by_the_refund(kiosk: Kiosk) -> None:
+    """Another till sees the reader busy, held by the returned receipt, while the customer is asked to tap."""
+    await allow(kiosk)
+    receipt_id, _paid = await interac_sale(kiosk)
+    async with kiosk.cashier() as cashier:
+        url, refund_id = await returned(cashier, receipt_id)
+        await send(cashier, url, refund_id, kiosk.readers[0])
+        other = await open_receipt(kiosk.warehouse_id, kiosk.user_id)
+        await add_line(other, kiosk.warehouse_id, "Mitts", "1", "10.00")
+        picker = (await cashier.get(f"/receipts/{other}/card/readers")).text
+        options = {attr(o, "data-reader-id"): attr(o, "data-status") for o in tagged(picker, "reader-option")}
+        assert options == {kiosk.readers[0]: "busy", kiosk.readers[1]: "online"}
+        number = (await Receipt.select(Receipt.number).where(Receipt.id == receipt_id).first() or {})["number"]
+        assert f"Held by Receipt #{number}" in picker
+        await kiosk.tap(kiosk.readers[0], INTERAC_CARD)
+        await wait_phase(cashier, url, refund_id, "refunded")
+        picker = (await cashier.get(f"/receipts/{other}/card/readers")).text
+        options = {attr(o, "data-reader-id"): attr(o, "data-status") for o in tagged(picker, "reader-option")}
+        assert options[kiosk.readers[0]] == "online"
+
+
+async def test_giving_up_leaves_the_money_on_the_receipt(kiosk: Kiosk) -> None:
+    await allow(kiosk)
+    receipt_id, paid = await interac_sale(kiosk)
+    async with kiosk.cashier() as cashier:
+        url, refund_id = await returned(cashier, receipt_id)
+        gave_up = await post_form(cashier, f"{url}/refunds/{refund_id}/give-up", {})
+        assert phase(gave_up.text) == "ended"
+        assert "Given up at the till: nothing went back to the card" in gave_up.text
+        form = (await cashier.get(f"/returns/receipts/{receipt_id}")).text
+        assert message_of(form, "return-left") == "CA$20.00"
+    assert await refunded_at_stripe(kiosk, paid) == 0
+    [entry] = (
+        await AuditEntry.select().where(AuditEntry.action == "return.reader_refund_give_up").output(load_json=True)
+    )
+    assert entry["detail"]["amount"] == "CA$20.00"
