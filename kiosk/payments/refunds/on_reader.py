@@ -241,11 +241,11 @@ async def cancel(engine: Engine, payment_id: int, refund_id: int) -> None:
     payment = await load_payment(payment_id)
     assert refund.reader_id
     try:
-        reader = await engine.gateway.cancel_action(refund.reader_id, idempotency_key=_key(payment, refund, "cancel"))
+        await engine.gateway.cancel_action(refund.reader_id, idempotency_key=_key(payment, refund, "cancel"))
     except ReaderBusy as exc:
         raise ReaderBusy("The reader is processing the refund now: wait for its answer.", exc.code) from exc
     # The customer may have tapped just before: what the reader and Stripe say wins over the cancel.
-    await _from_stripe(engine, payment, refund, reader)
+    await _from_stripe(engine, payment, refund)
     await _fail(await _load(refund_id), CANCELED_AT_TILL, None, attempt=refund.attempt)
 
 
@@ -263,6 +263,13 @@ async def give_up(payment_id: int, refund_id: int, actor_id: int) -> None:
         }
         await Refund.update(fields).where(Refund.id == refund_id)
         await store.log(payment_id, "reader_refund_given_up", f"refund {refund_id} by user {actor_id}")
+
+
+def _is_attempt(action: ReaderAction, refund: Refund) -> bool:
+    """The action is this attempt of this refund (by the metadata the kiosk gave it)."""
+    return action.metadata.get("kiosk_refund") == str(refund.id) and action.metadata.get("kiosk_attempt") == str(
+        refund.attempt
+    )
 
 
 async def apply_action(payment: Payment, reader: ReaderInfo, action: ReaderAction) -> str:
@@ -311,27 +318,27 @@ async def check_now(engine: Engine, payment: Payment, refund: Refund) -> None:
         await Refund.update({Refund.reconcile_after: None}).where(Refund.id == refund.id)
         return
     reader = await engine.gateway.retrieve_reader(refund.reader_id)
-    await _from_stripe(engine, payment, refund, reader)
+    await _from_stripe(engine, payment, refund)
     fresh = await _load(refund.id)
     if fresh.state != CREATING or fresh.reader_step not in WAITING:
         return
     action = reader.action
-    if action and action.type == REFUND_ACTION and action.metadata.get("kiosk_refund") == str(refund.id):
-        if action.metadata.get("kiosk_attempt") == str(refund.attempt) and action.status == "in_progress":
-            await _note(
-                refund.id, {"reader_step": ON_READER, "reconcile_after": store.later(engine.timing.max_check_interval)}
-            )
-            return
-        if action.metadata.get("kiosk_attempt") == str(refund.attempt) and action.status == "failed":
-            await _fail(fresh, action.failure_code, action.failure_message, attempt=refund.attempt)
-            return
+    current = action is not None and action.type == REFUND_ACTION and _is_attempt(action, fresh)
+    if action is not None and current and action.status == "in_progress":
+        later = store.later(engine.timing.max_check_interval)
+        await _note(refund.id, {"reader_step": ON_READER, "reconcile_after": later})
+        return
+    if action is not None and current and action.status in ("succeeded", "failed"):
+        async with store.atomic():
+            await apply_action(payment, reader, action)
+        return
     # Not on the reader, not made at Stripe: this attempt ended without a refund.
     await _fail(
         fresh, LOST if refund.reader_step == ON_READER else "terminal_reader_timeout", None, attempt=refund.attempt
     )
 
 
-async def _from_stripe(engine: Engine, payment: Payment, refund: Refund, reader: ReaderInfo) -> None:
+async def _from_stripe(engine: Engine, payment: Payment, refund: Refund) -> None:
     """Record the refunds Stripe made for the intent (ours among them, by its metadata)."""
     assert payment.payment_intent_id
     known = await engine.gateway.list_refunds(payment.payment_intent_id)

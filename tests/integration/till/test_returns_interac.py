@@ -254,3 +254,36 @@ async def test_giving_up_leaves_the_money_on_the_receipt(kiosk: Kiosk) -> None:
         await AuditEntry.select().where(AuditEntry.action == "return.reader_refund_give_up").output(load_json=True)
     )
     assert entry["detail"]["amount"] == "CA$20.00"
+
+
+async def test_a_reader_timeout_that_took_the_refund_waits_for_the_card(kiosk: Kiosk) -> None:
+    """terminal_reader_timeout can be a false negative: the reader is read before saying no."""
+    await allow(kiosk)
+    receipt_id, paid = await interac_sale(kiosk)
+    async with kiosk.cashier() as cashier:
+        url, refund_id = await returned(cashier, receipt_id)
+        await kiosk.control("POST", f"/_sim/readers/{kiosk.readers[0]}/timeout", {"applied": True})
+        sent = await send(cashier, url, refund_id, kiosk.readers[0])
+        assert phase(sent.text) == "waiting"
+        await kiosk.tap(kiosk.readers[0], INTERAC_CARD)
+        await wait_phase(cashier, url, refund_id, "refunded")
+    assert await refunded_at_stripe(kiosk, paid) == 2000
+
+
+async def test_a_reader_timeout_that_lost_it_or_a_busy_reader_offers_to_try_again(kiosk: Kiosk) -> None:
+    await allow(kiosk)
+    receipt_id, paid = await interac_sale(kiosk)
+    async with kiosk.cashier() as cashier:
+        url, refund_id = await returned(cashier, receipt_id)
+        await kiosk.control("POST", f"/_sim/readers/{kiosk.readers[0]}/timeout", {"applied": False})
+        lost = await send(cashier, url, refund_id, kiosk.readers[0])
+        assert phase(lost.text) == "pick" and "Counter 1 did not answer: nothing was refunded. Try again." in lost.text
+        await kiosk.control("POST", f"/_sim/readers/{kiosk.readers[1]}/busy")
+        busy = await send(cashier, url, refund_id, kiosk.readers[1])
+        assert phase(busy.text) == "pick" and "Counter 2 is busy: nothing was refunded." in busy.text
+        assert await leases() == []
+        again = await send(cashier, url, refund_id, kiosk.readers[0])
+        assert phase(again.text) == "waiting"
+        await kiosk.tap(kiosk.readers[0], INTERAC_CARD)
+        await wait_phase(cashier, url, refund_id, "refunded")
+    assert await refunded_at_stripe(kiosk, paid) == 2000
