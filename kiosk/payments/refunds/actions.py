@@ -34,6 +34,10 @@ REASONS = {
     "fraudulent": "Fraudulent payment",
 }
 MAX_NOTE = 200
+IN_PERSON_ONLY = (
+    "Interac is refunded only with the card present: take it back as a return at the till, where the "
+    "customer taps the card on a reader."
+)
 UNREACHABLE = "Stripe could not be reached, so the refund is not confirmed. Check with Stripe to send it again."
 
 
@@ -71,6 +75,11 @@ class RefundReview:
     @property
     def question(self) -> str:
         return f"Refund {format_money(self.amount, self.payment.currency)} to {self.card}?"
+
+
+def in_person_only(payment: Payment) -> bool:
+    """Stripe refunds Interac only on a reader, with the card (kiosk.payments.refunds.on_reader)."""
+    return (payment.card_brand or "").lower() == "interac"
 
 
 def card_label(payment: Payment) -> str:
@@ -146,6 +155,8 @@ async def review_refund(payment_id: int, form: RefundForm) -> RefundReview:
     payment = await load_payment(payment_id)
     if payment.state not in SETTLED or not payment.payment_intent_id:
         raise FormErrors({"_form": "Only a captured card payment can be refunded."})
+    if in_person_only(payment):
+        raise FormErrors({"_form": IN_PERSON_ONLY})
     left = await refundable(payment)
     amount, reason, note = _checked(payment, form, left)
     return RefundReview(payment, amount, reason, note, amount == left, card_label(payment))
@@ -160,6 +171,8 @@ async def request_refund(engine: Engine, payment_id: int, form: RefundForm, acto
         payment = await load_payment(payment_id)
         if payment.state not in SETTLED or not payment.payment_intent_id:
             raise FormErrors({"_form": "Only a captured card payment can be refunded."})
+        if in_person_only(payment):
+            raise FormErrors({"_form": IN_PERSON_ONLY})
         amount, reason, note = _checked(payment, form, await refundable(payment))
         refund_id, sequence = await _insert_refund(payment, amount, reason, note, form.request_key or None, actor_id)
         detail = {"amount": format_money(amount, payment.currency), "reason": REASONS[reason], "note": note}

@@ -13,12 +13,13 @@ import httpx
 
 from kiosk.audit.tables import AuditEntry
 from kiosk.payments import actions as payments
+from kiosk.payments.refunds.actions import IN_PERSON_ONLY
 from kiosk.payments.tables import Payment, ReaderLease, Refund
 from kiosk.shop.tables import Receipt, Warehouse
 from kiosk.simulator.cards import INTERAC_CARD
 from kiosk.stripe_account.errors import ReaderBusy
 from kiosk.till.receipts import add_line, open_receipt
-from tests.admin_payments_support import attr, message_of, tagged
+from tests.admin_payments_support import admin_browser, attr, message_of, tagged
 from tests.integration.till.test_returns import allow, give_back
 from tests.kiosk_support import post_form
 from tests.payments_support import VISA, Kiosk, wait_state, wait_until
@@ -287,3 +288,18 @@ async def test_a_reader_timeout_that_lost_it_or_a_busy_reader_offers_to_try_agai
         await kiosk.tap(kiosk.readers[0], INTERAC_CARD)
         await wait_phase(cashier, url, refund_id, "refunded")
     assert await refunded_at_stripe(kiosk, paid) == 2000
+
+
+async def test_the_admin_payments_page_sends_an_interac_refund_to_the_till(kiosk: Kiosk) -> None:
+    """Stripe refunds Interac only in person: the admin's refund form is not offered, a forged one
+    is refused, and nothing reaches Stripe."""
+    _receipt_id, paid = await interac_sale(kiosk)
+    async with admin_browser(kiosk) as admin:
+        panel = (await admin.get(f"/admin/payments?payment={paid.id}")).text
+        assert message_of(panel, "refund-in-person") == IN_PERSON_ONLY
+        assert 'name="request_key"' not in panel
+        form = {"amount": "5.00", "reason": "requested_by_customer", "note": "", "request_key": "k1"}
+        refused = await post_form(admin, f"/admin/payments/{paid.id}/refunds", form)
+        assert refused.status_code == 400 and "taps the card on a reader" in refused.text
+    assert not await Refund.exists()
+    assert await kiosk.calls(ONLINE_REFUNDS) == 0
