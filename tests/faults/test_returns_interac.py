@@ -40,6 +40,15 @@ async def refund_step(*steps: str) -> Refund | None:
 
 @pytest.mark.parametrize("step", ["before_reader_refund", "after_reader_refund"])
 async def test_killed_around_the_reader_refund_then_refunded_once(stack: Stack, step: str) -> None:
+    await _killed_around_the_reader_refund(stack, step)
+
+
+async def test_killed_after_the_reader_refund_on_postgresql_refunds_once(pg_stack: Stack) -> None:
+    """The same on PostgreSQL (the reader's lease and the refund's row under its locks)."""
+    await _killed_around_the_reader_refund(pg_stack, "after_reader_refund")
+
+
+async def _killed_around_the_reader_refund(stack: Stack, step: str) -> None:
     server = (await stack.server()).start(kill_at=step)
     await allow_returns(stack, stack.shop.user_id)
     till = await stack.till(server)
