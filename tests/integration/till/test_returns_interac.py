@@ -14,6 +14,7 @@ import httpx
 from kiosk.audit.tables import AuditEntry
 from kiosk.payments import actions as payments
 from kiosk.payments.refunds.actions import IN_PERSON_ONLY
+from kiosk.payments.store import reader_holds
 from kiosk.payments.tables import Payment, ReaderLease, Refund
 from kiosk.shop.tables import Receipt, Warehouse
 from kiosk.simulator.cards import INTERAC_CARD
@@ -222,10 +223,13 @@ async def test_a_double_press_sends_the_refund_to_the_reader_once(kiosk: Kiosk) 
 async def test_the_picker_shows_the_reader_held_by_the_refund(kiosk: Kiosk) -> None:
     """Another till sees the reader busy, held by the returned receipt, while the customer is asked to tap."""
     await allow(kiosk)
-    receipt_id, _paid = await interac_sale(kiosk)
+    receipt_id, paid = await interac_sale(kiosk)
+    intent = str(paid.payment_intent_id)
     async with kiosk.cashier() as cashier:
         url, refund_id = await returned(cashier, receipt_id)
         await send(cashier, url, refund_id, kiosk.readers[0])
+        # The reader snapshot keeps showing the refund's action: the kiosk's, running.
+        assert await reader_holds([intent]) == {intent: "running"}
         other = await open_receipt(kiosk.warehouse_id, kiosk.user_id)
         await add_line(other, kiosk.warehouse_id, "Mitts", "1", "10.00")
         picker = (await cashier.get(f"/receipts/{other}/card/readers")).text
@@ -238,6 +242,7 @@ async def test_the_picker_shows_the_reader_held_by_the_refund(kiosk: Kiosk) -> N
         picker = (await cashier.get(f"/receipts/{other}/card/readers")).text
         options = {attr(o, "data-reader-id"): attr(o, "data-status") for o in tagged(picker, "reader-option")}
         assert options[kiosk.readers[0]] == "online"
+        assert await reader_holds([intent]) == {intent: "ended"}
 
 
 async def test_giving_up_leaves_the_money_on_the_receipt(kiosk: Kiosk) -> None:
