@@ -21,6 +21,7 @@ from kiosk.payments.driver import apply_change
 from kiosk.payments.engine import Engine
 from kiosk.payments.faults import kill_point
 from kiosk.payments.refunds import events as refund_events
+from kiosk.payments.refunds import on_reader
 from kiosk.payments.states import (
     COLLECT_ACTION,
     Change,
@@ -31,7 +32,7 @@ from kiosk.payments.states import (
 )
 from kiosk.payments.tables import Payment, WebhookEvent
 from kiosk.readers.snapshot import DatabaseReaderNews
-from kiosk.stripe_account.objects import EventInfo
+from kiosk.stripe_account.objects import REFUND_ACTION, EventInfo
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +111,8 @@ def _collected(payment: Payment, event: EventInfo, change: Change) -> Change | s
 
 
 async def _apply(engine: Engine, payment: Payment, event: EventInfo) -> str:
+    if event.reader is not None and event.reader.action and event.reader.action.type == REFUND_ACTION:
+        return await on_reader.apply_action(payment, event.reader, event.reader.action)
     if refund_events.is_refund_news(event):
         return await refund_events.apply(payment, event)
     change = _change_for(payment, event)

@@ -17,6 +17,8 @@ The named steps:
 - `after_capture`   manual capture: Stripe captured; the capture is not recorded yet
 - `before_refund`   a refund's row is committed; Stripe has not been asked to refund
 - `after_refund`    Stripe made the refund; the kiosk has not recorded its answer yet
+- `before_reader_refund` an in-person refund is leased its reader (committed); the reader not asked yet
+- `after_reader_refund`  the reader took the in-person refund; `on_reader` is not recorded yet
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ STEPS = frozenset(
         "after_capture",
         "before_refund",
         "after_refund",
+        "before_reader_refund",
+        "after_reader_refund",
     }
 )
 ENV = "KIOSK_FAULT_KILL_AT"

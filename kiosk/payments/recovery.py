@@ -27,6 +27,7 @@ from kiosk.payments.actions import cancel_payment
 from kiosk.payments.engine import Engine
 from kiosk.payments.reconciler import check
 from kiosk.payments.recovery_policy import Recovery
+from kiosk.payments.refunds import on_reader
 from kiosk.payments.states import (
     COLLECTED,
     COLLECTING,
@@ -152,6 +153,11 @@ def paced(engine: Engine, recovery: Recovery) -> Engine:
     return dataclasses.replace(engine, gateway=budgeted(engine.gateway, budget))
 
 
+async def _reader_refunds(engine: Engine) -> PassReport:
+    """In-person refunds (Interac) whose reader's news is overdue (kiosk.payments.refunds.on_reader)."""
+    return PassReport(checked=await on_reader.check_due(engine))
+
+
 async def _guarded(name: str, step: Awaitable[PassReport]) -> bool:
     try:
         report = await step
@@ -172,6 +178,7 @@ async def run_forever(engine: Engine, recovery: Recovery) -> None:
         if not resumed:
             resumed = await _guarded("start-up pass", resume_unsent(engine))
         await _guarded("pass", check_due(engine, recovery))
+        await _guarded("in-person refunds", _reader_refunds(engine))
         if time.monotonic() >= next_sweep:
             await _guarded("abandoned-receipt sweep", sweep_abandoned(engine, recovery))
             next_sweep = time.monotonic() + recovery.sweep_every

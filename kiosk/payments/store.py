@@ -14,7 +14,7 @@ from typing import Any
 from kiosk.db.engine import write_transaction
 from kiosk.payments.settlement import refresh_receipt_status
 from kiosk.payments.states import ACTIVE, DECLINED, NEEDS_ATTENTION, RECEIPT_SETTLED, sources_of
-from kiosk.payments.tables import Payment, PaymentLog, ReaderLease
+from kiosk.payments.tables import Payment, PaymentLog, ReaderLease, Refund
 from kiosk.readers.snapshot import Hold
 from kiosk.stripe_account.errors import ReaderBusy
 
@@ -97,49 +97,96 @@ async def claim_check(payment_id: int, interval: float) -> bool:
     return bool(rows)
 
 
-async def acquire_lease(reader_id: str, payment_id: int, holder: str, seconds: float) -> None:
-    """Reserve the reader for this payment, inside the caller's transaction.
+# An in-person refund holds its reader while it is being sent or waits for the customer's card.
+REFUND_ON_READER = ("sending", "on_reader")
 
-    Another payment keeps the reader while it is active and its lease has not expired: then
-    ReaderBusy, and the other till's action is left alone.
+
+def _refunds_on_readers() -> Any:
+    return Refund.select(Refund.id).where(
+        (Refund.state == "creating") & Refund.reader_step.is_in(list(REFUND_ON_READER))
+    )
+
+
+async def _lease_holds(lease: ReaderLease) -> bool:
+    """Whether a lease still holds its reader: its payment active, or its refund on the reader."""
+    if lease.expires_at <= now():
+        return False
+    if lease.refund is not None:
+        return bool(await Refund.exists().where((Refund.id == lease.refund) & Refund.id.is_in(_refunds_on_readers())))
+    other = await Payment.select(Payment.state).where(Payment.id == lease.payment).first()
+    return bool(other and other["state"] in ACTIVE)
+
+
+async def acquire_lease(
+    reader_id: str, payment_id: int, holder: str, seconds: float, *, refund_id: int | None = None
+) -> None:
+    """Reserve the reader for this payment (or for this in-person refund of it), inside the
+    caller's transaction.
+
+    Another payment keeps the reader while it is active and its lease has not expired, another
+    refund while it is on the reader: then ReaderBusy, and the other till's action is left alone.
     """
     busy = ReaderBusy("This reader is taking a payment for another till.", "kiosk_reader_leased")
     lease = await ReaderLease.objects().get(ReaderLease.reader_id == reader_id)
-    if lease is not None and lease.payment != payment_id:
-        other = await Payment.select(Payment.state).where(Payment.id == lease.payment).first()
-        if other and other["state"] in ACTIVE and lease.expires_at > now():
-            raise busy
+    if lease is not None and (lease.payment, lease.refund) != (payment_id, refund_id) and await _lease_holds(lease):
+        raise busy
     # Only leases that no longer hold the reader go (on PostgreSQL another till's lease may have been
     # committed since the read above); a live one makes the insert below a conflict: busy.
     active = Payment.select(Payment.id).where(Payment.state.is_in(list(ACTIVE)))
-    stale = (ReaderLease.expires_at <= now()) | ReaderLease.payment.not_in(active)
-    await ReaderLease.delete().where(
-        (ReaderLease.payment == payment_id) | ((ReaderLease.reader_id == reader_id) & stale)
+    idle_payment = ReaderLease.refund.is_null() & ReaderLease.payment.not_in(active)
+    idle_refund = ReaderLease.refund.is_not_null() & ReaderLease.refund.not_in(_refunds_on_readers())
+    stale = (ReaderLease.expires_at <= now()) | idle_payment | idle_refund
+    mine = ReaderLease.refund == refund_id if refund_id is not None else (ReaderLease.payment == payment_id)
+    await ReaderLease.delete().where(mine | ((ReaderLease.reader_id == reader_id) & stale))
+    row = ReaderLease(
+        reader_id=reader_id, payment=payment_id, refund=refund_id, holder=holder[:255], expires_at=later(seconds)
     )
-    row = ReaderLease(reader_id=reader_id, payment=payment_id, holder=holder[:255], expires_at=later(seconds))
     if not await ReaderLease.insert(row).on_conflict(action="DO NOTHING").returning(ReaderLease.id):
         raise busy
 
 
+async def release_refund_lease(refund_id: int) -> None:
+    await ReaderLease.delete().where(ReaderLease.refund == refund_id)
+
+
 async def release_lease(payment_id: int) -> None:
-    await ReaderLease.delete().where(ReaderLease.payment == payment_id)
+    await ReaderLease.delete().where((ReaderLease.payment == payment_id) & ReaderLease.refund.is_null())
 
 
 async def leased_readers() -> dict[str, int]:
-    """reader id → payment id, for readers held by a live lease of an active payment."""
-    rows = await ReaderLease.select(ReaderLease.reader_id, ReaderLease.payment, ReaderLease.payment.state).where(
-        ReaderLease.expires_at > now()
-    )
-    return {row["reader_id"]: row["payment"] for row in rows if row["payment.state"] in ACTIVE}
+    """reader id → payment id, for readers held by a live lease of an active payment (or of an
+    in-person refund of that payment on the reader)."""
+    rows = await ReaderLease.select(
+        ReaderLease.reader_id,
+        ReaderLease.payment,
+        ReaderLease.payment.state,
+        ReaderLease.refund,
+        ReaderLease.refund.state,
+        ReaderLease.refund.reader_step,
+    ).where(ReaderLease.expires_at > now())
+    return {row["reader_id"]: row["payment"] for row in rows if _holding(row)}
+
+
+def _holding(row: Mapping[str, Any]) -> bool:
+    if row["refund"] is not None:
+        return row["refund.state"] == "creating" and row["refund.reader_step"] in REFUND_ON_READER
+    return row["payment.state"] in ACTIVE
 
 
 async def reader_holds(intent_ids: list[str]) -> dict[str, Hold]:
     """How the kiosk's payments of these PaymentIntents hold their readers (the reader snapshot's
     `KioskHolds`): running while active, unsure while they need attention, ended otherwise."""
-    rows = await Payment.select(Payment.payment_intent_id, Payment.state).where(
+    rows = await Payment.select(Payment.id, Payment.payment_intent_id, Payment.state).where(
         Payment.payment_intent_id.is_in(intent_ids or [""])
     )
-    return {str(row["payment_intent_id"]): _hold(str(row["state"])) for row in rows}
+    # A settled payment's action on a reader is an in-person refund of it (Interac): running while
+    # the kiosk's refund is on that reader.
+    refunding = await Refund.select(Refund.payment).where(Refund.id.is_in(_refunds_on_readers()))
+    on_reader = {int(row["payment"]) for row in refunding}
+    return {
+        str(row["payment_intent_id"]): "running" if int(row["id"]) in on_reader else _hold(str(row["state"]))
+        for row in rows
+    }
 
 
 def _hold(state: str) -> Hold:

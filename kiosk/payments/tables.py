@@ -22,6 +22,7 @@ from piccolo.columns import (
     Varchar,
 )
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 from kiosk.shop.tables import Receipt
@@ -110,12 +111,19 @@ class WebhookEvent(Table):
 
 
 class ReaderLease(Table):
-    """Which payment may send to a reader: two tills cannot both send to one reader."""
+    """Which payment may send to a reader: two tills cannot both send to one reader. A refund on the
+    reader (Interac) holds it too: then `refund` is that refund and `payment` the payment refunded."""
 
     id: Serial  # Piccolo's implicit primary key, declared for type checkers
 
     reader_id = Varchar(length=64, unique=True)
     payment = ForeignKey(references=Payment, on_delete=OnDelete.cascade)
+    refund: ForeignKey[Table] = ForeignKey(
+        references=LazyTableReference("Refund", module_path=__name__),
+        null=True,
+        default=None,
+        on_delete=OnDelete.cascade,
+    )
     # The till holding it (session id and user), for the "busy" message and support.
     holder = Varchar(length=255, default="")
     created_at = Timestamptz(default=TimestamptzNow())
@@ -170,6 +178,20 @@ class Refund(Table):
     created_by = ForeignKey(references=BaseUser, null=True, default=None, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # Refunded in person on a reader (Interac: Stripe refunds it only when the customer taps the card
+    # that paid), not by refunds.create; see kiosk.payments.refunds.on_reader.
+    in_person = Boolean(default=False)
+    # Where the in-person refund stands: "" (no reader chosen yet), sending, on_reader, failed (the
+    # reader said no: the cashier may try again). Its money's state is `state`, as for any refund.
+    reader_step = Varchar(length=16, default="")
+    reader_id = Varchar(length=64, null=True, default=None)
+    reader_label = Varchar(length=255, default="")
+    # Each send to a reader is an attempt (part of its idempotency key and of the action's metadata).
+    attempt = Integer(default=0)
+    failure_code = Varchar(length=100, null=True, default=None)
+    sent_at = Timestamptz(null=True, default=None)
+    # When to ask Stripe if no webhook has settled the in-person refund by then.
+    reconcile_after = Timestamptz(null=True, default=None, index=True)
 
 
 class ReaderDisplay(Table):

@@ -47,6 +47,8 @@ Command = Callable[[JSON, Device], None]
 COLLECT_MESSAGE = "Tap, insert or swipe"
 CONFIRM_MESSAGE = "Processing…"
 REFUND_MESSAGE = "Refund: tap, insert or swipe the card"
+# The payment method types Stripe refunds in person (everything else is refunded online).
+IN_PERSON_REFUNDS = ("interac_present",)
 
 
 def process_payment_intent(sim: Simulator, reader_id: str, params: JSON) -> JSON:
@@ -133,6 +135,14 @@ def refund_payment(sim: Simulator, reader_id: str, params: JSON) -> JSON:
         if in_progress(reader):
             raise reader_busy()
         charge = refundable_charge(sim, params.get("payment_intent"), params.get("charge"))
+        if charge["payment_method_details"]["type"] not in IN_PERSON_REFUNDS:
+            # Stripe: "In-person refunds are only available on Interac" (docs, Refund transactions).
+            raise invalid(
+                f"Charge {charge['id']} was not paid with interac_present: in-person refunds are only available "
+                "for Interac payments. Refund it with /v1/refunds instead.",
+                code="charge_not_refundable",
+                param="payment_intent" if params.get("payment_intent") else "charge",
+            )
         amount = check_refund_amount(charge, params.get("amount"))
         details = {
             "amount": amount,

@@ -37,6 +37,7 @@ from stripe.params.terminal import (
     ReaderConfirmPaymentIntentParams,
     ReaderListParams,
     ReaderProcessPaymentIntentParams,
+    ReaderRefundPaymentParams,
     ReaderSetReaderDisplayParams,
     ReaderSetReaderDisplayParamsCart,
     ReaderSetReaderDisplayParamsCartLineItem,
@@ -328,6 +329,21 @@ class StripeGateway(CustomerCalls):
         readers = self._client.v1.terminal.readers
         options: stripe.RequestOptions = {"idempotency_key": idempotency_key}
         return await self._reader_call(reader_id, readers.set_reader_display_async(reader_id, params, options))
+
+    async def refund_on_reader(
+        self, reader_id: str, intent_id: str, *, amount: int, metadata: dict[str, str], idempotency_key: str
+    ) -> ReaderInfo:
+        """An in-person refund (Interac): the customer taps the card that paid; the refund is made
+        then, and the action's webhook says so. https://docs.stripe.com/api/terminal/readers/refund_payment"""
+        params: ReaderRefundPaymentParams = {
+            "payment_intent": intent_id,
+            "amount": amount,
+            "metadata": metadata,
+            "refund_payment_config": {"enable_customer_cancellation": True},
+        }
+        readers = self._client.v1.terminal.readers
+        options: stripe.RequestOptions = {"idempotency_key": idempotency_key}
+        return await self._reader_call(reader_id, readers.refund_payment_async(reader_id, params, options))
 
     async def cancel_action(self, reader_id: str, *, idempotency_key: str) -> ReaderInfo:
         """https://docs.stripe.com/api/terminal/readers/cancel_action"""

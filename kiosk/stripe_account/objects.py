@@ -28,6 +28,8 @@ RECEIPT_FIELDS = (
 
 # The reader actions about a PaymentIntent: one step, or collect then confirm (accepted card brands).
 PAYMENT_ACTIONS = ("process_payment_intent", "collect_payment_method", "confirm_payment_intent")
+# The in-person refund (Interac): its details name the PaymentIntent refunded, and the refund once made.
+REFUND_ACTION = "refund_payment"
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,9 @@ class ReaderAction:
     decline_code: str | None = None
     # collect_payment_method: the card it read (brand, last4), when the action carries it.
     card: CardInfo | None = None
+    # refund_payment: the refund it made (once succeeded), and the metadata the POS gave it.
+    refund_id: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -163,8 +168,9 @@ def action_from(data: JSON | None) -> ReaderAction | None:
     if not data:
         return None
     kind = str(data.get("type", ""))
-    details = (data.get(kind) or {}) if kind in PAYMENT_ACTIONS else {}
+    details = (data.get(kind) or {}) if kind in (*PAYMENT_ACTIONS, REFUND_ACTION) else {}
     api_error = data.get("api_error") or {}
+    metadata = details.get("metadata") if kind == REFUND_ACTION else None
     return ReaderAction(
         type=kind,
         status=str(data.get("status", "")),
@@ -173,6 +179,8 @@ def action_from(data: JSON | None) -> ReaderAction | None:
         failure_message=_str(data.get("failure_message")),
         decline_code=_str(api_error.get("decline_code")),
         card=card_from_payment_method(details.get("payment_method")),
+        refund_id=_id_of(details.get("refund")),
+        metadata={str(k): str(v) for k, v in metadata.items()} if isinstance(metadata, dict) else {},
     )
 
 

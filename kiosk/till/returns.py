@@ -10,7 +10,9 @@ is left of what it was charged (oldest payment first), then in cash, up to the c
 yet handed back. A card part is a refund of that card payment through Stripe
 (kiosk.payments.refunds: the same rows, idempotency keys and "given back" sums as an admin's
 refund); a cash part is handed over the counter and recorded. Interac payments, which Stripe
-refunds only on a reader, are not refunded here (see `INTERAC`).
+refunds only in person, are refunded on a reader: their Refund row is written with the return
+(`in_person`), and the cashier then sends it to a reader from the return's page, where the customer
+taps the same card (kiosk.payments.refunds.on_reader: its progress, cancel, failures, "Try again").
 
 Nothing is returned twice: the return, its lines and its parts (the card refunds' rows included)
 are written in one transaction holding the receipt, after what is left has been counted again
@@ -34,6 +36,7 @@ from kiosk.forms import FormErrors
 from kiosk.money.amounts import MoneyError, format_money, parse_amount
 from kiosk.payments.engine import Engine
 from kiosk.payments.refunds import actions as refunds
+from kiosk.payments.refunds import on_reader
 from kiosk.payments.refunds.events import CREATING, LIVE
 from kiosk.payments.refunds.views import STATE_LABELS
 from kiosk.payments.states import SETTLED
@@ -46,7 +49,13 @@ from kiosk.till.tables import AMOUNT, CARD, CASH, EVERYTHING, LINES, ReceiptRetu
 
 SCOPES = (EVERYTHING, LINES, AMOUNT)
 INTERAC = "interac"
-INTERAC_NOTE = "Interac is refunded on the reader only: not from this till."
+# What a reader refund's tender says before Stripe has made it.
+READER_STEPS = {
+    "": "To refund on a reader",
+    "sending": "On the reader",
+    "on_reader": "On the reader",
+    "failed": "Not refunded yet",
+}
 # Receipts found by a card's last 4 digits: the newest this many.
 FOUND_AT_MOST = 20
 CHANGED = "This receipt changed since the question was asked (another return or refund): check it again."
@@ -92,6 +101,7 @@ class Source:
     paid: int
     left: int
     note: str = ""  # why nothing can go back to it here
+    on_reader: bool = False  # Interac: refunded in person, the customer taps the card on a reader
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,7 @@ class Part:
     payment_id: int | None
     label: str
     amount: int
+    on_reader: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,11 +120,16 @@ class TenderView:
     amount: int
     state: str  # a refund's state for a card; "handed_back" for cash
     failure: str | None = None
+    refund_id: int | None = None
+    on_reader: bool = False  # an Interac refund, made when the customer taps the card on a reader
+    step: str = ""  # where that reader refund stands (kiosk.payments.refunds.on_reader)
 
     @property
     def state_label(self) -> str:
         if self.kind == CASH:
             return "Handed back in cash"
+        if self.on_reader and self.state == CREATING:
+            return READER_STEPS.get(self.step, self.step)
         return STATE_LABELS.get(self.state, self.state)
 
     @property
@@ -148,6 +164,11 @@ class ReturnView:
     @property
     def failed(self) -> bool:
         return any(not t.given_back for t in self.tenders)
+
+    @property
+    def only_reader_refunds_pending(self) -> bool:
+        """What is not confirmed yet is only Interac refunds, done when the card is tapped on a reader."""
+        return all(t.on_reader for t in self.tenders if t.unconfirmed)
 
     @property
     def given_back(self) -> int:
@@ -208,7 +229,7 @@ class ReturnPlan:
         """ "$10.00 back to Visa •••• 4242 and $2.50 in cash" """
         said = [
             f"{format_money(p.amount, self.receipt.currency)} "
-            + ("in cash" if p.kind == CASH else f"back to {p.label}")
+            + ("in cash" if p.kind == CASH else f"back to {p.label}" + (" on a reader" if p.on_reader else ""))
             for p in self.parts
         ]
         return " and ".join(said)
@@ -225,7 +246,7 @@ def split(amount: int, sources: list[Source]) -> list[Part]:
     for source in [s for s in sources if s.kind == CARD] + [s for s in sources if s.kind == CASH]:
         take = min(rest, source.left)
         if take > 0:
-            parts.append(Part(source.kind, source.payment_id, source.label, take))
+            parts.append(Part(source.kind, source.payment_id, source.label, take, source.on_reader))
             rest -= take
     return parts
 
@@ -246,7 +267,8 @@ async def _sources(receipt_id: int) -> list[Source]:
             note = "Authorized, not captured yet: an admin captures or cancels it (Payments)."
             sources.append(Source(CARD, payment.id, _card_label(payment), payment.amount, 0, note))
         elif (payment.card_brand or "").lower() == INTERAC:
-            sources.append(Source(CARD, payment.id, _card_label(payment), payment.amount, 0, INTERAC_NOTE))
+            left = await refunds.refundable(payment)
+            sources.append(Source(CARD, payment.id, _card_label(payment), payment.amount, left, on_reader=True))
         else:
             left = await refunds.refundable(payment)
             sources.append(Source(CARD, payment.id, _card_label(payment), payment.amount, left))
@@ -445,8 +467,9 @@ async def _record(chosen: ReturnPlan, request_key: str, actor_id: int) -> tuple[
     for part in chosen.parts:
         refund_id = None
         if part.kind == CARD and part.payment_id is not None:
-            refund_id = await refunds.add_refund(part.payment_id, part.amount, note, actor_id)
-            refund_ids.append(refund_id)
+            refund_id = await refunds.add_refund(part.payment_id, part.amount, note, actor_id, in_person=part.on_reader)
+            if not part.on_reader:  # a reader refund waits for the cashier to pick the reader
+                refund_ids.append(refund_id)
         tender = ReturnTender(
             receipt_return=return_id, kind=part.kind, amount=part.amount, payment=part.payment_id, refund=refund_id
         )
@@ -471,6 +494,11 @@ async def send_again(engine: Engine, return_id: int, warehouse_id: int, actor_id
     )
     for payment_id in sorted({int(row["payment"]) for row in payments}):
         await refunds.check_with_stripe(engine, payment_id)
+    for tender in view.tenders:
+        if tender.on_reader and tender.refund_id is not None:
+            row = await Refund.select(Refund.payment).where(Refund.id == tender.refund_id).first()
+            assert row is not None
+            await on_reader.check(engine, int(row["payment"]), tender.refund_id)
     subject = f"receipt #{view.receipt_number} (id {view.receipt_id})"
     await audit.record(actor_id, "return.check", subject, {"return": view.number})
     return await return_view(return_id, warehouse_id)
@@ -525,7 +553,11 @@ async def _view(return_id: int) -> ReturnView:
         refund = await Refund.objects().get(Refund.id == tender["refund"])
         label = _card_label(payment) if payment else "Card"
         state = refund.state if refund else CREATING
-        views.append(TenderView(CARD, label, int(tender["amount"]), state, refund.failure_message if refund else None))
+        failure = refund.failure_message if refund else None
+        in_person = bool(refund and refund.in_person)
+        step = refund.reader_step if refund else ""
+        amount = int(tender["amount"])
+        views.append(TenderView(CARD, label, amount, state, failure, tender["refund"], in_person, step))
     return ReturnView(
         id=int(row["id"]),
         number=int(row["number"]),

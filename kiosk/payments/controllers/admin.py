@@ -82,6 +82,7 @@ async def _refund_panel(
         "warehouse": receipt["warehouse.name"] if receipt else "",
         "lines": await refund_lines(payment, everything=True),
         "refundable": left,
+        "in_person_only": refunds.IN_PERSON_ONLY if refunds.in_person_only(payment) else "",
         "typed": typed or {"amount": "", "reason": "requested_by_customer", "note": ""},
         "errors": errors,
         # "Refund $12.50 to Visa •••• 4242?": the question asked before the refund is made.

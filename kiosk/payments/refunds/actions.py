@@ -34,6 +34,10 @@ REASONS = {
     "fraudulent": "Fraudulent payment",
 }
 MAX_NOTE = 200
+IN_PERSON_ONLY = (
+    "Interac is refunded only with the card present: take it back as a return at the till, where the "
+    "customer taps the card on a reader."
+)
 UNREACHABLE = "Stripe could not be reached, so the refund is not confirmed. Check with Stripe to send it again."
 
 
@@ -71,6 +75,11 @@ class RefundReview:
     @property
     def question(self) -> str:
         return f"Refund {format_money(self.amount, self.payment.currency)} to {self.card}?"
+
+
+def in_person_only(payment: Payment) -> bool:
+    """Stripe refunds Interac only on a reader, with the card (kiosk.payments.refunds.on_reader)."""
+    return (payment.card_brand or "").lower() == "interac"
 
 
 def card_label(payment: Payment) -> str:
@@ -148,6 +157,8 @@ async def review_refund(payment_id: int, form: RefundForm) -> RefundReview:
     payment = await load_payment(payment_id)
     if payment.state not in SETTLED or not payment.payment_intent_id:
         raise FormErrors({"_form": "Only a captured card payment can be refunded."})
+    if in_person_only(payment):
+        raise FormErrors({"_form": IN_PERSON_ONLY})
     left = await refundable(payment)
     amount, reason, note = _checked(payment, form, left)
     return RefundReview(payment, amount, reason, note, amount == left, card_label(payment))
@@ -162,6 +173,8 @@ async def request_refund(engine: Engine, payment_id: int, form: RefundForm, acto
         payment = await load_payment(payment_id)
         if payment.state not in SETTLED or not payment.payment_intent_id:
             raise FormErrors({"_form": "Only a captured card payment can be refunded."})
+        if in_person_only(payment):
+            raise FormErrors({"_form": IN_PERSON_ONLY})
         amount, reason, note = _checked(payment, form, await refundable(payment))
         refund_id, sequence = await _insert_refund(payment, amount, reason, note, form.request_key or None, actor_id)
         detail = {"amount": format_money(amount, payment.currency), "reason": REASONS[reason], "note": note}
@@ -194,16 +207,19 @@ async def _insert_refund(
     return int(rows[0]["id"]), sequence
 
 
-async def add_refund(payment_id: int, amount: int, note: str, actor_id: int) -> int:
+async def add_refund(payment_id: int, amount: int, note: str, actor_id: int, *, in_person: bool = False) -> int:
     """A refund another room's action decided (a return at the till), inside the caller's write
     transaction, which holds the receipt: the row is written (state `creating`) and counts at once
-    against what is left, and `send_refund` sends it after the commit. Returns the refund's id.
+    against what is left, and `send_refund` sends it after the commit (or, `in_person`, the cashier
+    sends it to a reader: kiosk.payments.refunds.on_reader). Returns the refund's id.
     Refuses (ValueError) more than is left to refund on the payment."""
     await _lock(payment_id)
     payment = await load_payment(payment_id)
     if amount <= 0 or amount > await refundable(payment):
         raise ValueError(f"payment {payment_id}: {amount} is more than is left to refund")
     refund_id, _ = await _insert_refund(payment, amount, "requested_by_customer", note, None, actor_id)
+    if in_person:
+        await Refund.update({Refund.in_person: True}).where(Refund.id == refund_id)
     return refund_id
 
 
@@ -223,8 +239,8 @@ async def send_refund(engine: Engine, refund_id: int) -> Refund:
     """https://docs.stripe.com/api/refunds/create, once per refund whatever happens (same key)."""
     refund = await _load_refund(refund_id)
     payment = await load_payment(int(refund.payment))
-    if refund.state != CREATING or refund.sequence is None or not payment.payment_intent_id:
-        return refund
+    if refund.state != CREATING or refund.sequence is None or not payment.payment_intent_id or refund.in_person:
+        return refund  # (an in-person refund goes to a reader: kiosk.payments.refunds.on_reader)
     metadata = {"kiosk_refund": str(refund.id), "kiosk_payment": str(payment.id), "receipt": str(payment.receipt)}
     kill_point("before_refund")
     try:
@@ -256,6 +272,8 @@ async def check_with_stripe(engine: Engine, payment_id: int) -> None:
     async with store.atomic():
         for info in known:
             await record_refund(payment, info)
-    unsent = await Refund.select(Refund.id).where((Refund.payment == payment_id) & (Refund.state == CREATING))
+    unsent = await Refund.select(Refund.id).where(
+        (Refund.payment == payment_id) & (Refund.state == CREATING) & (Refund.in_person == False)  # noqa: E712
+    )
     for row in unsent:
         await send_refund(engine, int(row["id"]))

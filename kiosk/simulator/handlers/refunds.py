@@ -6,6 +6,7 @@ from typing import Any
 
 from kiosk.simulator import charges
 from kiosk.simulator.api import Call, endpoint
+from kiosk.simulator.errors import invalid
 from kiosk.simulator.listing import paginate
 from kiosk.simulator.objects import Origin, created_matches, get, merge_metadata, refuse_unsupported, snapshot
 
@@ -19,6 +20,13 @@ def create_refund(call: Call) -> JSON:
     params = call.params
     refuse_unsupported(params, CREATE_PARAMS, "refunds")
     charge = charges.refundable_charge(call.sim, params.get("payment_intent"), params.get("charge"))
+    if charge["payment_method_details"]["type"] == "interac_present":
+        # Stripe: "Online refunds are available on all card networks except for Interac".
+        raise invalid(
+            f"Charge {charge['id']} was paid with Interac, which is refunded only in person: use "
+            "/v1/terminal/readers/:id/refund_payment with the card present.",
+            code="charge_not_refundable",
+        )
     extra = {"reason": params.get("reason"), "metadata": merge_metadata({}, params.get("metadata"))}
     return snapshot(charges.create_refund(call.sim, charge, params.get("amount"), extra, Origin.of(call)))
 

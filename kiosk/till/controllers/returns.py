@@ -12,7 +12,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
@@ -22,7 +22,7 @@ from kiosk.people.auth import Till
 from kiosk.people.permissions import NOT_ALLOWED_RETURNS, may_take_returns
 from kiosk.shop.lookup import ReceiptNotFound, receipt_row
 from kiosk.stripe_account.errors import PaymentError
-from kiosk.till import returns
+from kiosk.till import interac_returns, returns
 from kiosk.till.receipt_views import local_midnight
 from kiosk.till.tables import EVERYTHING
 
@@ -144,13 +144,15 @@ class ReturnsController(Controller):
         return see_other(f"/returns/{return_id}")
 
     @get("/{return_id:int}", include_in_schema=False)
-    async def show(self, till: CurrentTill, return_id: FromPath[int], done: FromQuery[str] = "") -> Template:
+    async def show(
+        self, request: AnyRequest, till: CurrentTill, return_id: FromPath[int], done: FromQuery[str] = ""
+    ) -> Template:
         view = await _view(till, return_id)
         if refused := await _forbidden(till):
             return refused
-        return Template(
-            "pages/return.html", context={"till": till, "ret": view, "flash": DONE.get(done, ""), "error": ""}
-        )
+        panels = await interac_returns.panels(_engine(request), till.warehouse.id, view)
+        context = {"till": till, "ret": view, "flash": DONE.get(done, ""), "error": "", "panels": panels}
+        return Template("pages/return.html", context=context)
 
     @get("/{return_id:int}/slip", include_in_schema=False)
     async def slip(self, till: CurrentTill, return_id: FromPath[int], paper: FromQuery[str] = "80") -> Template:
@@ -179,8 +181,70 @@ class ReturnsController(Controller):
                 return see_other(f"/returns/{return_id}?done=checked")
             except PaymentError as exc:
                 problem = f"Stripe could not be asked: {exc.message} Try again in a moment."
-        context = {"till": till, "ret": view, "flash": "", "error": problem}
+        panels = await interac_returns.panels(engine, till.warehouse.id, view)
+        context = {"till": till, "ret": view, "flash": "", "error": problem, "panels": panels}
         return Template("pages/return.html", context=context, status_code=400)
+
+    # An Interac refund of the return, on a reader (the fragment polls itself while it waits).
+    @get("/{return_id:int}/refunds/{refund_id:int}", include_in_schema=False)
+    async def reader_refund(
+        self, request: AnyRequest, till: CurrentTill, return_id: FromPath[int], refund_id: FromPath[int]
+    ) -> Template:
+        await _interac(till, return_id, refund_id)
+        return await _panel(request, till, return_id, refund_id)
+
+    @get("/{return_id:int}/refunds/{refund_id:int}/readers", include_in_schema=False)
+    async def reader_refund_readers(
+        self, request: AnyRequest, till: CurrentTill, return_id: FromPath[int], refund_id: FromPath[int]
+    ) -> Template:
+        await _interac(till, return_id, refund_id)
+        context = await interac_returns.picker(_engine(request), till.warehouse.id, return_id, refund_id)
+        return Template("partials/reader_picker.html", context=context)
+
+    @post("/{return_id:int}/refunds/{refund_id:int}/reader", include_in_schema=False)
+    async def reader_refund_send(
+        self, request: AnyRequest, till: CurrentTill, return_id: FromPath[int], refund_id: FromPath[int]
+    ) -> Template:
+        view = await _interac(till, return_id, refund_id)
+        reader_id = text(await request.form(), "reader_id")
+        holder = f"{till.username} (return {view.number} of receipt #{view.receipt_number})"
+        error = await interac_returns.send_to_reader(
+            _engine(request), view, refund_id, reader_id, till.warehouse.id, till.user_id, holder
+        )
+        return await _panel(request, till, return_id, refund_id, error)
+
+    @post("/{return_id:int}/refunds/{refund_id:int}/cancel", include_in_schema=False)
+    async def reader_refund_cancel(
+        self, request: AnyRequest, till: CurrentTill, return_id: FromPath[int], refund_id: FromPath[int]
+    ) -> Template:
+        view = await _interac(till, return_id, refund_id)
+        error = await interac_returns.cancel(_engine(request), view, refund_id, till.user_id)
+        return await _panel(request, till, return_id, refund_id, error)
+
+    @post("/{return_id:int}/refunds/{refund_id:int}/give-up", include_in_schema=False)
+    async def reader_refund_give_up(
+        self, request: AnyRequest, till: CurrentTill, return_id: FromPath[int], refund_id: FromPath[int]
+    ) -> Template:
+        view = await _interac(till, return_id, refund_id)
+        error = await interac_returns.give_up(view, refund_id, till.user_id)
+        return await _panel(request, till, return_id, refund_id, error)
+
+
+async def _interac(till: Till, return_id: int, refund_id: int) -> returns.ReturnView:
+    """The return of this warehouse whose Interac tender this refund is (404 otherwise; 403 without
+    the permission to take returns)."""
+    try:
+        view = await interac_returns.tender_of(return_id, refund_id, till.warehouse.id)
+    except ReceiptNotFound as exc:
+        raise NotFoundException() from exc
+    if not await may_take_returns(till.user_id):
+        raise PermissionDeniedException(NOT_ALLOWED_RETURNS)
+    return view
+
+
+async def _panel(request: AnyRequest, till: Till, return_id: int, refund_id: int, error: str = "") -> Template:
+    panel = await interac_returns.panel(_engine(request), till.warehouse.id, return_id, refund_id, error)
+    return Template("partials/reader_refund.html", context={"panel": panel})
 
 
 async def _ours(till: Till, receipt_id: int) -> None:

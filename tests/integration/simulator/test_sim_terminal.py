@@ -219,16 +219,6 @@ def test_a_tip_on_the_reader_raises_the_amount(client: stripe.StripeClient, read
     assert (paid.amount, paid.amount_received, paid.amount_details.tip.amount) == (1150, 1150, 150)
 
 
-def test_refund_payment_on_the_reader_waits_for_the_card(client: stripe.StripeClient, reader: str) -> None:
-    paid = pay(client, reader, 2000)
-    started = client.v1.terminal.readers.refund_payment(reader, params={"payment_intent": paid.id, "amount": 500})
-    assert started.action is not None and started.action.status == "in_progress"
-    done = tap(client, reader)
-    assert done.action is not None and done.action.status == "succeeded"
-    refund = client.v1.refunds.retrieve(str(done.action.refund_payment.refund))
-    assert (refund.amount, refund.payment_intent, refund.status) == (500, paid.id, "succeeded")
-
-
 def test_refunds_full_partial_and_over_refund(client: stripe.StripeClient, reader: str, simulator: Any) -> None:
     paid = pay(client, reader, 1000)
     charge = str(paid.latest_charge)

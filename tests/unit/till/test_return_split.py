@@ -25,5 +25,13 @@ def test_several_cards_in_payment_order_each_up_to_its_rest() -> None:
 
 
 def test_a_card_nothing_can_go_back_to_is_passed_over() -> None:
-    interac = Source(CARD, 3, "Interac •••• 0000", 900, 0, "Interac is refunded on the reader only.")
-    assert split(400, [interac, DRAWER]) == [Part(CASH, None, "Cash", 400)]
+    held = Source(CARD, 3, "Visa •••• 0000", 900, 0, "Authorized, not captured yet.")
+    assert split(400, [held, DRAWER]) == [Part(CASH, None, "Cash", 400)]
+
+
+def test_an_interac_part_goes_back_on_a_reader() -> None:
+    interac = Source(CARD, 4, "Interac •••• 1933", 900, 900, on_reader=True)
+    assert split(1000, [interac, DRAWER]) == [
+        Part(CARD, 4, "Interac •••• 1933", 900, on_reader=True),
+        Part(CASH, None, "Cash", 100),
+    ]
