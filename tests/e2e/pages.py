@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 
 # Long enough for a webhook (or the reconciler) and the next poll of a fragment, on a machine busy
@@ -37,16 +38,28 @@ class Screen:
         """Kept in test-artifacts/ for a person to look at after the run."""
         self.page.screenshot(path=str(self.artifacts / f"checkout-{name}-{self.size}.png"), full_page=True)
 
+    def _measure(self, script: str) -> Any:
+        """Evaluate `script` on the page as it is drawn; a page that redraws itself meanwhile (a
+        receipt whose shape moved reloads) is measured again once it has loaded."""
+        for _ in range(3):
+            try:
+                return self.page.evaluate(script)
+            except PlaywrightError as exc:
+                if "context was destroyed" not in str(exc):
+                    raise
+                self.page.wait_for_load_state()
+        return self.page.evaluate(script)
+
     def small_targets(self) -> list[dict[str, Any]]:
         """Visible controls a finger would struggle with (smaller than TOUCH_PX either way)."""
-        controls: list[dict[str, Any]] = self.page.evaluate(_CONTROLS_JS)
+        controls: list[dict[str, Any]] = self._measure(_CONTROLS_JS)
         return [c for c in controls if c["width"] < TOUCH_PX or c["height"] < TOUCH_PX]
 
     def assert_touch_friendly(self) -> None:
         """Large touch targets, and nothing sticks out sideways (no horizontal scrolling)."""
         small = self.small_targets()
         assert not small, f"too small to tap: {small}"
-        overflow = self.page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        overflow = self._measure("() => document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"the page is {overflow}px wider than the screen"
 
 
