@@ -116,6 +116,30 @@ async def _seed_database(locations: dict[str, str]) -> None:
     for username, password, admin in LOGINS:
         await create_user(username, password, admin=admin, warehouses=[shop.warehouse for shop in SHOPS])
     await _seed_catalogue()
+    await _allow_returns()
+    await _local_ways()
+
+
+async def _local_ways() -> None:
+    """Each demo shop's day runs in its own time zone, and its amounts are written its own way."""
+    from kiosk.shop.tables import Warehouse
+
+    for name, zone, locale in (("Downtown", "America/Los_Angeles", "en_US"), ("Harbour", "Europe/Dublin", "en_IE")):
+        await Warehouse.update({Warehouse.timezone: zone, Warehouse.locale: locale}).where(Warehouse.name == name)
+
+
+async def _allow_returns() -> None:
+    """The demo's cashier may take returns (an admin grants it on the Users page); two customers."""
+    from piccolo.apps.user.tables import BaseUser
+
+    from kiosk.customers.directory import CustomerForm, create
+    from kiosk.people.permissions import set_take_returns
+
+    ids = {r["username"]: r["id"] for r in await BaseUser.select(BaseUser.id, BaseUser.username)}
+    await set_take_returns(ids[LOGINS[0][0]], ids[LOGINS[1][0]], True)
+    # Two customers to find at the till: one with an email (receipts, saved cards), one without.
+    await create(CustomerForm("Ada Lovelace", "ada@example.com", "+1 415 555 0199", "Oat milk"), ids[LOGINS[0][0]])
+    await create(CustomerForm("Grace Hopper", "", "+353 1 555 0100", ""), ids[LOGINS[0][0]])
 
 
 async def _seed_catalogue() -> None:

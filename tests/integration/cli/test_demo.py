@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -54,6 +55,19 @@ def test_demo_seeds_readers_and_logins(tmp_path: Path) -> None:
             ]
             assert {r["status"] for r in readers} == {"online"} and all(r["location"] for r in readers)
         assert (tmp_path / "kiosk.sqlite").exists()
+        # What the tour uses: items to scan, customers to find, a cashier who may take returns, and
+        # each shop's own time zone and way of writing amounts.
+        with sqlite3.connect(f"file:{tmp_path / 'kiosk.sqlite'}?mode=ro", uri=True) as db:
+            items = db.execute("SELECT name FROM catalogue_item WHERE barcode = '4006381333931'").fetchall()
+            assert items == [("Cola 0.33 l",)]
+            assert db.execute("SELECT count(*) FROM catalogue_item WHERE favourite").fetchone() == (6,)
+            assert db.execute("SELECT name FROM customer ORDER BY name").fetchall() == [
+                ("Ada Lovelace",),
+                ("Grace Hopper",),
+            ]
+            shops = db.execute("SELECT name, timezone, locale FROM warehouse ORDER BY name").fetchall()
+            assert shops == [("Downtown", "America/Los_Angeles", "en_US"), ("Harbour", "Europe/Dublin", "en_IE")]
+            assert db.execute("SELECT count(*) FROM user_permission").fetchone() == (1,)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
