@@ -100,16 +100,21 @@ async def add_quick_amount(receipt_id: int, warehouse_id: int, amount: str) -> N
     await add_line(receipt_id, warehouse_id, QUICK_AMOUNT_DESCRIPTION, "1", amount)
 
 
+async def editable_line(receipt_id: int, warehouse_id: int, line_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Inside the caller's write transaction: the receipt, locked and still editable, and one of its
+    lines. ReceiptNotFound for another warehouse's receipt or a line not on it."""
+    await lock_receipt(receipt_id)
+    receipt = await receipt_row(receipt_id, warehouse_id)
+    await check_editable(receipt)
+    line = await ReceiptLine.select().where((ReceiptLine.id == line_id) & (ReceiptLine.receipt == receipt_id)).first()
+    if line is None:
+        raise ReceiptNotFound(line_id)
+    return receipt, line
+
+
 async def remove_line(receipt_id: int, warehouse_id: int, line_id: int) -> None:
     async with write_transaction(Receipt._meta.db):
-        await lock_receipt(receipt_id)
-        receipt = await receipt_row(receipt_id, warehouse_id)
-        await check_editable(receipt)
-        line = (
-            await ReceiptLine.select().where((ReceiptLine.id == line_id) & (ReceiptLine.receipt == receipt_id)).first()
-        )
-        if line is None:
-            raise ReceiptNotFound(line_id)
+        await editable_line(receipt_id, warehouse_id, line_id)
         await ReceiptLine.delete().where(ReceiptLine.id == line_id)
         await reprice(receipt_id)
 

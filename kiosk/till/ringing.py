@@ -16,9 +16,16 @@ from kiosk.catalogue.pricing import line_discount, reprice, tax_rules
 from kiosk.catalogue.taxes import BASIS, parse_rate, percent_of
 from kiosk.db.engine import write_transaction
 from kiosk.money.amounts import format_money
-from kiosk.shop.lookup import ReceiptNotFound, lock_receipt, receipt_row
+from kiosk.shop.lookup import lock_receipt, receipt_row
 from kiosk.shop.tables import Receipt, ReceiptLine
-from kiosk.till.receipts import MAX_QUANTITY, ReceiptError, check_editable, parse_money, parse_quantity
+from kiosk.till.receipts import (
+    MAX_QUANTITY,
+    ReceiptError,
+    check_editable,
+    editable_line,
+    parse_money,
+    parse_quantity,
+)
 
 MAX_REASON = 100
 PERCENT, AMOUNT = "percent", "amount"
@@ -135,14 +142,7 @@ async def change_line(receipt_id: int, warehouse_id: int, line_id: int, quantity
                       kind: str, reason: str) -> None:  # fmt: skip
     """A line's quantity and discount, as the cashier set them."""
     async with write_transaction(Receipt._meta.db):
-        await lock_receipt(receipt_id)
-        receipt = await receipt_row(receipt_id, warehouse_id)
-        await check_editable(receipt)
-        line = (
-            await ReceiptLine.select().where((ReceiptLine.id == line_id) & (ReceiptLine.receipt == receipt_id)).first()
-        )
-        if line is None:
-            raise ReceiptNotFound(line_id)
+        receipt, line = await editable_line(receipt_id, warehouse_id, line_id)
         count = parse_quantity(quantity)
         percent, fixed, why = parse_discount(discount, kind, receipt["currency"], reason)
         subtotal = count * int(line["unit_amount"])
