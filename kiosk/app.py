@@ -27,6 +27,7 @@ from kiosk.payments.runtime import stripe_lifespan
 from kiosk.people.controllers.login import AuthController
 from kiosk.people.guards import DEPENDENCIES, GUARDS, csrf_config
 from kiosk.reports.controllers.till import TillReportsController
+from kiosk.till.controllers.customers import TillCustomersController
 from kiosk.till.controllers.returns import ReturnsController
 from kiosk.till.controllers.ringing import RingingController
 from kiosk.till.controllers.till import PosController
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PaymentsController,
             ReceiptCustomerController,
             SavedCardController,
+            TillCustomersController,
             stripe_webhook,
             *ADMIN_ROUTES,
             PaymentsAdminController,
