@@ -20,6 +20,7 @@ from kiosk.customers.controllers.till import ReceiptCustomerController
 from kiosk.db.secret_box import check_secret_key
 from kiosk.payments.controllers.admin import PaymentsAdminController
 from kiosk.payments.controllers.progress import PaymentsController
+from kiosk.payments.controllers.reader_tasks import ReaderTasksController
 from kiosk.payments.controllers.saved_card import SavedCardController
 from kiosk.payments.controllers.webhook import stripe_webhook
 from kiosk.payments.poll_fast_path import PollFastPath
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PaymentsController,
             ReceiptCustomerController,
             SavedCardController,
+            ReaderTasksController,
             TillCustomersController,
             stripe_webhook,
             *ADMIN_ROUTES,

@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from kiosk.db.engine import write_transaction
+from kiosk.db.engine import is_postgres, write_transaction
 from kiosk.payments.settlement import refresh_receipt_status
 from kiosk.payments.states import ACTIVE, DECLINED, NEEDS_ATTENTION, RECEIPT_SETTLED, sources_of
-from kiosk.payments.tables import Payment, PaymentLog, ReaderLease
+from kiosk.payments.tables import Payment, PaymentLog, ReaderHold, ReaderLease
 from kiosk.readers.snapshot import Hold
 from kiosk.stripe_account.errors import ReaderBusy
 
@@ -104,6 +104,9 @@ async def acquire_lease(reader_id: str, payment_id: int, holder: str, seconds: f
     ReaderBusy, and the other till's action is left alone.
     """
     busy = ReaderBusy("This reader is taking a payment for another till.", "kiosk_reader_leased")
+    await lock_reader(reader_id)
+    if await reader_held(reader_id):
+        raise ReaderBusy(HELD_BY_TASK, "kiosk_reader_held")
     lease = await ReaderLease.objects().get(ReaderLease.reader_id == reader_id)
     if lease is not None and lease.payment != payment_id:
         other = await Payment.select(Payment.state).where(Payment.id == lease.payment).first()
@@ -119,6 +122,27 @@ async def acquire_lease(reader_id: str, payment_id: int, holder: str, seconds: f
     row = ReaderLease(reader_id=reader_id, payment=payment_id, holder=holder[:255], expires_at=later(seconds))
     if not await ReaderLease.insert(row).on_conflict(action="DO NOTHING").returning(ReaderLease.id):
         raise busy
+
+
+HELD_BY_TASK = "This reader is busy with a customer (saving a card or asking an email) for a till."
+
+
+async def lock_reader(reader_id: str) -> None:
+    """Inside the caller's transaction: one payment lease or task hold is taken on a reader at a
+    time (a transaction lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already admits one writer)."""
+    if is_postgres(Payment._meta.db):
+        await Payment.raw("SELECT pg_advisory_xact_lock(hashtext({}))", f"reader:{reader_id}")
+
+
+async def reader_held(reader_id: str) -> bool:
+    """A task (reader_tasks) holds the reader and its hold has not expired."""
+    return bool(await ReaderHold.exists().where((ReaderHold.reader_id == reader_id) & (ReaderHold.expires_at > now())))
+
+
+async def held_readers() -> dict[str, str]:
+    """reader id → the kind of task holding it (live holds only), for the picker."""
+    rows = await ReaderHold.select(ReaderHold.reader_id, ReaderHold.task.kind).where(ReaderHold.expires_at > now())
+    return {str(row["reader_id"]): str(row["task.kind"]) for row in rows}
 
 
 async def release_lease(payment_id: int) -> None:
