@@ -339,17 +339,3 @@ async def _finish(
             who = actor if actor is not None else (int(task.created_by) if task.created_by is not None else 0)
             detail = {"task": int(task.id), "kind": task.kind, "state": state, "result": result, "message": message}
             await audit.record(who, f"customer.reader_task_{state}", f"customer #{task.customer}", detail)
-
-
-async def latest_for(customer_id: int, receipt_id: int | None) -> TaskView | None:
-    """The customer's last task asked from this receipt (or their page), to show how it ended."""
-    query = ReaderTask.objects().where(ReaderTask.customer == customer_id)
-    query = query.where(ReaderTask.receipt == receipt_id if receipt_id is not None else ReaderTask.receipt.is_null())
-    task = await query.order_by(ReaderTask.id, ascending=False).first()
-    return _view(task) if task else None
-
-
-async def release_expired() -> int:
-    """Forget holds past their expiry (the reconciler's sweep): how many readers were freed."""
-    gone = await ReaderHold.delete().where(ReaderHold.expires_at <= store.now()).returning(ReaderHold.id)
-    return len(gone)

@@ -12,7 +12,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Template
 
-from kiosk.customers import cards, directory
+from kiosk.customers import cards, directory, protection
 from kiosk.customers.directory import CustomerNotFound
 from kiosk.forms import FormErrors, see_other, text
 from kiosk.payments.engine import Engine
@@ -50,6 +50,7 @@ async def _page(request: AnyRequest, till: Till, customer_id: int, status: int =
         "request_key": secrets.token_urlsafe(16),
         "declined": None,
         "from_receipt": request.query_params.get("receipt", ""),
+        "saving": await protection.saving_allowed(),
         **extra,
     }
     return Template(PAGE, context=context, status_code=status)
@@ -68,6 +69,7 @@ class TillCustomersController(Controller):
     async def charge(self, request: AnyRequest, till: CurrentTill, customer_id: FromPath[int]) -> Response[Any]:
         form = await request.form()
         typed = {name: text(form, name) for name in ("card_id", "amount", "reason")}
+        back = text(form, "from_receipt") if text(form, "from_receipt").isdigit() else ""
         engine = _engine(request)
         try:
             await directory.get(customer_id)
@@ -82,7 +84,9 @@ class TillCustomersController(Controller):
             )
         except FormErrors as exc:
             key = text(form, "request_key") or secrets.token_urlsafe(16)
-            return await _page(request, till, customer_id, 400, errors=exc.errors, typed=typed, request_key=key)
+            return await _page(
+                request, till, customer_id, 400, errors=exc.errors, typed=typed, request_key=key, from_receipt=back
+            )
         except PaymentError as exc:
             message = f"Stripe could not be asked: {exc.message}. Nothing was charged."
             return await _page(request, till, customer_id, 400, errors={"saved_card": message}, typed=typed)
@@ -90,4 +94,4 @@ class TillCustomersController(Controller):
             return see_other(f"/receipts/{done.receipt_id}")
         # Declined (or Stripe not sure yet): the receipt stays open for another tender; said here.
         declined = {"receipt_id": done.receipt_id, "message": done.outcome.message}
-        return await _page(request, till, customer_id, 200, declined=declined, typed=typed)
+        return await _page(request, till, customer_id, 200, declined=declined, typed=typed, from_receipt=back)

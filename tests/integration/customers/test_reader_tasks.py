@@ -233,3 +233,20 @@ async def test_lost_webhooks_change_nothing_the_card_is_saved_once(kiosk: Kiosk)
         await reader_tasks.advance(kiosk.engine, task_id)  # a replay of the end
     assert len(await saved_cards()) == 1
     assert not await ReaderHold.exists()
+
+
+async def test_the_customers_page_asks_the_email_on_the_reader_without_a_receipt(kiosk: Kiosk) -> None:
+    async with kiosk.cashier() as client:
+        _, ada = await ada_on_a_receipt(kiosk, client, email="")
+        page = (await client.get(f"/customers/{ada}")).text
+        assert 'data-testid="ask-email-on-reader"' in page
+        picker = await client.get("/reader-tasks/pick", params={"kind": "ask_email", "customer": ada})
+        assert f'hx-post="/reader-tasks?kind=ask_email&amp;customer={ada}"' in picker.text
+        started = await post_form(
+            client, f"/reader-tasks?kind=ask_email&customer={ada}", {"reader_id": kiosk.readers[0]}
+        )
+        await answer_inputs(kiosk, "ada@example.com")
+        assert "Email saved: ada@example.com" in await follow(client, task_id_of(started.text))
+        assert "ada@example.com" in (await client.get(f"/customers/{ada}")).text
+    task = await ReaderTask.objects().first()
+    assert task is not None and task.receipt is None and task.state == "succeeded"
