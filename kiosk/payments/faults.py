@@ -17,6 +17,8 @@ The named steps:
 - `after_capture`   manual capture: Stripe captured; the capture is not recorded yet
 - `before_refund`   a refund's row is committed; Stripe has not been asked to refund
 - `after_refund`    Stripe made the refund; the kiosk has not recorded its answer yet
+- `after_setup_intent` a reader task: Stripe created the SetupIntent; its id is not recorded yet and
+                    the reader has not been sent it (kiosk/payments/reader_tasks.py)
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ STEPS = frozenset(
         "after_capture",
         "before_refund",
         "after_refund",
+        "after_setup_intent",
     }
 )
 ENV = "KIOSK_FAULT_KILL_AT"

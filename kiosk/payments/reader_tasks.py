@@ -31,6 +31,7 @@ from kiosk.customers.mirror import ensure_stripe_customer
 from kiosk.forms import FormErrors
 from kiosk.payments import store
 from kiosk.payments.engine import Engine
+from kiosk.payments.faults import kill_point
 from kiosk.payments.states import ACTIVE
 from kiosk.payments.tables import ReaderHold, ReaderLease, ReaderTask
 from kiosk.stripe_account.customer_gateway import ReaderTaskAction
@@ -177,6 +178,7 @@ async def _send(engine: Engine, task: ReaderTask) -> None:
                 made = await gateway.create_setup_intent(
                     customer, kiosk_task=int(task.id), idempotency_key=f"{task.key}:setup"
                 )
+                kill_point("after_setup_intent")
                 await ReaderTask.update({ReaderTask.setup_intent_id: made.id}).where(ReaderTask.id == task.id)
                 task.setup_intent_id = made.id
             await gateway.process_setup_on_reader(
