@@ -14,7 +14,7 @@ from typing import Any
 from kiosk.db.engine import is_postgres, write_transaction
 from kiosk.payments.settlement import refresh_receipt_status
 from kiosk.payments.states import ACTIVE, DECLINED, NEEDS_ATTENTION, RECEIPT_SETTLED, sources_of
-from kiosk.payments.tables import Payment, PaymentLog, ReaderHold, ReaderLease
+from kiosk.payments.tables import Payment, PaymentLog, ReaderHold, ReaderLease, ReaderTask
 from kiosk.readers.snapshot import Hold
 from kiosk.stripe_account.errors import ReaderBusy
 
@@ -163,7 +163,14 @@ async def reader_holds(intent_ids: list[str]) -> dict[str, Hold]:
     rows = await Payment.select(Payment.payment_intent_id, Payment.state).where(
         Payment.payment_intent_id.is_in(intent_ids or [""])
     )
-    return {str(row["payment_intent_id"]): _hold(str(row["state"])) for row in rows}
+    holds = {str(row["payment_intent_id"]): _hold(str(row["state"])) for row in rows}
+    # The SetupIntents of reader tasks (saving a card without paying): running until the task ends.
+    tasks = await ReaderTask.select(ReaderTask.setup_intent_id, ReaderTask.state).where(
+        ReaderTask.setup_intent_id.is_in(intent_ids or [""])
+    )
+    for row in tasks:
+        holds[str(row["setup_intent_id"])] = "running" if row["state"] in ("starting", "running") else "ended"
+    return holds
 
 
 def _hold(state: str) -> Hold:

@@ -55,6 +55,8 @@ class ReaderAction:
     decline_code: str | None = None
     # collect_payment_method: the card it read (brand, last4), when the action carries it.
     card: CardInfo | None = None
+    # process_setup_intent (a kiosk reader task saving a card without paying): its SetupIntent.
+    setup_intent_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,7 @@ def action_from(data: JSON | None) -> ReaderAction | None:
         failure_message=_str(data.get("failure_message")),
         decline_code=_str(api_error.get("decline_code")),
         card=card_from_payment_method(details.get("payment_method")),
+        setup_intent_id=_id_of((data.get(kind) or {}).get("setup_intent")) if kind == "process_setup_intent" else None,
     )
 
 

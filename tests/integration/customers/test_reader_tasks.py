@@ -16,6 +16,7 @@ from kiosk.audit.tables import AuditEntry
 from kiosk.customers.tables import Customer
 from kiosk.payments import reader_tasks
 from kiosk.payments.tables import ReaderHold, ReaderTask
+from kiosk.readers.tables import ReaderStatus
 from kiosk.stripe_account.errors import ReaderBusy
 from tests.admin_payments_support import message_of
 from tests.integration.customers.customers_support import customer_id, new_customer_at_till, saved_cards, turn_saving_on
@@ -250,3 +251,26 @@ async def test_the_customers_page_asks_the_email_on_the_reader_without_a_receipt
         assert "ada@example.com" in (await client.get(f"/customers/{ada}")).text
     task = await ReaderTask.objects().first()
     assert task is not None and task.receipt is None and task.state == "succeeded"
+
+
+async def test_a_finished_tasks_action_seen_earlier_does_not_keep_the_reader_busy(kiosk: Kiosk) -> None:
+    """The reader snapshot still says the setup action is in progress (news older than the task's
+    end): the picker knows better, the task is the kiosk's and has ended (KioskHolds)."""
+    await turn_saving_on(kiosk)
+    async with kiosk.cashier() as client:
+        receipt, ada = await ada_on_a_receipt(kiosk, client)
+        task_id = task_id_of((await ask(client, kiosk, "save_card", ada, receipt)).text)
+        await kiosk.tap(kiosk.readers[0])
+        await follow(client, task_id)
+        task = await ReaderTask.objects().get(ReaderTask.id == task_id)
+        assert task is not None
+        stale = {
+            ReaderStatus.action_type: "process_setup_intent",
+            ReaderStatus.action_status: "in_progress",
+            ReaderStatus.action_intent: task.setup_intent_id,
+        }
+        await ReaderStatus.update(stale).where(ReaderStatus.reader_id == kiosk.readers[0])
+        other = await kiosk.receipt("5.00")
+        picker = await client.get(f"/receipts/{other}/card/readers")
+    option = re.search(rf'<button[^>]*data-reader-id="{kiosk.readers[0]}"[^>]*>', picker.text)
+    assert option is not None and 'data-status="online"' in option.group(0), picker.text
