@@ -341,3 +341,19 @@ async def _finish(
             who = actor if actor is not None else (int(task.created_by) if task.created_by is not None else 0)
             detail = {"task": int(task.id), "kind": task.kind, "state": state, "result": result, "message": message}
             await audit.record(who, f"customer.reader_task_{state}", f"customer #{task.customer}", detail)
+
+
+async def sweep(engine: Engine, limit: int = 20) -> int:
+    """The reconciler's pass over tasks nobody follows any more (their hold expired: the tab was
+    closed, the server died) or past their deadline: each is read at Stripe once and ended (a card
+    the customer saved meanwhile is kept). How many were looked at."""
+    live = ReaderHold.select(ReaderHold.task).where(ReaderHold.expires_at > store.now())
+    unfollowed = ReaderTask.id.not_in(live) | (ReaderTask.deadline <= store.now())
+    rows = (
+        await ReaderTask.select(ReaderTask.id)
+        .where(ReaderTask.state.is_in([STARTING, RUNNING]) & unfollowed)
+        .limit(limit)
+    )
+    for row in rows:
+        await advance(engine, int(row["id"]))
+    return len(rows)

@@ -274,3 +274,20 @@ async def test_a_finished_tasks_action_seen_earlier_does_not_keep_the_reader_bus
         picker = await client.get(f"/receipts/{other}/card/readers")
     option = re.search(rf'<button[^>]*data-reader-id="{kiosk.readers[0]}"[^>]*>', picker.text)
     assert option is not None and 'data-status="online"' in option.group(0), picker.text
+
+
+async def test_a_task_nobody_follows_is_finished_by_the_reconcilers_sweep(kiosk: Kiosk) -> None:
+    """The till's tab closed after the reader got the request; the customer tapped anyway. The hold
+    expires, and the reconciler's sweep reads the SetupIntent and keeps the card (once)."""
+    await turn_saving_on(kiosk)
+    async with kiosk.cashier() as client:
+        receipt, ada = await ada_on_a_receipt(kiosk, client)
+        task_id = task_id_of((await ask(client, kiosk, "save_card", ada, receipt)).text)
+    await kiosk.tap(kiosk.readers[0])
+    assert await reader_tasks.sweep(kiosk.engine) == 0  # still followed (its hold is live): left alone
+    await ReaderHold.update({ReaderHold.expires_at: datetime.now(UTC) - timedelta(seconds=1)}, force=True)
+    assert await reader_tasks.sweep(kiosk.engine) == 1
+    assert await reader_tasks.sweep(kiosk.engine) == 0  # ended: never looked at again
+    task = await ReaderTask.objects().get(ReaderTask.id == task_id)
+    assert task is not None and task.state == "succeeded" and task.result.startswith("Visa •••• 4242")
+    assert len(await saved_cards()) == 1 and not await ReaderHold.exists()
