@@ -5,6 +5,7 @@ saved once from the SetupIntent's generated card, whatever the webhooks or repla
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -291,3 +292,20 @@ async def test_a_task_nobody_follows_is_finished_by_the_reconcilers_sweep(kiosk:
     task = await ReaderTask.objects().get(ReaderTask.id == task_id)
     assert task is not None and task.state == "succeeded" and task.result.startswith("Visa •••• 4242")
     assert len(await saved_cards()) == 1 and not await ReaderHold.exists()
+
+
+async def test_a_payment_and_a_task_asked_at_once_on_one_reader_get_it_one_at_a_time(kiosk: Kiosk) -> None:
+    await turn_saving_on(kiosk)
+    async with kiosk.cashier() as client:
+        receipt, ada = await ada_on_a_receipt(kiosk, client)
+    other = await kiosk.receipt("5.00")
+    task = reader_tasks.start(kiosk.engine, "save_card", ada, receipt, kiosk.readers[0], kiosk.user_id, "till 1")
+    paying = kiosk.start(other, amount=500)
+    outcomes = await asyncio.gather(task, paying, return_exceptions=True)
+    refused = [o for o in outcomes if isinstance(o, ReaderBusy)]
+    assert len(refused) == 1, outcomes  # exactly one of them has the reader
+    reader = await kiosk.stripe(lambda c: c.v1.terminal.readers.retrieve(kiosk.readers[0]))
+    assert reader.action is not None and reader.action.status == "in_progress"
+    winner = next(o for o in outcomes if not isinstance(o, BaseException))
+    expected = "process_setup_intent" if isinstance(winner, reader_tasks.TaskView) else "process_payment_intent"
+    assert reader.action.type == expected
