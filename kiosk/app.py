@@ -20,6 +20,7 @@ from kiosk.customers.controllers.till import ReceiptCustomerController
 from kiosk.db.secret_box import check_secret_key
 from kiosk.payments.controllers.admin import PaymentsAdminController
 from kiosk.payments.controllers.progress import PaymentsController
+from kiosk.payments.controllers.reader_tasks import ReaderTasksController
 from kiosk.payments.controllers.saved_card import SavedCardController
 from kiosk.payments.controllers.webhook import stripe_webhook
 from kiosk.payments.poll_fast_path import PollFastPath
@@ -27,6 +28,7 @@ from kiosk.payments.runtime import stripe_lifespan
 from kiosk.people.controllers.login import AuthController
 from kiosk.people.guards import DEPENDENCIES, GUARDS, csrf_config
 from kiosk.reports.controllers.till import TillReportsController
+from kiosk.till.controllers.customers import TillCustomersController
 from kiosk.till.controllers.returns import ReturnsController
 from kiosk.till.controllers.ringing import RingingController
 from kiosk.till.controllers.till import PosController
@@ -99,6 +101,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PaymentsController,
             ReceiptCustomerController,
             SavedCardController,
+            ReaderTasksController,
+            TillCustomersController,
             stripe_webhook,
             *ADMIN_ROUTES,
             PaymentsAdminController,

@@ -101,6 +101,22 @@ async def stripe_customer_of(customer_id: int) -> str | None:
     return str(row["stripe_customer_id"]) if row and row["stripe_customer_id"] else None
 
 
+async def receipts_of_customers(customer_ids: list[int]) -> list[int]:
+    """The receipts these customers are on (their ReceiptCustomer links), newest first."""
+    rows = await ReceiptCustomer.select(ReceiptCustomer.receipt).where(
+        ReceiptCustomer.customer.is_in(customer_ids or [0])
+    )
+    return sorted({int(row["receipt"]) for row in rows}, reverse=True)
+
+
+async def customer_names_of(receipt_ids: list[int]) -> dict[int, str]:
+    """receipt id → the name of its customer, for the receipts that have one."""
+    rows = await ReceiptCustomer.select(ReceiptCustomer.receipt, ReceiptCustomer.customer.name).where(
+        ReceiptCustomer.receipt.is_in(receipt_ids or [0])
+    )
+    return {int(row["receipt"]): str(row["customer.name"]) for row in rows}
+
+
 async def add_email(receipt_id: int, warehouse_id: int, typed: str, actor_id: int) -> None:
     """The cashier types the email of the receipt's customer who had none (FormErrors if invalid)."""
     await check_open(receipt_id, warehouse_id)

@@ -19,6 +19,8 @@ The named steps:
 - `after_refund`    Stripe made the refund; the kiosk has not recorded its answer yet
 - `before_reader_refund` an in-person refund is leased its reader (committed); the reader not asked yet
 - `after_reader_refund`  the reader took the in-person refund; `on_reader` is not recorded yet
+- `after_setup_intent` a reader task: Stripe created the SetupIntent; its id is not recorded yet and
+                    the reader has not been sent it (kiosk/payments/reader_tasks.py)
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ STEPS = frozenset(
         "after_refund",
         "before_reader_refund",
         "after_reader_refund",
+        "after_setup_intent",
     }
 )
 ENV = "KIOSK_FAULT_KILL_AT"

@@ -31,6 +31,10 @@ UNREACHABLE = "The readers could not be loaded from Stripe just now. Retrying…
 
 
 ANOTHER_APP = "In use by another app or register"
+TASK_NOTES = {
+    "save_card": "Saving a customer's card for a till",
+    "ask_email": "Asking a customer's email for a till",
+}
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ class ReaderOption:
     status: str  # what the badge says
     # Where a busy reader is held: a kiosk payment's receipt and cashier, else "another app" (None).
     holder: Holder | None = None
+    # Held by a till's reader task (saving a card, asking an email): what it is doing.
+    task_note: str = ""
 
     @property
     def choosable(self) -> bool:
@@ -84,15 +90,17 @@ async def picker_context(engine: Engine | None, warehouse_id: int, *, post_url: 
     except PaymentError:
         return {**context, "problem": UNREACHABLE}
     leased = await store.leased_readers()
+    held = await store.held_readers()
     intents = {r.id: r.action.payment_intent_id for r in readers if r.busy and r.action and r.action.payment_intent_id}
     holders = await _holders(leased, intents)
     options = []
     for reader in readers:
-        busy = reader.id in leased or reader.busy
+        busy = reader.id in leased or reader.id in held or reader.busy
         status = "offline" if not reader.online else ("busy" if busy else "online")
         holder = holders.get(reader.id) if busy else None
         device = device_name(reader.device_type)
-        options.append(ReaderOption(reader.id, reader.label, device, reader.online, busy, status, holder))
+        note = TASK_NOTES.get(held.get(reader.id, ""), "")
+        options.append(ReaderOption(reader.id, reader.label, device, reader.online, busy, status, holder, note))
     return {**context, "readers": options, "problem": "" if options else NO_READERS, "another_app": ANOTHER_APP}
 
 

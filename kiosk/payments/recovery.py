@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import anyio
 
-from kiosk.payments import leases, store
+from kiosk.payments import leases, reader_tasks, store
 from kiosk.payments.actions import cancel_payment
 from kiosk.payments.engine import Engine
 from kiosk.payments.reconciler import check
@@ -169,6 +169,11 @@ async def _guarded(name: str, step: Awaitable[PassReport]) -> bool:
     return True
 
 
+async def _sweep_reader_tasks(engine: Engine) -> PassReport:
+    """Reader tasks nobody follows any more (kiosk/payments/reader_tasks.py) are read and ended."""
+    return PassReport(checked=await reader_tasks.sweep(engine))
+
+
 async def run_forever(engine: Engine, recovery: Recovery) -> None:
     """The background task of every server's lifespan."""
     engine = paced(engine, recovery)
@@ -181,5 +186,6 @@ async def run_forever(engine: Engine, recovery: Recovery) -> None:
         await _guarded("in-person refunds", _reader_refunds(engine))
         if time.monotonic() >= next_sweep:
             await _guarded("abandoned-receipt sweep", sweep_abandoned(engine, recovery))
+            await _guarded("reader-task sweep", _sweep_reader_tasks(engine))
             next_sweep = time.monotonic() + recovery.sweep_every
         await anyio.sleep(recovery.tick)

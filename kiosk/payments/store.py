@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from kiosk.db.engine import write_transaction
+from kiosk.db.engine import is_postgres, write_transaction
 from kiosk.payments.settlement import refresh_receipt_status
 from kiosk.payments.states import ACTIVE, DECLINED, NEEDS_ATTENTION, RECEIPT_SETTLED, sources_of
-from kiosk.payments.tables import Payment, PaymentLog, ReaderLease, Refund
+from kiosk.payments.tables import Payment, PaymentLog, ReaderHold, ReaderLease, ReaderTask, Refund
 from kiosk.readers.snapshot import Hold
 from kiosk.stripe_account.errors import ReaderBusy
 
@@ -127,6 +127,9 @@ async def acquire_lease(
     refund while it is on the reader: then ReaderBusy, and the other till's action is left alone.
     """
     busy = ReaderBusy("This reader is taking a payment for another till.", "kiosk_reader_leased")
+    await lock_reader(reader_id)
+    if await reader_held(reader_id):
+        raise ReaderBusy(HELD_BY_TASK, "kiosk_reader_held")
     lease = await ReaderLease.objects().get(ReaderLease.reader_id == reader_id)
     if lease is not None and (lease.payment, lease.refund) != (payment_id, refund_id) and await _lease_holds(lease):
         raise busy
@@ -147,6 +150,27 @@ async def acquire_lease(
 
 async def release_refund_lease(refund_id: int) -> None:
     await ReaderLease.delete().where(ReaderLease.refund == refund_id)
+
+
+HELD_BY_TASK = "This reader is busy with a customer (saving a card or asking an email) for a till."
+
+
+async def lock_reader(reader_id: str) -> None:
+    """Inside the caller's transaction: one payment lease or task hold is taken on a reader at a
+    time (a transaction lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already admits one writer)."""
+    if is_postgres(Payment._meta.db):
+        await Payment.raw("SELECT pg_advisory_xact_lock(hashtext({}))", f"reader:{reader_id}")
+
+
+async def reader_held(reader_id: str) -> bool:
+    """A task (reader_tasks) holds the reader and its hold has not expired."""
+    return bool(await ReaderHold.exists().where((ReaderHold.reader_id == reader_id) & (ReaderHold.expires_at > now())))
+
+
+async def held_readers() -> dict[str, str]:
+    """reader id → the kind of task holding it (live holds only), for the picker."""
+    rows = await ReaderHold.select(ReaderHold.reader_id, ReaderHold.task.kind).where(ReaderHold.expires_at > now())
+    return {str(row["reader_id"]): str(row["task.kind"]) for row in rows}
 
 
 async def release_lease(payment_id: int) -> None:
@@ -183,10 +207,17 @@ async def reader_holds(intent_ids: list[str]) -> dict[str, Hold]:
     # the kiosk's refund is on that reader.
     refunding = await Refund.select(Refund.payment).where(Refund.id.is_in(_refunds_on_readers()))
     on_reader = {int(row["payment"]) for row in refunding}
-    return {
+    holds = {
         str(row["payment_intent_id"]): "running" if int(row["id"]) in on_reader else _hold(str(row["state"]))
         for row in rows
     }
+    # The SetupIntents of reader tasks (saving a card without paying): running until the task ends.
+    tasks = await ReaderTask.select(ReaderTask.setup_intent_id, ReaderTask.state).where(
+        ReaderTask.setup_intent_id.is_in(intent_ids or [""])
+    )
+    for row in tasks:
+        holds[str(row["setup_intent_id"])] = "running" if row["state"] in ("starting", "running") else "ended"
+    return holds
 
 
 def _hold(state: str) -> Hold:

@@ -211,3 +211,38 @@ class ReaderDisplay(Table):
     # is a new call, never a replay of the first).
     sequence = Integer(default=0)
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class ReaderTask(Table):
+    """A reader action that is not a payment, asked at the till for a customer: save their card
+    without paying (`save_card`: a SetupIntent processed on the reader) or ask their email on the
+    reader (`ask_email`: collect_inputs). Its `key` derives every idempotency key of its Stripe calls."""
+
+    id: Serial  # Piccolo's implicit primary key, declared for type checkers
+
+    kind = Varchar(length=16)  # save_card | ask_email
+    customer = Integer()  # the kiosk customer (kiosk/customers), a plain number: no arrow up
+    receipt = Integer(null=True, default=None)  # the receipt it was asked from, if any
+    reader_id = Varchar(length=64)
+    # starting (row written, Stripe being asked) | running (on the reader) | succeeded | failed | canceled
+    state = Varchar(length=16, default="starting", index=True)
+    setup_intent_id = Varchar(length=64, null=True, default=None)
+    result = Varchar(length=255, default="")  # "Visa •••• 4242, expires 12/2030" or the email stored
+    message = Varchar(length=500, default="")  # why it failed, in plain words
+    key = UUID(default=uuid.uuid4, unique=True)
+    created_by = ForeignKey(references=BaseUser, null=True, default=None, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    # Past this, the task is read at Stripe and ended, whatever the reader said (timeout release).
+    deadline = Timestamptz()
+
+
+class ReaderHold(Table):
+    """A reader held by a `ReaderTask`: no payment is sent to it (and no other task) until the task
+    ends or the hold expires. One row per reader (unique), like a payment's `ReaderLease`."""
+
+    id: Serial  # Piccolo's implicit primary key, declared for type checkers
+
+    reader_id = Varchar(length=64, unique=True)
+    task = ForeignKey(references=ReaderTask, on_delete=OnDelete.cascade, unique=True)
+    holder = Varchar(length=255, default="")
+    expires_at = Timestamptz()

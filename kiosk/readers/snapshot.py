@@ -191,7 +191,8 @@ async def _store(reader: ReaderInfo, observed_at: datetime, location_id: str | N
         online=reader.online,
         action_type=action.type if action else None,
         action_status=action.status if action else None,
-        action_intent=action.payment_intent_id if action else None,
+        # A kiosk reader task's SetupIntent stands for its action like a payment's PaymentIntent.
+        action_intent=(action.payment_intent_id or action.setup_intent_id) if action else None,
         observed_at=observed_at,
     )
     columns = [column for column in ReaderStatus._meta.columns if column._meta.name not in ("id", "reader_id")]

@@ -45,7 +45,7 @@ from stripe.params.terminal import (
 
 from kiosk.config import Settings
 from kiosk.stripe_account import errors
-from kiosk.stripe_account.customer_gateway import CustomerCalls
+from kiosk.stripe_account.customer_gateway import CustomerCalls, ReaderTaskCalls
 from kiosk.stripe_account.day_objects import DayCharge, DayRefund, charge_from, day_refund_from
 from kiosk.stripe_account.objects import (
     EventInfo,
@@ -108,7 +108,7 @@ def map_error(exc: stripe.StripeError) -> errors.PaymentError:
     return errors.StripeRejected(message, code)
 
 
-class StripeGateway(CustomerCalls):
+class StripeGateway(CustomerCalls, ReaderTaskCalls):
     """Typed, idempotent Stripe calls returning the engine's own view of Stripe's objects."""
 
     def __init__(

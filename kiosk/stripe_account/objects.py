@@ -60,6 +60,8 @@ class ReaderAction:
     # refund_payment: the refund it made (once succeeded), and the metadata the POS gave it.
     refund_id: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    # process_setup_intent (a kiosk reader task saving a card without paying): its SetupIntent.
+    setup_intent_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,7 @@ def action_from(data: JSON | None) -> ReaderAction | None:
         card=card_from_payment_method(details.get("payment_method")),
         refund_id=_id_of(details.get("refund")),
         metadata={str(k): str(v) for k, v in metadata.items()} if isinstance(metadata, dict) else {},
+        setup_intent_id=_id_of((data.get(kind) or {}).get("setup_intent")) if kind == "process_setup_intent" else None,
     )
 
 

@@ -6,7 +6,10 @@ or a quick amount, take cash (never more than card payments leave), void one not
 the reader, kept in a Stripe Terminal configuration).
 `returns` gives money back on a paid receipt (all, chosen lines, an amount): to its cards first
 through kiosk/payments/refunds, then in cash; its rows are this room's `tables` (`ReceiptReturn`,
-`ReturnLine`, `ReturnTender`; what counts for the day's figures is said there).
+`ReturnLine`, `ReturnTender`; what counts for the day's figures is said there); a return's receipt
+is found by number, card last 4 or customer. `customer_charge` charges a customer's saved card from
+their page (a receipt opened for the amount, paid through payments.saved_cards; `CustomerCharge`
+keeps the form's one-time key).
 Others may use `warehouses` (`create_warehouse`, for the `kiosk` command) and `tables` (returns,
 read-only, e.g. the day's close). `controllers` (the till: receipts, tenders, the printable
 receipt, returns and their slips; the Warehouses admin page) are mounted by kiosk/app.py and

@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from kiosk.audit import trail as audit
+from kiosk.customers import attach, directory
 from kiosk.db.engine import write_transaction
 from kiosk.forms import FormErrors
 from kiosk.money.amounts import MoneyError, format_money, parse_amount
@@ -585,6 +586,7 @@ class Found:
     opened_at: datetime
     cards: str  # "Visa •••• 4242" of its card payments
     problem: str | None  # why it cannot be returned (not paid, voided)
+    customer: str = ""  # the receipt's customer, when found by customer
 
 
 async def _found(rows: list[dict[str, Any]]) -> list[Found]:
@@ -637,6 +639,30 @@ async def find_by_last4(warehouse_id: int, text: str) -> list[Found]:
     if not rows:
         raise FormErrors({"last4": f"No receipt of this warehouse was paid by a card ending in {cleaned}."})
     return await _found(rows)
+
+
+async def find_by_customer(warehouse_id: int, text: str) -> list[Found]:
+    """The warehouse's receipts of the customers whose name, email or phone match what was typed
+    (the customer attached to the receipt at the till), newest first."""
+    typed = text.strip()
+    if len(typed) < 2:
+        raise FormErrors({"customer": "Type at least 2 letters of the customer's name, email or phone."})
+    customers = await directory.search(typed, directory.PAGE_LIMIT)
+    if not customers:
+        raise FormErrors({"customer": f"No customer matches “{typed}”."})
+    ids = await attach.receipts_of_customers([c.id for c in customers]) or [0]
+    rows = (
+        await Receipt.select()
+        .where((Receipt.warehouse == warehouse_id) & Receipt.id.is_in(ids))
+        .order_by(Receipt.id, ascending=False)
+        .limit(FOUND_AT_MOST)
+    )
+    if not rows:
+        names = ", ".join(c.name for c in customers[:3])
+        raise FormErrors({"customer": f"No receipt of this warehouse is for {names}."})
+    found = await _found(rows)
+    names_by_receipt = await attach.customer_names_of(ids)
+    return [replace(f, customer=names_by_receipt.get(f.id, "")) for f in found]
 
 
 @dataclass(frozen=True)

@@ -69,3 +69,19 @@ class ReturnTender(Table):
     amount = Integer()
     payment = ForeignKey(references=Payment, null=True, default=None, on_delete=OnDelete.restrict)
     refund = ForeignKey(references=Refund, null=True, default=None, on_delete=OnDelete.restrict)
+
+
+class CustomerCharge(Table):
+    """A charge of a customer's saved card asked from the customer's page: the receipt it opened.
+
+    The form's one-time `request_key` is unique: the same form sent twice (a double press, a
+    resend) finds this receipt instead of opening another and charging the card again.
+    """
+
+    id: Serial
+
+    request_key = Varchar(length=64, unique=True)
+    receipt = ForeignKey(references=Receipt, on_delete=OnDelete.cascade, unique=True)
+    customer = Integer()  # the kiosk customer's id (kiosk/customers), kept as a plain number
+    created_by = ForeignKey(references=BaseUser, null=True, default=None, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())

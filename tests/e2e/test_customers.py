@@ -17,7 +17,7 @@ from kiosk.customers.protection import CARD_DATA, TOKEN_ONLY
 from kiosk.customers.tables import Customer
 from kiosk.db.tables import Setting
 from tests.e2e.background import in_thread
-from tests.e2e.pages import WAIT_MS, ReceiptPage, Till, VirtualReader
+from tests.e2e.pages import TOUCH_PX, WAIT_MS, ReceiptPage, Till, VirtualReader
 from tests.kiosk_support import PASSWORD, make_user
 from tests.payments_support import VISA, Kiosk, make_shop, serve_kiosk
 from tests.simulator_support import RunningSimulator
@@ -163,3 +163,76 @@ def test_the_admin_customer_pages(windows: tuple[Page, Page], shop: Shop, artifa
     page.get_by_test_id("save-customer").tap()
     expect(page.get_by_test_id("error-email")).to_contain_text("is not an email address")
     page.screenshot(path=str(artifacts / f"customers-admin-customer-{size}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_save_a_card_without_paying_and_ask_the_email_on_the_reader(
+    windows: tuple[Page, Page], shop: Shop, artifacts: Path, size: str
+) -> None:
+    """The reader saves Ada's card with no payment, then asks Charles for his email; both are
+    followed live at the till and end in plain words."""
+    page, reader_page = windows
+    url, readers = shop.kiosk.url, shop.kiosk.readers
+    Till(page, size, artifacts).log_in(url, "cashier", PASSWORD)
+    panel = CustomerPanel(page, size, artifacts).goto(url, shop.receipts[0])
+    panel.find("lovel")
+    panel.attach("Ada Lovelace")
+    page.get_by_test_id("save-card-on-reader").tap()
+    expect(page.get_by_text("Save the card on")).to_be_visible(timeout=WAIT_MS)
+    panel.reader(readers[0]).tap()
+    expect(page.get_by_test_id("reader-task-running")).to_contain_text("Nothing is charged", timeout=WAIT_MS)
+    expect(page.get_by_test_id("reader-task-cancel")).to_be_visible()
+    for control in ("reader-task-cancel", "customer-page-link"):
+        box = page.get_by_test_id(control).bounding_box()
+        assert box is not None and box["height"] >= TOUCH_PX and box["width"] >= TOUCH_PX, (control, box)
+    panel.shot("save-on-reader-running")
+    VirtualReader(reader_page, shop.kiosk.sim.url, readers[0]).tap_card(VISA)
+    expect(page.get_by_test_id("reader-task-done")).to_contain_text(
+        "Card saved: Visa •••• 4242, expires", timeout=WAIT_MS
+    )
+    expect(page.get_by_test_id("charge-saved-card")).to_contain_text("Visa •••• 4242", timeout=WAIT_MS)
+    panel.shot("save-on-reader-done")
+
+    asked = CustomerPanel(page, size, artifacts).goto(url, shop.receipts[2])
+    asked.find("babb")
+    asked.attach("Charles Babbage")
+    page.get_by_test_id("ask-email-on-reader").tap()
+    asked.reader(readers[0]).tap()
+    expect(page.get_by_test_id("reader-task-running")).to_contain_text("type their email", timeout=WAIT_MS)
+    reader_page.goto(f"{shop.kiosk.sim.url}/_sim/readers/{readers[0]}")
+    reader_page.get_by_test_id("reader-input-email").fill("charles@example.com")
+    reader_page.get_by_test_id("reader-input-submit").click()
+    expect(page.get_by_test_id("reader-task-done")).to_have_text("Email saved: charles@example.com", timeout=WAIT_MS)
+    expect(page.get_by_test_id("receipt-email-note")).to_contain_text("charles@example.com", timeout=WAIT_MS)
+    asked.shot("ask-email-done")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_charge_a_saved_card_from_the_customers_page(
+    windows: tuple[Page, Page], shop: Shop, artifacts: Path, size: str
+) -> None:
+    """The customer's page: an amount and what it is for, refused when empty, then charged."""
+    page, reader_page = windows
+    url, readers = shop.kiosk.url, shop.kiosk.readers
+    Till(page, size, artifacts).log_in(url, "cashier", PASSWORD)
+    panel = CustomerPanel(page, size, artifacts).goto(url, shop.receipts[0])
+    panel.find("lovel")
+    panel.attach("Ada Lovelace")
+    page.get_by_test_id("save-card-on-reader").tap()
+    panel.reader(readers[0]).tap()
+    VirtualReader(reader_page, shop.kiosk.sim.url, readers[0]).tap_card(VISA)
+    expect(page.get_by_test_id("reader-task-done")).to_be_visible(timeout=WAIT_MS)
+    page.get_by_test_id("customer-page-link").tap()
+    expect(page.get_by_test_id("customer-name")).to_have_text("Ada Lovelace")
+    page.get_by_test_id("charge-saved-card-go").tap()
+    expect(page.get_by_test_id("error-amount")).to_contain_text("Type the amount")
+    expect(page.get_by_test_id("error-reason")).to_contain_text("Say what the charge is for")
+    page.screenshot(path=str(artifacts / f"customers-page-refused-{size}.png"), full_page=True)
+    page.get_by_test_id("charge-amount").fill("12.50")
+    page.get_by_test_id("charge-reason").fill("Balance of order 1042")
+    page.screenshot(path=str(artifacts / f"customers-page-charge-{size}.png"), full_page=True)
+    page.get_by_test_id("charge-saved-card-go").tap()
+    receipt = ReceiptPage(page, size, artifacts)
+    receipt.expect_receipt("paid")
+    expect(page.get_by_text("Balance of order 1042")).to_be_visible()
+    page.screenshot(path=str(artifacts / f"customers-page-charged-{size}.png"), full_page=True)

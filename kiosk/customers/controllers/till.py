@@ -63,6 +63,12 @@ class ReceiptCustomerController(Controller):
 
     path = "/receipts/{receipt_id:int}/customer"
 
+    @get("/", include_in_schema=False)
+    async def show(self, till: CurrentTill, receipt_id: FromPath[int]) -> Template:
+        """The section again (after the reader saved a card or the customer's email)."""
+        await _mine(till, receipt_id)
+        return Template(SECTION, context=await receipt_customer_context(receipt_id))
+
     @get("/search", include_in_schema=False)
     async def search(self, till: CurrentTill, receipt_id: FromPath[int], q: FromQuery[str] = "") -> Template:
         await _mine(till, receipt_id)

@@ -98,7 +98,11 @@ class ReturnsController(Controller):
 
     @get("/", include_in_schema=False)
     async def find(
-        self, till: CurrentTill, number: FromQuery[str | None] = None, last4: FromQuery[str | None] = None
+        self,
+        till: CurrentTill,
+        number: FromQuery[str | None] = None,
+        last4: FromQuery[str | None] = None,
+        customer: FromQuery[str | None] = None,
     ) -> Template:
         if refused := await _forbidden(till):
             return refused
@@ -109,9 +113,11 @@ class ReturnsController(Controller):
                 found = await returns.find_by_number(till.warehouse.id, number)
             elif last4 is not None:
                 found = await returns.find_by_last4(till.warehouse.id, last4)
+            elif customer is not None:
+                found = await returns.find_by_customer(till.warehouse.id, customer)
         except FormErrors as exc:
             errors = exc.errors
-        typed = {"number": number or "", "last4": last4 or ""}
+        typed = {"number": number or "", "last4": last4 or "", "customer": customer or ""}
         today = await returns.todays_returns(till.warehouse.id, local_midnight())
         context = {"till": till, "found": found, "errors": errors, "typed": typed, "today": today}
         return Template(FIND, context=context, status_code=400 if errors else 200)
