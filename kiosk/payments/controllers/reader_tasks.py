@@ -66,11 +66,14 @@ class ReaderTasksController(Controller):
         self,
         request: AnyRequest,
         till: CurrentTill,
-        kind: FromQuery[str],
-        customer: FromQuery[int],
+        kind: FromQuery[str] = "",
+        customer: FromQuery[int | None] = None,
         receipt: FromQuery[int | None] = None,
     ) -> Template:
-        """The reader picker for a task (it refreshes itself at this same address)."""
+        """The reader picker for a task (it refreshes itself at this same address). Its query is
+        optional to the router, so a visitor without a session is sent to log in, not told off."""
+        if customer is None:
+            raise NotFoundException()
         await _check_receipt(till, receipt)
         try:
             await reader_tasks.check_allowed(kind, customer)
@@ -91,10 +94,12 @@ class ReaderTasksController(Controller):
         self,
         request: AnyRequest,
         till: CurrentTill,
-        kind: FromQuery[str],
-        customer: FromQuery[int],
+        kind: FromQuery[str] = "",
+        customer: FromQuery[int | None] = None,
         receipt: FromQuery[int | None] = None,
     ) -> Template:
+        if customer is None:  # optional to the router: without a session, the login page first
+            raise NotFoundException()
         await _check_receipt(till, receipt)
         form = await request.form()
         reader_id = text(form, "reader_id")
