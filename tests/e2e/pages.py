@@ -12,6 +12,7 @@ from typing import Any
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 # Long enough for a webhook (or the reconciler) and the next poll of a fragment, on a machine busy
 # with other work too: an expectation returns as soon as it holds.
@@ -35,8 +36,16 @@ class Screen:
         self.artifacts = artifacts
 
     def screenshot(self, name: str) -> None:
-        """Kept in test-artifacts/ for a person to look at after the run."""
-        self.page.screenshot(path=str(self.artifacts / f"checkout-{name}-{self.size}.png"), full_page=True)
+        """Kept in test-artifacts/ for a person to look at after the run. A full-page capture of a
+        page that polls can stall on a loaded machine: it is taken again, up to three times."""
+        path = str(self.artifacts / f"checkout-{name}-{self.size}.png")
+        for _ in range(2):
+            try:
+                self.page.screenshot(path=path, full_page=True, timeout=15_000)
+                return
+            except PlaywrightTimeoutError:
+                continue
+        self.page.screenshot(path=path, full_page=True)
 
     def _measure(self, script: str) -> Any:
         """Evaluate `script` on the page as it is drawn; a page that redraws itself meanwhile (a
@@ -92,7 +101,15 @@ class ReceiptPage(Screen):
     """One receipt: lines, cash, and the card part with its reader picker and payment progress."""
 
     def goto(self, base_url: str, receipt_id: int) -> ReceiptPage:
-        self.page.goto(f"{base_url}/receipts/{receipt_id}")
+        """Open the receipt; a redraw the page was making of itself (a receipt that just closed
+        reloads) may abort the first navigation: it is made again."""
+        try:
+            self.page.goto(f"{base_url}/receipts/{receipt_id}")
+        except PlaywrightError as exc:
+            if "ERR_ABORTED" not in str(exc):
+                raise
+            self.page.wait_for_load_state()
+            self.page.goto(f"{base_url}/receipts/{receipt_id}")
         return self
 
     @property
