@@ -11,6 +11,7 @@ innermost frame belongs to.
 
 from __future__ import annotations
 
+import inspect
 import shutil
 import subprocess
 import sys
@@ -31,6 +32,27 @@ PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
 OWN = ("kiosk/",)
 FRAMEWORK = ("litestar/", "uvicorn/", "granian/", "asyncio/", "uvloop/", "httptools/", "msgspec/", "multipart/")
 SAMPLING_RATE = 100  # per second and process
+# Leaves of threads that wait rather than work, which py-spy sometimes samples as active: a kept
+# SQLite connection's thread waiting for its next statement, a lock or a selector waiting.
+IDLE_LEAVES = ("Condition.wait (", "Lock.acquire (", "select (selectors.py", "Event.wait (")
+
+
+def _aiosqlite_wait_line() -> str | None:
+    """`tx.get()` in aiosqlite's worker loop, where a connection's thread waits: `core.py:LINE)`."""
+    try:
+        import aiosqlite.core
+    except ImportError:
+        return None
+    lines, start = inspect.getsourcelines(aiosqlite.core._connection_worker_thread)
+    for offset, line in enumerate(lines):
+        if "tx.get()" in line:
+            return f"aiosqlite/core.py:{start + offset})"
+    return None
+
+
+def is_idle(stack: str, aiosqlite_wait: str | None) -> bool:
+    leaf = stack.rsplit(";", 1)[-1]
+    return any(mark in leaf for mark in IDLE_LEAVES) or bool(aiosqlite_wait and leaf.endswith(aiosqlite_wait))
 
 
 def available() -> str | None:
@@ -78,6 +100,9 @@ def summarize(path: Path) -> dict[str, object]:
         stack, _, number = line.rpartition(" ")
         if stack and number.isdigit():
             lines.append((stack, int(number)))
+    wait = _aiosqlite_wait_line()
+    idle = sum(count for stack, count in lines if is_idle(stack, wait))
+    lines = [(stack, count) for stack, count in lines if not is_idle(stack, wait)]
     phases: Counter[str] = Counter()
     for stack, count in lines:
         phases[phase_of(stack)] += count
@@ -85,6 +110,7 @@ def summarize(path: Path) -> dict[str, object]:
     return {
         "file": str(path),
         "samples": total,
+        "idle_samples_left_out": idle,
         "phases": {name: round(n / total, 3) for name, n in phases.most_common()} if total else {},
         "kiosk_hot_spots": hot_spots(lines),
     }

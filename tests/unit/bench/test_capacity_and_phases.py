@@ -65,3 +65,13 @@ def test_stacks_count_for_their_most_specific_phase(tmp_path: Path) -> None:
     summary = summarize(raw)
     assert summary["samples"] == 4
     assert summary["phases"] == {"rendering": 0.75, "gzip": 0.25}
+
+
+def test_threads_waiting_for_work_are_left_out(tmp_path: Path) -> None:
+    waiting = "_bootstrap (threading.py:1);run (threading.py:2);wait (threading.py:3);Condition.wait (threading.py:327)"
+    working = "run (asyncio/runners.py:1);show (kiosk/till/controllers/till.py:5);render (jinja2/environment.py:1)"
+    raw = tmp_path / "server.prof"
+    raw.write_text(f"{waiting} 5\n{working} 2\n")
+    summary = summarize(raw)
+    assert summary["samples"] == 2 and summary["idle_samples_left_out"] == 5
+    assert summary["phases"] == {"rendering": 1.0}
