@@ -35,6 +35,7 @@ from kiosk.till.controllers.till import PosController
 from kiosk.web.admin import ADMIN_EXCEPTION_HANDLERS, ADMIN_ROUTES, SETUP_ROUTES
 from kiosk.web.bad_input import RefuseMalformed
 from kiosk.web.errors import EXCEPTION_HANDLERS
+from kiosk.web.metrics import MetricsController
 from kiosk.web.outage import OUTAGE_HANDLERS, outage_over
 from kiosk.web.reading_locale import reading_locale
 from kiosk.web.security_headers import security_headers
@@ -61,16 +62,20 @@ def _engine() -> Any:
 
 @asynccontextmanager
 async def _database_pool(app: Litestar) -> AsyncIterator[None]:
-    """PostgreSQL gets a connection pool for the server's lifetime; SQLite opens per query."""
+    """PostgreSQL gets a connection pool for the server's lifetime; SQLite keeps its write connections."""
     settings: Settings = app.state.settings
     engine = _engine()
     if settings.uses_postgres:
         await engine.start_connection_pool()
+    else:  # SQLite: write connections kept open while serving (kiosk/db/sqlite_writes.py)
+        engine.keep_writers = True
     try:
         yield
     finally:
         if settings.uses_postgres:
             await engine.close_connection_pool()
+        else:
+            await engine.close_writers()
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -108,6 +113,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PaymentsAdminController,
             *SETUP_ROUTES,
             outage_over,
+            MetricsController,  # /metrics for Prometheus: loopback or KIOSK_METRICS_TOKEN
         ],
         template_config=TemplateConfig(
             directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=register_template_helpers

@@ -73,6 +73,8 @@ class Settings:
     customer_cancellation: bool = True
     # The proxies whose X-Forwarded-For is believed (IPs and CIDR networks); see _trusted_proxies.
     trusted_proxies: tuple[str, ...] = DEFAULT_TRUSTED_PROXIES
+    # The bearer token Prometheus sends for /metrics from elsewhere than the server itself (loopback).
+    metrics_token: str | None = None
 
     @property
     def uses_postgres(self) -> bool:
@@ -93,4 +95,5 @@ class Settings:
             capture_mode=_capture_mode(env.get("KIOSK_CAPTURE_MODE")),
             customer_cancellation=_flag(env.get("KIOSK_CUSTOMER_CANCELLATION") or "on"),
             trusted_proxies=_trusted_proxies(env.get("KIOSK_TRUSTED_PROXIES")),
+            metrics_token=env.get("KIOSK_METRICS_TOKEN") or None,
         )

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
@@ -73,14 +76,29 @@ def ready_to_serve() -> Settings:
 
 
 def serve(args: argparse.Namespace, factory: str = "kiosk.server:served_app") -> int:
-    import uvicorn
-
     settings = ready_to_serve()
+    # /metrics adds up every worker's counters from files in this directory (prometheus_client's
+    # multiprocess mode), set before the workers start; one process needs none.
+    metrics_dir = None
+    if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        metrics_dir = tempfile.mkdtemp(prefix="kiosk-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     # Several workers share the machine's cores; state lives in the database, so any may answer.
     # No `Server: uvicorn` header: it tells a browser nothing and costs every poll 17 bytes.
     # X-Forwarded-For/-Proto are believed from KIOSK_TRUSTED_PROXIES only (the load balancer), so
     # each till is known by its own address; the kiosk reads the client the same way
     # (kiosk/people/guards.py: client_address).
+    try:
+        _run(args, factory, settings)
+    finally:
+        if metrics_dir:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+    return 0
+
+
+def _run(args: argparse.Namespace, factory: str, settings: Settings) -> None:
+    import uvicorn
+
     uvicorn.run(
         factory,
         factory=True,
@@ -92,4 +110,3 @@ def serve(args: argparse.Namespace, factory: str = "kiosk.server:served_app") ->
         proxy_headers=True,
         forwarded_allow_ips=list(settings.trusted_proxies),
     )
-    return 0

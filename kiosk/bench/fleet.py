@@ -10,7 +10,7 @@ from typing import Any
 
 from kiosk.bench.browser import PageError
 from kiosk.bench.customer import Customer
-from kiosk.bench.metrics import Recorder
+from kiosk.bench.metrics import Recorder, tap_legs
 from kiosk.bench.options import BenchOptions
 from kiosk.bench.procs import ProcSample, sample
 from kiosk.bench.stack import API_KEY, Stack
@@ -52,11 +52,17 @@ class Step:
     webhook_drops: dict[str, Any]
     # The machine's 1-minute load average at the end of the window: other work on it shows here.
     load_average: float = 0.0
+    tap_legs: dict[str, Any] = field(default_factory=dict)
 
     @property
     def poll_p99_ms(self) -> float | None:
         p99 = self.recorder.summary()["poll_ms"]["p99"]
         return None if p99 is None else float(p99)
+
+    @property
+    def tap_p95_ms(self) -> float | None:
+        p95 = self.recorder.summary()["tap_to_screen_ms"]["p95"]
+        return None if p95 is None else float(p95)
 
 
 class Fleet:
@@ -118,7 +124,9 @@ class Fleet:
         usage.after = self._sample()
         calls = _kiosk_calls(await self.stack.control("GET", "/_sim/calls"))
         await self._abandon([t for t, task in zip(self.tablets, sales, strict=False) if task in late])
-        return Step(count, recorder, usage, calls, sum(window_calls.values()), drops, round(load, 2))
+        log = await self.stack.control("GET", "/_sim/webhooks/deliveries?type=terminal.reader.action_succeeded")
+        legs = tap_legs(recorder.taps, log["deliveries"])
+        return Step(count, recorder, usage, calls, sum(window_calls.values()), drops, round(load, 2), legs)
 
     async def _abandon(self, tablets: list[Tablet]) -> None:
         """Cashiers whose sale was stopped cancel its payment, as they would: nothing is left for the

@@ -18,6 +18,30 @@ def percentile(values: list[float], pct: float) -> float | None:
     return ranked[rank - 1]
 
 
+def tap_legs(taps: list[tuple[str, float, float]], deliveries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Tap-to-screen in legs: the reader decided → Stripe sent the webhook of the reader's action →
+    the kiosk answered it (committed) → the tablet's poll showed the outcome. The webhook is the
+    first `terminal.reader.action_succeeded` about the tap's reader sent after the decision."""
+    sent: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for row in deliveries:
+        if row.get("sent_at") and row.get("object_id") and row.get("status") and 200 <= row["status"] < 300:
+            sent[row["object_id"]].append((row["sent_at"], row["at"]))
+    legs: dict[str, list[float]] = {"decided_to_webhook_sent": [], "webhook_sent_to_committed": [],
+                                    "committed_to_poll_shown": []}  # fmt: skip
+    for reader, decided, seen in taps:
+        after = [pair for pair in sent.get(reader, []) if decided - 0.05 <= pair[0] <= seen]
+        if not after:
+            continue
+        out, answered = min(after)
+        legs["decided_to_webhook_sent"].append(max(0.0, out - decided))
+        legs["webhook_sent_to_committed"].append(answered - out)
+        legs["committed_to_poll_shown"].append(max(0.0, seen - answered))
+    result: dict[str, Any] = {"matched": len(legs["decided_to_webhook_sent"]), "of": len(taps)}
+    for name, values in legs.items():
+        result[name] = {f"p{p}": ms(percentile(values, p)) for p in (50, 95)}
+    return result
+
+
 def ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 1)
 
@@ -41,6 +65,8 @@ class Recorder:
     approved_total: int = 0
     retries_total: int = 0
     on_reader_seconds_total: float = 0.0
+    # Approved taps inside the window: (reader, wall time the reader decided, wall time the poll showed it).
+    taps: list[tuple[str, float, float]] = field(default_factory=list)
 
     def open(self, seconds: float) -> None:
         """Start the measured window now, for `seconds`."""
@@ -81,6 +107,13 @@ class Recorder:
         self.declines_retried += retried
         if tap_to_screen is not None:
             self.tap_to_screen.append(tap_to_screen)
+
+    def tap_seen(self, reader: str, decided: float, seen: float) -> None:
+        """Monotonic times of an approved tap and of the poll that showed it, kept as wall times to
+        be matched with the simulator's webhook log."""
+        if self.inside(seen):
+            shift = time.time() - time.monotonic()
+            self.taps.append((reader, decided + shift, seen + shift))
 
     @property
     def seconds(self) -> float:

@@ -31,6 +31,10 @@ class BenchOptions:
     grace: float = 20.0
     # `--report N`: only time the day's report on a seeded day of N receipts (kiosk/bench/day_report.py).
     report_receipts: int = 0
+    # `--profile FILE`: py-spy's samples of the server over the measured window (kiosk/bench/profile.py).
+    profile_path: Path | None = None
+    # Sales made by one tablet alone after the load, the server's CPU read around each request.
+    cost_sales: int = 10
 
 
 def _range(text: str) -> tuple[float, float]:
@@ -72,6 +76,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=d.seed, help="random seed of the load model")
     p.add_argument("--report", dest="report_receipts", type=int, default=0, metavar="N",
                    help="only time the day's X/Z report on a seeded day of N receipts")  # fmt: skip
+    p.add_argument("--profile", dest="profile_path", type=Path, metavar="FILE",
+                   help="py-spy samples of the server over the window to FILE, phases in the report")  # fmt: skip
+    p.add_argument("--cost-sales", type=int, default=d.cost_sales,
+                   help="sales of one tablet alone, the server's CPU split by route (0: none)")  # fmt: skip
 
 
 def options_from(args: argparse.Namespace) -> BenchOptions:
@@ -93,4 +101,6 @@ def options_from(args: argparse.Namespace) -> BenchOptions:
         capacity_start=max(1, min(args.capacity_start, args.tablets)),
         seed=args.seed,
         report_receipts=max(0, args.report_receipts),
+        profile_path=args.profile_path,
+        cost_sales=max(0, args.cost_sales),
     )

@@ -176,6 +176,8 @@ class Tablet:
             return seen, None
         if state not in APPROVED:
             raise PageError(f"an approved card ended {state}")
+        if decided is not None:
+            self.recorder.tap_seen(self.seat.reader_id, decided, seen)
         return seen, None if decided is None else max(0.0, seen - decided)
 
     async def _react(self, answer: Answer) -> None:

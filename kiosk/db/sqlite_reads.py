@@ -1,4 +1,5 @@
-"""Piccolo's SQLite engine, with reads that skip the per-query connection.
+"""Piccolo's SQLite engine, with reads that skip the per-query connection (and writes on kept
+connections: kiosk/db/sqlite_writes.py).
 
 Piccolo opens a new aiosqlite connection (and with it a new thread) for every query outside a
 transaction: about a dozen thread hand-offs for a one-row SELECT, which dominated the cost of a
@@ -15,7 +16,10 @@ import sqlite3
 import threading
 from typing import Any
 
+import aiosqlite
 from piccolo.engine.sqlite import SQLiteEngine, dict_factory
+
+from kiosk.db.sqlite_writes import WriterPool
 
 # A reader that meets a lock (rare in WAL mode: a checkpoint resetting the log) gives up this fast
 # and takes Piccolo's own path instead of holding the event loop.
@@ -28,6 +32,38 @@ class FastReadSQLiteEngine(SQLiteEngine):
     def __init__(self, path: str, **connection_kwargs: Any) -> None:
         super().__init__(path=path, **connection_kwargs)
         self._readers = threading.local()
+        self._writers = WriterPool()
+
+    @property
+    def keep_writers(self) -> bool:
+        """Only a server keeps write connections (kiosk/app.py, for its lifetime, closed at shutdown
+        so the WAL is folded back into the file): a command's connections close after each use."""
+        return self._writers.keeping
+
+    @keep_writers.setter
+    def keep_writers(self, keep: bool) -> None:
+        self._writers.keeping = keep
+
+    async def get_connection(self) -> Any:
+        """A transaction's connection: a kept one when one is idle (its `close()` gives it back)."""
+        if not self.keep_writers:
+            return await super().get_connection()
+        return await self._writers.take(str(self.path), self._new_writer)
+
+    async def close_writers(self) -> None:
+        """Stop keeping write connections and close the idle ones."""
+        self.keep_writers = False
+        await self._writers.close()
+
+    async def _new_writer(self) -> Any:
+        """Piccolo's connection (`get_connection`), on a daemon thread: a kept connection must not
+        hold the process open at exit (its commits are durable already; closing adds nothing)."""
+        connection = aiosqlite.connect(**self.connection_kwargs)
+        connection._thread.daemon = True
+        await connection
+        connection.row_factory = dict_factory  # type: ignore[assignment]  # as Piccolo sets it
+        await connection.execute("PRAGMA foreign_keys = 1")
+        return connection
 
     def _reader(self) -> sqlite3.Connection:
         """This thread's connection to the current file (a new one when the path or file changed)."""
@@ -58,7 +94,16 @@ class FastReadSQLiteEngine(SQLiteEngine):
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise
-        return await super()._run_in_new_connection(query, args, query_type, table)
+        if not self.keep_writers or (query_type == "insert" and self.get_version_sync() < 3.35):
+            return await super()._run_in_new_connection(query, args, query_type, table)
+        # A write outside a transaction, as Piccolo runs it (autocommit), on a kept connection.
+        connection = await self.get_connection()
+        try:
+            async with connection.execute(query, args or []) as cursor:
+                await connection.commit()
+                return await cursor.fetchall()
+        finally:
+            await connection.close()
 
 
 def _file_id(path: str) -> tuple[int, int]:

@@ -13,6 +13,7 @@ reads or types at that warehouse (till, printed receipt, admin pages) follows it
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from contextvars import ContextVar, Token
@@ -20,6 +21,7 @@ from decimal import Decimal
 
 from babel import Locale, UnknownLocaleError
 from babel import numbers as babel_numbers
+from babel.numbers import NumberPattern
 
 from kiosk.money.catalog import SETTLEMENT_MINIMUMS, THREE_DECIMAL, WHOLE_UNITS_ONLY, decimals
 
@@ -129,15 +131,17 @@ def _major(amount: int, currency: str) -> Decimal:
     return Decimal(amount).scaleb(-exponent(currency))
 
 
-def _pattern(locale: str, digits: int, grouped: bool = True, currency: bool = True) -> str:
-    """The locale's currency (or plain number) pattern with exactly `digits` decimals."""
+@functools.lru_cache(maxsize=1024)
+def _pattern(locale: str, digits: int, grouped: bool = True, currency: bool = True) -> NumberPattern:
+    """The locale's currency (or plain number) pattern with exactly `digits` decimals, parsed once
+    (the locale's data never changes while the kiosk runs; every amount on a page asks for it)."""
     parsed = Locale.parse(locale)
     pattern = (parsed.currency_formats["standard"] if currency else parsed.decimal_formats[None]).pattern
     fraction = "0" + ("." + "0" * digits if digits else "")
     pattern = re.sub(r"0(\.[0#]+)?", fraction, pattern)
     if not grouped:
         pattern = re.sub(r"#[#,]*", "", pattern).replace(",", "")
-    return pattern
+    return babel_numbers.parse_pattern(pattern)
 
 
 def format_money(amount: int, currency: str, locale: str | None = None) -> str:

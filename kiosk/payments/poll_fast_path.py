@@ -23,7 +23,7 @@ from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from kiosk.payments import poll_cache
+from kiosk.payments import metrics, poll_cache
 from kiosk.payments.poll_lookup import usable_payment
 from kiosk.payments.views import payment_view
 from kiosk.people.guards import SESSION_COOKIE
@@ -68,4 +68,5 @@ class PollFastPath:
         fields = [(name.lower().encode(), value.encode()) for name, value in validators]
         await send({"type": "http.response.start", "status": 304, "headers": fields})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
+        metrics.polled(not_modified=True)
         return True

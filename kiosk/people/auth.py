@@ -10,11 +10,11 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from piccolo.apps.user.tables import BaseUser
 
 from kiosk.db.engine import write_transaction
+from kiosk.people import sql
 from kiosk.people.tables import Session, UserWarehouse
 from kiosk.shop.tables import Warehouse
 
@@ -49,6 +49,8 @@ class Login:
     username: str
     is_admin: bool
     warehouse: WarehouseRef | None
+    # The user was linked to that warehouse when the session was read (admins may work anywhere).
+    may_work_here: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ async def load_login(token: str, activity: bool = True) -> Login | None:
     """The session behind a cookie token, or None when unknown, expired or idle too long.
 
     `activity=False` (background polls) checks the session without counting as activity."""
-    row = await _session_row(hash_token(token))
+    row = await sql.session_row(hash_token(token))
     if row is None:
         return None
     now = now_utc()
@@ -140,28 +142,8 @@ async def load_login(token: str, activity: bool = True) -> Login | None:
         warehouse = WarehouseRef(
             row["warehouse.id"], row["warehouse.name"], row["warehouse.currency"], row["warehouse.locale"]
         )
-    return Login(row["id"], row["user.id"], row["user.username"], bool(row["user.admin"]), warehouse)
-
-
-async def _session_row(token_hash: str) -> dict[str, Any] | None:
-    row: dict[str, Any] | None = (
-        await Session.select(
-            Session.id,
-            Session.last_seen_at,
-            Session.expires_at,
-            Session.user.id,
-            Session.user.username,
-            Session.user.admin,
-            Session.user.active,
-            Session.warehouse.id,
-            Session.warehouse.name,
-            Session.warehouse.currency,
-            Session.warehouse.locale,
-        )
-        .where(Session.token_hash == token_hash)
-        .first()
-    )
-    return row
+    linked = warehouse is not None and bool(row["linked"])
+    return Login(row["id"], row["user.id"], row["user.username"], bool(row["user.admin"]), warehouse, linked)
 
 
 async def till_for(login: Login) -> Till | None:
@@ -169,12 +151,8 @@ async def till_for(login: Login) -> Till | None:
     warehouse = login.warehouse
     if warehouse is None:
         return None
-    if not login.is_admin:
-        linked = await UserWarehouse.exists().where(
-            (UserWarehouse.user == login.user_id) & (UserWarehouse.warehouse == warehouse.id)
-        )
-        if not linked:
-            return None
+    if not login.is_admin and not login.may_work_here:
+        return None
     return Till(login.session_id, login.user_id, login.username, login.is_admin, warehouse)
 
 

@@ -129,8 +129,17 @@ class DeliveryQueue:
         """Deliveries due but held back because every slot (or their endpoint's) is taken."""
         return sum(len(q) for q in list(self._ready.values()))  # list(): tests read it from another thread
 
-    def record(self, d: Delivery, event: JSON, status: int | None, outcome: str, error: str | None = None) -> None:
+    def record(
+        self,
+        d: Delivery,
+        event: JSON,
+        status: int | None,
+        outcome: str,
+        error: str | None = None,
+        sent_at: float | None = None,
+    ) -> None:
         endpoint = self.sim.table("webhook_endpoint").get(d.endpoint_id, {})
+        obj = event.get("data", {}).get("object", {})
         self.log.append(
             {
                 "event_id": event["id"],
@@ -142,6 +151,8 @@ class DeliveryQueue:
                 "outcome": outcome,
                 "error": error,
                 "signature": "bad" if d.bad_signature else "valid",
+                "object_id": obj.get("id") if isinstance(obj, dict) else None,
+                "sent_at": sent_at,  # when the request went out; `at`: when its answer came back
                 "at": time.time(),
             }
         )
@@ -230,9 +241,10 @@ class DeliveryQueue:
         d.attempt += 1
         assert self._client is not None
         # The policy's timeout as it is now: tests shorten it on a running simulator.
+        sent_at = time.time()
         status, error = await post_event(self._client, self.sim, endpoint, event, d.bad_signature, self.policy.timeout)
         ok = status is not None and 200 <= status < 300
-        self.record(d, event, status, "delivered" if ok else "failed", error)
+        self.record(d, event, status, "delivered" if ok else "failed", error, sent_at)
         self._next_in_line(d)
         if ok:
             self._mark_delivered(event, d.endpoint_id)

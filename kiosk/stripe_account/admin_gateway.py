@@ -35,6 +35,7 @@ from kiosk.stripe_account.admin_objects import (
     location_from,
     reader_from,
 )
+from kiosk.stripe_account.call_metrics import CountingHTTPXClient
 from kiosk.stripe_account.keys import Account, classify
 
 # A location's address as Stripe takes it (the SDK's own TypedDict), for the rooms above.
@@ -96,7 +97,7 @@ class StripeAdmin:
     """Typed admin calls with one key; close it (or use `async with`) when done."""
 
     def __init__(self, key: str, api_base: str | None = None) -> None:
-        self._http = stripe.HTTPXClient(timeout=HTTP_TIMEOUT_SECONDS)
+        self._http = CountingHTTPXClient(timeout=HTTP_TIMEOUT_SECONDS)
         self._client = stripe.StripeClient(
             key, base_addresses={"api": api_base} if api_base else None, max_network_retries=1, http_client=self._http
         )

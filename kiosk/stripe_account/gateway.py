@@ -45,6 +45,7 @@ from stripe.params.terminal import (
 
 from kiosk.config import Settings
 from kiosk.stripe_account import errors
+from kiosk.stripe_account.call_metrics import CountingHTTPXClient
 from kiosk.stripe_account.customer_gateway import CustomerCalls, ReaderTaskCalls
 from kiosk.stripe_account.day_objects import DayCharge, DayRefund, charge_from, day_refund_from
 from kiosk.stripe_account.objects import (
@@ -121,7 +122,7 @@ class StripeGateway(CustomerCalls, ReaderTaskCalls):
         reader_news: ReaderNews | None = None,
     ) -> None:
         """`api_base` points at the simulator (or any Stripe-compatible API); None is Stripe itself."""
-        self._http = stripe.HTTPXClient(timeout=HTTP_TIMEOUT_SECONDS)
+        self._http = CountingHTTPXClient(timeout=HTTP_TIMEOUT_SECONDS)
         self._client = stripe.StripeClient(
             key,
             base_addresses={"api": api_base} if api_base else None,

@@ -18,7 +18,7 @@ from litestar.response import Template
 
 from kiosk.money.amounts import MoneyError, check_card_amount
 from kiosk.payments import actions as payments
-from kiosk.payments import poll_cache
+from kiosk.payments import metrics, poll_cache
 from kiosk.payments.decline_messages import FAILURES
 from kiosk.payments.engine import Engine
 from kiosk.payments.picker import picker_context
@@ -191,7 +191,9 @@ class PaymentsController(Controller):
         if payment is None:
             till = await provide_till(await provide_login(request))
             payment = await _payment(till, payment_id)
-        return await _progress(payment_view(payment), request.headers.get("if-none-match"))
+        answer = await _progress(payment_view(payment), request.headers.get("if-none-match"))
+        metrics.polled(not_modified=answer.status_code == 304)
+        return answer
 
     @post("/payments/{payment_id:int}/cancel", include_in_schema=False)
     async def cancel(self, request: Request[Any, Any, Any], till: CurrentTill, payment_id: FromPath[int]) -> Template:

@@ -13,6 +13,7 @@ from typing import Any
 from litestar import Request, Response, post
 from litestar.params import RawBody
 
+from kiosk.payments import metrics
 from kiosk.payments.engine import Engine
 from kiosk.payments.events import record_event
 from kiosk.payments.reconciler import after_event
@@ -34,6 +35,7 @@ async def stripe_webhook(request: Request[Any, Any, Any], body: RawBody) -> Resp
         logger.warning("webhook refused: %s", exc)
         return Response({"error": "invalid signature"}, status_code=400)
     outcome = await record_event(engine, event)
+    metrics.webhook_recorded(outcome, event.created)
     if outcome != "duplicate":
         try:
             await after_event(engine, event)  # a collected card: confirm or refuse it now

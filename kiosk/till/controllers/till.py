@@ -206,8 +206,14 @@ class PosController(Controller):
         """The status and totals fragment. When the page's shape moved since it was drawn (a card
         payment started, ended or closed the receipt), the whole page is reloaded so every part
         shows the new state: no Void button or cash form is left that the server would refuse."""
-        context = await _receipt_context(till, receipt_id, with_cards=False)
-        headers = {"HX-Refresh": "true"} if shown and shown != context["receipt"].shape else {}
+        # Polled every 2 s while a card payment runs: only what the fragment shows is read (the
+        # receipt, its totals and status), not the page's customer, cards and returns.
+        try:
+            receipt = await receipt_page(receipt_id, till.warehouse.id)
+        except ReceiptNotFound as exc:
+            raise NotFoundException() from exc
+        headers = {"HX-Refresh": "true"} if shown and shown != receipt.shape else {}
+        context = {"receipt": receipt, "labels": STATUS_LABELS}
         return Template("partials/receipt_summary.html", context=context, headers=headers)
 
     @get("/{receipt_id:int}/print", include_in_schema=False)

@@ -36,6 +36,7 @@ def test_a_tiny_bench_takes_payments_and_reports_every_metric(tmp_path: Path) ->
     out = tmp_path / "bench.json"
     cmd = [sys.executable, "-m", "kiosk.cli", "bench", "--tablets", "3", "--duration", "4", "--database", database]
     cmd += ["--pause", "0,0.5", "--tap-after", "0.5,1", "--decline-share", "0.5", "--json", str(out)]
+    cmd += ["--cost-sales", "2"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
     done = subprocess.run(
         cmd, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=BENCH_TIMEOUT, check=False
@@ -60,3 +61,11 @@ def test_a_tiny_bench_takes_payments_and_reports_every_metric(tmp_path: Path) ->
     assert report["machine"]["cores"] >= 1
     assert {t["target"] for t in report["targets"]} >= {"Stripe calls caused by polls", "tap-to-screen p95 (ms)"}
     assert "targets:" in done.stdout and "payments / minute" in done.stdout
+    # Where a sale's server CPU goes: the requests of a whole sale by route, and its webhooks.
+    costs = report["sale_costs"]
+    assert costs["sales"] == 2, costs
+    assert {"new_receipt", "add_amount", "picker", "start", "poll"} <= set(costs["by_route"]), costs
+    assert costs["by_route"]["start"]["requests_per_sale"] == 1
+    assert costs["server_cpu_ms_per_sale"] > 0
+    legs = run["tap_to_screen_legs_ms"]
+    assert set(legs) >= {"decided_to_webhook_sent", "webhook_sent_to_committed", "committed_to_poll_shown"}

@@ -1,0 +1,101 @@
+"""Where a sale's server CPU goes, by route: one tablet makes a few sales alone on a quiet server, its
+requests one at a time, and the server's CPU is read from /proc before and after each request (in
+clock ticks, hundredths of a second: one request's figure is rough, the mean over the sales is not).
+
+What the server spends between the tablet's requests is the webhooks of the sale (Stripe's events,
+handled while the tablet waits for its next poll) plus the background loops (reconciler, recovery),
+whose idle rate is measured first and taken off. The sum is the CPU of one sale end to end, each
+request kind's share beside it: the figure the load run gives only as a total.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections import defaultdict
+from typing import Any
+
+from kiosk.bench.browser import Answer, Browser, PageError
+from kiosk.bench.fleet import Fleet
+from kiosk.bench.metrics import Recorder
+from kiosk.bench.procs import sample
+from kiosk.bench.tablet import Tablet
+
+IDLE_SECONDS = 2.0
+
+
+class MeteredBrowser(Browser):
+    """A browser whose requests go one at a time, each with the server's CPU read around it."""
+
+    def __init__(self, base_url: str, recorder: Recorder, server_pid: int) -> None:
+        super().__init__(base_url, recorder)
+        self.server_pid = server_pid
+        self.gate = asyncio.Lock()
+        self.metering = False
+        self.cpu: dict[str, float] = defaultdict(float)
+        self.count: dict[str, int] = defaultdict(int)
+        self.busy_seconds = 0.0  # wall time inside metered requests
+
+    async def fetch(
+        self, kind: str, method: str, url: str, *, form: dict[str, str] | None = None, htmx: bool = False
+    ) -> Answer:
+        async with self.gate:
+            if not self.metering:
+                return await super().fetch(kind, method, url, form=form, htmx=htmx)
+            cpu0, t0 = sample(self.server_pid).cpu_seconds, time.monotonic()
+            try:
+                return await super().fetch(kind, method, url, form=form, htmx=htmx)
+            finally:
+                self.cpu[kind] += sample(self.server_pid).cpu_seconds - cpu0
+                self.count[kind] += 1
+                self.busy_seconds += time.monotonic() - t0
+
+
+async def sale_costs(fleet: Fleet, sales: int = 10) -> dict[str, Any]:
+    """`sales` approved sales by one tablet alone (no declines), the server's CPU split by route."""
+    pid = fleet.stack.kiosk_pid
+    opts = dataclasses.replace(fleet.opts, decline_share=0.0, tap_after=(0.5, 0.5))
+    seat = fleet.tablets[0].seat
+    browser = MeteredBrowser(fleet.stack.kiosk_url, Recorder(), pid)
+    tablet = Tablet(seat, fleet.stack.kiosk_url, fleet.customer, browser.recorder, opts)
+    tablet.browser = browser
+    try:
+        await tablet.sign_in()
+        await tablet.sale()  # warm: the first sale of a tablet loads what later ones find ready
+        cpu0, t0 = sample(pid).cpu_seconds, time.monotonic()
+        await asyncio.sleep(IDLE_SECONDS)
+        idle_rate = (sample(pid).cpu_seconds - cpu0) / (time.monotonic() - t0)
+        browser.metering = True
+        cpu0, t0 = sample(pid).cpu_seconds, time.monotonic()
+        done = 0
+        for _ in range(sales):
+            try:
+                await tablet.sale()
+                done += 1
+            except PageError:
+                continue
+        total, seconds = sample(pid).cpu_seconds - cpu0, time.monotonic() - t0
+    finally:
+        browser.metering = False
+        await browser.aclose()
+    n = max(1, done)
+    in_requests = sum(browser.cpu.values())
+    between = total - in_requests
+    background = idle_rate * max(0.0, seconds - browser.busy_seconds)
+    routes = {
+        kind: {
+            "requests_per_sale": round(browser.count[kind] / n, 2),
+            "cpu_ms_per_request": round(1000 * browser.cpu[kind] / max(1, browser.count[kind]), 2),
+            "cpu_ms_per_sale": round(1000 * browser.cpu[kind] / n, 2),
+        }
+        for kind in sorted(browser.cpu, key=lambda k: -browser.cpu[k])
+    }
+    return {
+        "sales": done,
+        "server_cpu_ms_per_sale": round(1000 * (total - background) / n, 1),
+        "by_route": routes,
+        "webhooks_ms_per_sale": round(1000 * max(0.0, between - background) / n, 1),
+        "background_ms_per_second_idle": round(1000 * idle_rate, 2),
+        "requests_per_sale": round(sum(browser.count.values()) / n, 1),
+    }
