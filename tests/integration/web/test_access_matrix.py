@@ -31,6 +31,7 @@ PUBLIC = {
     ("GET", "/static/{file_path:path}"): "stylesheets and scripts",
     ("GET", "/static/vendor/htmx/{file_path:path}"): "htmx",
     ("POST", "/webhooks/stripe"): "Stripe's signed webhook",
+    ("GET", "/metrics"): "Prometheus' scrape: no session; loopback or KIOSK_METRICS_TOKEN (payments/test_metrics.py)",
 }
 
 
@@ -106,6 +107,7 @@ async def test_public_routes_answer_without_a_login(app: Litestar, client: Clien
     assert (await client.get("/static/vendor/htmx/htmx.min.js")).status_code == 200
     assert (await client.get("/")).headers["location"] == "/login"
     assert (await post_form(client, "/logout")).headers["location"] == "/login"
+    assert (await client.get("/metrics")).status_code == 401  # not a page: no login, but no figures either
     assert set(PUBLIC) <= set(routes(app)), "a PUBLIC entry names a route that no longer exists"
 
 
