@@ -54,7 +54,9 @@ class Screen:
             try:
                 return self.page.evaluate(script)
             except PlaywrightError as exc:
-                if "context was destroyed" not in str(exc):
+                # Mid-reload the old document is gone ("context was destroyed") or the new one has
+                # no root element yet: measure again once it has loaded.
+                if "context was destroyed" not in str(exc) and "of null" not in str(exc):
                     raise
                 self.page.wait_for_load_state()
         return self.page.evaluate(script)
