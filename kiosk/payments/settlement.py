@@ -91,3 +91,9 @@ async def refresh_receipt_status(receipt_id: int) -> str:
     if row is None:
         raise ReceiptNotFound(receipt_id)
     return str(row["status"])
+
+
+def card_took(amount: int, amount_charged: int | None) -> int:
+    """What a card payment took at Stripe: `amount_charged` (tip included) once Stripe said it,
+    else the amount asked."""
+    return amount if amount_charged is None else amount_charged

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from kiosk.payments.settlement import CARD_SETTLED
+from kiosk.payments.settlement import CARD_SETTLED, card_took
 from kiosk.payments.tables import Payment, Refund
 from kiosk.reports.figures import REFUND_GIVEN, REFUND_RECEIPT, Scope
 from kiosk.stripe_account.day_objects import DayCharge, DayRefund
@@ -168,8 +168,7 @@ async def _compare_charges(scope: Scope, charges: list[DayCharge]) -> tuple[list
 
 def _took(payment: dict[str, Any]) -> int:
     """What the kiosk recorded Stripe took (a tip on the reader included), else what it asked."""
-    charged = payment.get("amount_charged")
-    return int(payment["amount"] if charged is None else charged)
+    return card_took(int(payment["amount"]), payment.get("amount_charged"))
 
 
 async def _compare_refunds(scope: Scope, refunds: list[DayRefund]) -> tuple[list[Mismatch], int, int]:

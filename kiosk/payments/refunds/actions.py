@@ -23,6 +23,7 @@ from kiosk.payments import store
 from kiosk.payments.engine import Engine, idempotency_key
 from kiosk.payments.faults import kill_point
 from kiosk.payments.refunds.events import CREATING, LIVE, record_refund
+from kiosk.payments.settlement import card_took
 from kiosk.payments.states import SETTLED
 from kiosk.payments.tables import Payment, Refund
 from kiosk.stripe_account.errors import PaymentError, RateLimited, StripeUnavailable
@@ -105,7 +106,7 @@ async def refundable(payment: Payment) -> int:
     if payment.state not in SETTLED or not payment.payment_intent_id:
         return 0
     # What Stripe took, tip included (amount_received), once the kiosk knows it.
-    taken = payment.amount if payment.amount_charged is None else payment.amount_charged
+    taken = card_took(payment.amount, payment.amount_charged)
     return max(taken - await refunded(payment), 0)
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from kiosk.payments.refunds.actions import REASONS
 from kiosk.payments.refunds.actions import card_label as card_label  # kept here for its users
 from kiosk.payments.refunds.events import CREATING, LIVE, MADE_ELSEWHERE
+from kiosk.payments.settlement import card_took
 from kiosk.payments.states import CANCELED, SETTLED
 from kiosk.payments.tables import Payment, Refund
 from kiosk.shop.tables import Receipt
@@ -83,7 +84,7 @@ async def refund_lines(payment: Payment, *, everything: bool = False) -> list[Re
     if beyond > 0:
         lines.append(RefundLine(beyond, payment.currency, "succeeded", "", MADE_ELSEWHERE, card, None))
     if payment.state == CANCELED and payment.settled_at is not None:
-        held = payment.amount if payment.amount_charged is None else payment.amount_charged
+        held = card_took(payment.amount, payment.amount_charged)
         lines.append(RefundLine(held, payment.currency, "released", "", "", card, payment.updated_at))
     return lines
 
@@ -146,7 +147,7 @@ async def captured_payments(receipt_number: int | None = None) -> list[PaymentRo
                 int(p.receipt),
                 number,
                 warehouse,
-                p.amount if p.amount_charged is None else p.amount_charged,  # what Stripe took, tip included
+                card_took(p.amount, p.amount_charged),  # what Stripe took, tip included
                 given_back,
                 p.currency,
                 card_label(p),
