@@ -8,6 +8,8 @@ Others may use:
   the settings changed; `secret_box`: the `SecretBox` that encrypts secret settings, and the
   `KIOSK_SECRET_KEY` check at start; `tables.Setting`;
 - `check`: `database_problem` (does `kiosk serve` find a reachable, fully migrated database?);
+- `sql`: `fetch`, `fetch_one`, `fetch_value`, `execute` — how a room's hand-written SQL (its own
+  `sql.py`, for a hot path) runs on either database, inside the current transaction if any;
 - `sqlite_reads`: SQLite's read connections (used by `engine`).
 Imports nothing of the kiosk but `kiosk.config`.
 """
