@@ -96,14 +96,27 @@ class FastReadSQLiteEngine(SQLiteEngine):
                     raise
         if not self.keep_writers or (query_type == "insert" and self.get_version_sync() < 3.35):
             return await super()._run_in_new_connection(query, args, query_type, table)
-        # A write outside a transaction, as Piccolo runs it (autocommit), on a kept connection.
+        # A write outside a transaction, as Piccolo runs it (autocommit), on a kept connection: the
+        # statement and its rows in one hand-off to the connection's thread, then the commit.
         connection = await self.get_connection()
         try:
-            async with connection.execute(query, args or []) as cursor:
-                await connection.commit()
-                return await cursor.fetchall()
+            rows = await connection.execute_fetchall(query, args or [])
+            await connection.commit()
+            return rows
         finally:
             await connection.close()
+
+    async def _run_in_existing_connection(
+        self, connection: Any, query: str, args: list[Any] | None = None, query_type: str = "generic", table: Any = None
+    ) -> Any:
+        """A statement inside a transaction in one hand-off to the connection's thread (Piccolo's
+        takes four: a `PRAGMA foreign_keys = 1`, the statement, its rows, closing the cursor). The
+        pragma does nothing inside a transaction (SQLite ignores it while a BEGIN is pending), and
+        every connection a transaction gets has foreign keys on from the start (`get_connection`)."""
+        if query_type == "insert" and self.get_version_sync() < 3.35:
+            return await super()._run_in_existing_connection(connection, query, args, query_type, table)
+        connection.row_factory = dict_factory
+        return await connection.execute_fetchall(query, args or [])
 
 
 def _file_id(path: str) -> tuple[int, int]:

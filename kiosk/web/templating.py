@@ -45,6 +45,9 @@ def register_template_helpers(engine: Any) -> None:
     both in the request's locale (the warehouse's: kiosk/web/reading_locale.py; "12,50 $" in de_DE);
     `{{ when|local_time }}` -> 14:05 in the server's time zone; `{{ when|human_time }}` -> "5 min ago",
     "today 14:05", "yesterday 14:05", "6 Dec 14:05" (where people read when something happened)."""
+    # Templates ship with the code and change with it (a restart): no stat of every template a page
+    # extends or includes on each render to see whether its file changed.
+    engine.engine.auto_reload = False
     filters = engine.engine.filters
     filters["money"] = format_money
     filters["plain_amount"] = format_decimal
