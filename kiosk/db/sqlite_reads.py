@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from dataclasses import dataclass
+from time import monotonic
 from typing import Any
 
 import aiosqlite
@@ -21,9 +23,24 @@ from piccolo.engine.sqlite import SQLiteEngine, dict_factory
 
 from kiosk.db.sqlite_writes import WriterPool
 
+# How often a reader looks whether the file at its path is still the one it has open (a new path
+# is followed at once). Only replacing the database file under a running server changes it, and
+# writes never wait for this: each transaction checks the file it is given (kiosk/db/sqlite_writes.py).
+FILE_CHECK_SECONDS = 1.0
+
 # A reader that meets a lock (rare in WAL mode: a checkpoint resetting the log) gives up this fast
 # and takes Piccolo's own path instead of holding the event loop.
 READ_BUSY_TIMEOUT = 0.05
+
+
+@dataclass(slots=True)
+class _Reader:
+    """A thread's read connection, the file it opened, and when that file was last looked at."""
+
+    path: str
+    file_id: tuple[int, int]
+    conn: sqlite3.Connection
+    checked: float
 
 
 class FastReadSQLiteEngine(SQLiteEngine):
@@ -66,14 +83,21 @@ class FastReadSQLiteEngine(SQLiteEngine):
         return connection
 
     def _reader(self) -> sqlite3.Connection:
-        """This thread's connection to the current file (a new one when the path or file changed)."""
+        """This thread's connection to the current file: a new one when the path changed, or when the
+        file behind it is another (replaced: a restored copy), which is looked up at most every
+        FILE_CHECK_SECONDS (a stat per read cost a third of a point read)."""
         path = str(self.path)
-        identity = (path, *_file_id(path))
-        held: tuple[tuple[Any, ...], sqlite3.Connection] | None = getattr(self._readers, "held", None)
-        if held is not None and held[0] == identity:
-            return held[1]
+        held: _Reader | None = getattr(self._readers, "held", None)
+        if held is not None and held.path == path:
+            now = monotonic()
+            if now < held.checked + FILE_CHECK_SECONDS:
+                return held.conn
+            if _file_id(path) == held.file_id:
+                held.checked = now
+                return held.conn
         if held is not None:
-            held[1].close()
+            held.conn.close()
+        file_id = _file_id(path)
         conn = sqlite3.connect(
             path,
             timeout=READ_BUSY_TIMEOUT,
@@ -82,7 +106,7 @@ class FastReadSQLiteEngine(SQLiteEngine):
         )
         conn.row_factory = dict_factory
         conn.execute("PRAGMA query_only = 1")
-        self._readers.held = (identity, conn)
+        self._readers.held = _Reader(path, file_id, conn, monotonic())
         return conn
 
     async def _run_in_new_connection(

@@ -73,8 +73,9 @@ class WriterPool:
             await self._idle.pop()[1].close()
 
     async def give_back(self, identity: tuple[str, int, int], conn: aiosqlite.Connection) -> None:
+        # Whether its file is still the one at the path is looked at when it is taken again (`take`).
         usable = conn._connection is not None and not conn.in_transaction and self.keeping
-        if usable and len(self._idle) < MAX_IDLE and identity == file_identity(identity[0]):
+        if usable and len(self._idle) < MAX_IDLE:
             self._idle.append((identity, conn))
         else:
             await conn.close()

@@ -7,8 +7,10 @@ import os
 import sqlite3
 from pathlib import Path
 
+import pytest
 from piccolo.querystring import QueryString
 
+from kiosk.db import sqlite_reads
 from kiosk.db.sqlite_reads import FastReadSQLiteEngine
 
 
@@ -41,13 +43,15 @@ async def test_writes_go_through_piccolo_and_are_read_back(tmp_path: Path) -> No
     assert await _notes(engine) == ["first", "written"]
 
 
-async def test_a_replaced_file_or_a_new_path_is_followed(tmp_path: Path) -> None:
+async def test_a_replaced_file_or_a_new_path_is_followed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path, fresh, elsewhere = tmp_path / "kiosk.sqlite", tmp_path / "fresh.sqlite", tmp_path / "other.sqlite"
     _make(path, "old")
     engine = FastReadSQLiteEngine(path=str(path))
     assert await _notes(engine) == ["old"]
     _make(fresh, "new")
     os.replace(fresh, path)
+    later = sqlite_reads.monotonic() + sqlite_reads.FILE_CHECK_SECONDS
+    monkeypatch.setattr(sqlite_reads, "monotonic", lambda: later)
     assert await _notes(engine) == ["new"]
     _make(elsewhere, "moved")
     engine.path = str(elsewhere)
