@@ -8,10 +8,9 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from kiosk.simulator import versions
 from kiosk.simulator.core import new_id
+from kiosk.simulator.webhook_http import SendError, WebhookHttp
 
 if TYPE_CHECKING:
     from kiosk.simulator.core import Simulator
@@ -34,7 +33,7 @@ def endpoint_secret(sim: Simulator, endpoint_id: str) -> str:
 
 
 async def post_event(
-    client: httpx.AsyncClient, sim: Simulator, endpoint: JSON, event: JSON, bad_signature: bool, answer_within: float
+    client: WebhookHttp, sim: Simulator, endpoint: JSON, event: JSON, bad_signature: bool, answer_within: float
 ) -> tuple[int | None, str | None]:
     """POST ``event`` to ``endpoint`` within ``answer_within`` seconds: the status it answered, or
     None and why it could not be reached. ``bad_signature`` signs with a made-up secret (a forgery).
@@ -50,7 +49,6 @@ async def post_event(
         "Stripe-Signature": sign(body, secret, int(time.time())),
     }
     try:
-        response = await client.post(endpoint["url"], content=body, headers=headers, timeout=answer_within)
-    except httpx.HTTPError as exc:
-        return None, f"{type(exc).__name__}: {exc}"
-    return response.status_code, None
+        return await client.post(endpoint["url"], body, headers, answer_within), None
+    except SendError as exc:
+        return None, str(exc)
