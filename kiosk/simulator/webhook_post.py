@@ -8,6 +8,8 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from kiosk.simulator import versions
 from kiosk.simulator.core import new_id
 from kiosk.simulator.webhook_http import SendError, WebhookHttp
@@ -28,6 +30,13 @@ def sign(body: bytes, secret: str, timestamp: int) -> str:
     return f"t={timestamp},v1={digest}"
 
 
+def pretty_json(obj: JSON) -> bytes:
+    """``json.dumps(obj, indent=2)``, as Stripe's webhook bodies are laid out, byte for byte: the C
+    encoder, then msgspec's C formatter for the indentation (json's own indenting encoder is pure
+    Python, a fifth of the simulator's CPU under load)."""
+    return msgspec.json.format(json.dumps(obj).encode(), indent=2)
+
+
 def endpoint_secret(sim: Simulator, endpoint_id: str) -> str:
     return str(sim.table(SECRETS_KIND)[endpoint_id]["secret"])
 
@@ -40,7 +49,7 @@ async def post_event(
     The event is rendered in the endpoint's ``api_version``, or the account's default without one."""
     version = endpoint.get("api_version") or sim.default_api_version
     shown = event if version == event["api_version"] and not versions.reshapes(version) else None
-    body = json.dumps(shown or versions.event_in(sim, event, version), indent=2).encode()
+    body = pretty_json(shown or versions.event_in(sim, event, version))
     secret = new_id("whsec", 32) if bad_signature else endpoint_secret(sim, endpoint["id"])
     headers = {
         "Content-Type": "application/json; charset=utf-8",
