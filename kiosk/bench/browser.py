@@ -1,8 +1,8 @@
 """A tablet's browser as the kiosk's pages drive it: cookies, form posts with the CSRF field, htmx
 requests with the CSRF header, and the HTTP cache's revalidation (ETag → If-None-Match → 304, which
 the browser hands to htmx as the cached 200, so htmx swaps exactly what it would have swapped).
-Form posts go through httpx; GETs (pages, polls, assets) through kiosk/bench/wire.py, the same
-requests at a twentieth of the bench's CPU.
+Requests are built by httpx (its headers, cookie jar and form encoding) and sent through
+kiosk/bench/wire.py: the same requests at a twentieth of the bench's CPU.
 """
 
 from __future__ import annotations
@@ -106,17 +106,11 @@ class Browser:
     async def _send(self, method: str, url: str, form: dict[str, str] | None, headers: dict[str, str]) -> _Reply:
         if method == "GET":
             raw = await self.wire.get(url, headers)
-            # The kiosk's pages and fragments are UTF-8 (and say so).
-            text = raw.body.decode("utf-8", errors="replace")
-            return _Reply(raw.status, httpx.Headers(raw.headers), text, raw.wire_bytes)
-        response = await self.client.request(method, url, data=form, headers=headers)
-        self.wire.cookies_changed()  # the answer may have set cookies in the jar
-        return _Reply(
-            response.status_code,
-            response.headers,
-            response.text,
-            header_bytes(response) + response.num_bytes_downloaded,
-        )
+        else:
+            raw = await self.wire.post(url, form or {}, headers)
+        # The kiosk's pages and fragments are UTF-8 (and say so).
+        text = raw.body.decode("utf-8", errors="replace")
+        return _Reply(raw.status, httpx.Headers(raw.headers), text, raw.wire_bytes)
 
     def _answer(self, url: str, reply: _Reply, cached: tuple[str, str] | None, started: float) -> Answer:
         if reply.status == 304 and cached:

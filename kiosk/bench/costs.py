@@ -54,7 +54,7 @@ class MeteredBrowser(Browser):
 
 async def sale_costs(fleet: Fleet, sales: int = 10) -> dict[str, Any]:
     """`sales` approved sales by one tablet alone (no declines), the server's CPU split by route."""
-    pid = fleet.stack.kiosk_pid
+    pid, sim_pid = fleet.stack.kiosk_pid, fleet.stack.sim.pid
     opts = dataclasses.replace(fleet.opts, decline_share=0.0, tap_after=(0.5, 0.5))
     seat = fleet.tablets[0].seat
     browser = MeteredBrowser(fleet.stack.kiosk_url, Recorder(), pid)
@@ -67,6 +67,7 @@ async def sale_costs(fleet: Fleet, sales: int = 10) -> dict[str, Any]:
         await asyncio.sleep(IDLE_SECONDS)
         idle_rate = (sample(pid).cpu_seconds - cpu0) / (time.monotonic() - t0)
         browser.metering = True
+        sim0 = sample(sim_pid).cpu_seconds
         cpu0, t0 = sample(pid).cpu_seconds, time.monotonic()
         done = 0
         for _ in range(sales):
@@ -76,6 +77,7 @@ async def sale_costs(fleet: Fleet, sales: int = 10) -> dict[str, Any]:
             except PageError:
                 continue
         total, seconds = sample(pid).cpu_seconds - cpu0, time.monotonic() - t0
+        simulator = sample(sim_pid).cpu_seconds - sim0
     finally:
         browser.metering = False
         await browser.aclose()
@@ -98,4 +100,6 @@ async def sale_costs(fleet: Fleet, sales: int = 10) -> dict[str, Any]:
         "webhooks_ms_per_sale": round(1000 * max(0.0, between - background) / n, 1),
         "background_ms_per_second_idle": round(1000 * idle_rate, 2),
         "requests_per_sale": round(sum(browser.count.values()) / n, 1),
+        # The embedded Stripe over the same sales: the kiosk's calls, the customer's tap, the webhooks.
+        "simulator_cpu_ms_per_sale": round(1000 * simulator / n, 1),
     }

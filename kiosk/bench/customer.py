@@ -12,11 +12,13 @@ import time
 import httpx
 
 from kiosk.bench.metrics import Recorder
+from kiosk.bench.wire import Wire, WireError
 
 VISA = "4242424242424242"
 INSUFFICIENT_FUNDS = "4000000000009995"
 TEST_HELPER = "/v1/test_helpers/terminal/readers/{reader}/present_payment_method"
 ATTEMPTS = 3
+CONNECTIONS = 64
 
 
 class Customer:
@@ -29,10 +31,12 @@ class Customer:
             trust_env=False,
             timeout=30.0,
             headers={"Authorization": f"Bearer {api_key}"},
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=64),
         )
+        # httpx builds the request, the bench's own wire sends it (a fifth of httpx's CPU).
+        self.wire = Wire(self.client, CONNECTIONS)
 
     async def aclose(self) -> None:
+        await self.wire.aclose()
         await self.client.aclose()
 
     async def tap(self, reader_id: str, card: str, after: float) -> float | None:
@@ -41,13 +45,13 @@ class Customer:
         form = {"type": "card_present", "card_present[number]": card}
         for attempt in range(ATTEMPTS):
             try:
-                answer = await self.client.post(TEST_HELPER.format(reader=reader_id), data=form)
-            except httpx.HTTPError as exc:
-                problem = type(exc).__name__
+                answer = await self.wire.post(TEST_HELPER.format(reader=reader_id), form, {})
+            except WireError as exc:
+                problem = str(exc)
             else:
-                if answer.status_code == 200:
+                if answer.status == 200:
                     return time.monotonic()
-                problem = f"HTTP {answer.status_code}"
+                problem = f"HTTP {answer.status}"
             if attempt + 1 < ATTEMPTS:
                 await asyncio.sleep(0.3)
         self.recorder.error(f"the customer could not tap ({problem})")

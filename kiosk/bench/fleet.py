@@ -53,6 +53,9 @@ class Step:
     # The machine's 1-minute load average at the end of the window: other work on it shows here.
     load_average: float = 0.0
     tap_legs: dict[str, Any] = field(default_factory=dict)
+    # Locations whose picker opened for the first time in the run during this step: the kiosk has
+    # never seen their readers and must list them at Stripe once (part of the minimum of calls).
+    first_listings: int = 0
 
     @property
     def poll_p99_ms(self) -> float | None:
@@ -72,6 +75,7 @@ class Fleet:
         self.recorder = Recorder()
         self.customer = Customer(stack.sim_url, API_KEY, self.recorder)
         self.tablets: list[Tablet] = []
+        self.picked_locations: set[str] = set()  # in the steps so far
 
     async def aclose(self) -> None:
         await asyncio.gather(self.customer.aclose(), *(t.browser.aclose() for t in self.tablets))
@@ -126,15 +130,25 @@ class Fleet:
         await self._abandon([t for t, task in zip(self.tablets, sales, strict=False) if task in late])
         log = await self.stack.control("GET", "/_sim/webhooks/deliveries?type=terminal.reader.action_succeeded")
         legs = tap_legs(recorder.taps, log["deliveries"])
-        return Step(count, recorder, usage, calls, sum(window_calls.values()), drops, round(load, 2), legs)
+        first = recorder.picked_locations - self.picked_locations
+        self.picked_locations |= recorder.picked_locations
+        return Step(count, recorder, usage, calls, sum(window_calls.values()), drops, round(load, 2), legs, len(first))
 
     async def _abandon(self, tablets: list[Tablet]) -> None:
         """Cashiers whose sale was stopped cancel its payment, as they would: nothing is left for the
         reconciler to watch (and the next step or probe starts from a quiet server)."""
-        for tablet in tablets:
-            if tablet.payment_id:
-                with contextlib.suppress(PageError):
-                    await tablet.browser.hx("cancel", "POST", f"/payments/{tablet.payment_id}/cancel")
+
+        async def cancel(tablet: Tablet) -> None:
+            with contextlib.suppress(PageError):
+                await tablet.browser.hx("cancel", "POST", f"/payments/{tablet.payment_id}/cancel")
+
+        # At once and within the grace: a thousand stuck sales must not hold the run up for long.
+        cancels = [asyncio.create_task(cancel(t)) for t in tablets if t.payment_id]
+        if cancels:
+            _, late = await asyncio.wait(cancels, timeout=self.opts.grace)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
 
     async def _lose_webhooks(self, stop: asyncio.Event) -> None:
         """Drop every webhook for the lossy share of each period, deliver normally for the rest."""

@@ -67,6 +67,8 @@ class Recorder:
     on_reader_seconds_total: float = 0.0
     # Approved taps inside the window: (reader, wall time the reader decided, wall time the poll showed it).
     taps: list[tuple[str, float, float]] = field(default_factory=list)
+    # Stripe locations whose reader picker the tablets opened (in the window or after it).
+    picked_locations: set[str] = field(default_factory=set)
 
     def open(self, seconds: float) -> None:
         """Start the measured window now, for `seconds`."""

@@ -83,6 +83,8 @@ class ProcSample:
     cpu_seconds: float
     rss_bytes: int
     peak_rss_bytes: int
+    # The largest peak of one process of the tree (a server worker's own, the goal's figure).
+    largest_peak_rss_bytes: int = 0
 
 
 def _stat_fields(pid: int) -> list[str]:
@@ -112,7 +114,7 @@ def sample(pid: int, with_children: bool = True) -> ProcSample:
     """CPU (utime + stime) and memory (VmRSS, VmHWM) of a process and its workers, summed: the
     peak is then the sum of each process's own peak. `with_children=False`: the process alone (the
     bench, whose children are the simulator and the kiosk)."""
-    cpu, rss, peak = 0.0, 0, 0
+    cpu, rss, peak, largest = 0.0, 0, 0, 0
     for member in _tree(pid) if with_children else [pid]:
         try:
             fields = _stat_fields(member)
@@ -127,7 +129,8 @@ def sample(pid: int, with_children: bool = True) -> ProcSample:
                 memory[key] = int(value.split()[0]) * 1024
         rss += memory["VmRSS"]
         peak += memory["VmHWM"]
-    return ProcSample(cpu, rss, peak)
+        largest = max(largest, memory["VmHWM"])
+    return ProcSample(cpu, rss, peak, largest)
 
 
 def machine() -> dict[str, object]:

@@ -27,6 +27,7 @@ def step_report(step: Step) -> dict[str, Any]:
         "stripe": {
             "calls_per_payment": round(sum(step.calls.values()) / approved, 3),
             "minimum_per_payment": round(_minimum(step) / approved, 3),
+            "first_listings": step.first_listings,
             "by_route_per_payment": {route: round(n / approved, 3) for route, n in sorted(step.calls.items())},
             "calls_per_minute": round(step.window_calls / (rec.seconds / 60), 1),
             "reconcile_calls_per_payment_per_3s": round(reconcile / waiting_3s, 3) if waiting_3s else None,
@@ -40,14 +41,29 @@ def step_report(step: Step) -> dict[str, Any]:
         "load_average_1m": step.load_average,
         "simulator_cpu_seconds": round(step.usage.cpu("simulator"), 2),
         "bench_cpu_seconds": round(step.usage.cpu("bench"), 2),
+        **per_sale_costs(step),
+    }
+
+
+def per_sale_costs(step: Step) -> dict[str, Any]:
+    """CPU per approved payment of each process sharing the machine (the kiosk's workers, the
+    simulator, the bench's tablets and customers), and the largest server process's peak RSS."""
+    approved = max(1, step.recorder.approved_total)
+    return {
+        "server_cpu_ms_per_sale": round(1000 * step.usage.cpu("kiosk") / approved, 2),
+        "simulator_cpu_ms_per_sale": round(1000 * step.usage.cpu("simulator") / approved, 2),
+        "bench_cpu_ms_per_sale": round(1000 * step.usage.cpu("bench") / approved, 2),
+        "server_worker_peak_rss_mb": round(step.usage.after["kiosk"].largest_peak_rss_bytes / MB, 1),
     }
 
 
 def _minimum(step: Step) -> int:
-    """create + process per payment, one more process per retry (+ capture per payment, manual mode)."""
+    """create + process per payment, one more process per retry (+ capture per payment, manual
+    mode), and one listing of the readers of each location whose picker opened for the first time
+    (the kiosk cannot show a till readers it has never heard of)."""
     rec = step.recorder
     per_payment = 3 if any("capture" in route for route in step.calls) else 2
-    return per_payment * rec.approved_total + rec.retries_total
+    return per_payment * rec.approved_total + rec.retries_total + step.first_listings
 
 
 def targets(opts: BenchOptions, run: dict[str, Any]) -> list[dict[str, Any]]:
@@ -137,7 +153,13 @@ def table(report: dict[str, Any]) -> str:
         _row("Stripe calls / minute", stripe["calls_per_minute"], f"reconcile / payment / 3 s: {reconcile}"),
         _row("Stripe calls caused by polls", polls["stripe_calls"], f"in {polls['polls']} polls"),
         _row("server CPU s / payment", run["server"]["cpu_seconds_per_payment"], ""),
-        _row("server peak memory MB", run["server"]["peak_memory_mb"], ""),
+        _row(
+            "server peak memory MB",
+            run["server"]["peak_memory_mb"],
+            f"largest process {run['server_worker_peak_rss_mb']}",
+        ),
+        _row("simulator CPU ms / payment", run["simulator_cpu_ms_per_sale"], "the embedded Stripe"),
+        _row("bench CPU ms / payment", run["bench_cpu_ms_per_sale"], "the tablets and customers"),
         _row("first load bytes (compressed)", load["total_bytes"], f"uncompressed {load['uncompressed_body_bytes']}"),
         _row("bytes per poll", run["bytes_per_poll"], f"not-modified share {run['poll_not_modified_share']}"),
         _row("bytes per not-modified poll", run["bytes_per_unchanged_poll"], "headers only (304)"),
@@ -145,16 +167,38 @@ def table(report: dict[str, Any]) -> str:
     lines += _costs_rows(report, run)
     if report.get("capacity"):
         cap = report["capacity"]
-        steps = ", ".join(
-            f"{s['tablets']}: {s['poll_p99_ms']}/{s['tap_to_screen_p95_ms']} ms"
-            + (f" ({s['errors']} errors)" if s["errors"] else "")
-            for s in cap["steps"]
-        )
-        lines.append(_row("capacity (poll p99/tap p95 ms)", cap["tablets"], steps))
+        lines.append(_row("capacity", cap["tablets"], "tablets (the largest step that passed)"))
+        for s in cap["steps"]:
+            lines.append(_row("", s["tablets"], _step_note(s)))
     lines += ["", "targets:"]
     for t in report["targets"]:
         lines.append(f"  [{'met ' if t['met'] else 'MISS'}] {t['target']}: {t['value']} (goal {t['goal']})")
     return "\n".join(lines)
+
+
+def step_line(step: Step, passed: bool, wall: float) -> str:
+    """One capacity step as it ends (on stderr, so a long search shows how it goes)."""
+    from_run = {"tablets": step.tablets, "passed": passed, "wall_seconds": wall}
+    return f"{step.tablets} tablets: " + _step_note(
+        {
+            **from_run,
+            "poll_p99_ms": step.poll_p99_ms,
+            "tap_to_screen_p95_ms": step.tap_p95_ms,
+            "errors": sum(step.recorder.errors.values()),
+            "payments": step.recorder.approved_total,
+            **per_sale_costs(step),
+        }
+    )
+
+
+def _step_note(s: dict[str, Any]) -> str:
+    errors = f", {s['errors']} errors" if s["errors"] else ""
+    return (
+        f"{'pass' if s['passed'] else 'FAIL'}: poll p99 {s['poll_p99_ms']} ms, tap p95 {s['tap_to_screen_p95_ms']} ms"
+        f"{errors}, CPU ms/sale server {s['server_cpu_ms_per_sale']} sim {s['simulator_cpu_ms_per_sale']}"
+        f" bench {s['bench_cpu_ms_per_sale']}, worker peak {s['server_worker_peak_rss_mb']} MB,"
+        f" {s['payments']} sales, {s['wall_seconds']} s"
+    )
 
 
 def _legs_rows(legs: dict[str, Any]) -> list[str]:
@@ -176,6 +220,7 @@ def _costs_rows(report: dict[str, Any], run: dict[str, Any]) -> list[str]:
             note = f"{kind}: {route['requests_per_sale']} x {route['cpu_ms_per_request']} ms"
             lines.append(_row("", route["cpu_ms_per_sale"], note))
         lines.append(_row("", costs["webhooks_ms_per_sale"], "webhooks (between requests)"))
+        lines.append(_row("simulator CPU ms / sale, one tablet", costs["simulator_cpu_ms_per_sale"], ""))
     profiled = report.get("profile")
     if profiled:
         per_payment = run["server"]["cpu_seconds_per_payment"] * 1000

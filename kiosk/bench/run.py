@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import resource
 import signal
 import sys
+import time
 from typing import Any
 
 from kiosk.bench import costs, probes, profile, report
@@ -51,15 +53,20 @@ async def find_capacity(fleet: Fleet, opts: BenchOptions) -> tuple[dict[str, Any
     """Double the tablets until a step fails (errors, poll p99 or tap-to-screen p95 over its target),
     then bisect between the last two steps."""
     steps: list[Step] = []
+    walls: list[float] = []  # each step's wall time: signing in, the window, the grace
     best: Step | None = None
     failed: int | None = None
 
     async def run_step(count: int) -> bool:
         print(f"kiosk bench: capacity step with {count} tablets…", file=sys.stderr, flush=True)
+        started = time.monotonic()
         step = await fleet.step(count, opts.duration)
         steps.append(step)
+        walls.append(round(time.monotonic() - started, 1))
         await asyncio.sleep(SETTLE_SECONDS)
-        return _passes(step, opts)
+        passed = _passes(step, opts)
+        print(f"kiosk bench: {report.step_line(step, passed, walls[-1])}", file=sys.stderr, flush=True)
+        return passed
 
     for count in _counts(opts):
         if not await run_step(count):
@@ -89,9 +96,12 @@ async def find_capacity(fleet: Fleet, opts: BenchOptions) -> tuple[dict[str, Any
                 **verdict(s, opts),
                 "passed": _passes(s, opts),
                 "server_cpu_seconds_per_payment": round(s.usage.cpu("kiosk") / max(1, s.recorder.approved_total), 4),
+                **report.per_sale_costs(s),
+                "payments": s.recorder.approved_total,
                 "load_average_1m": s.load_average,
+                "wall_seconds": wall,
             }
-            for s in steps
+            for s, wall in zip(steps, walls, strict=True)
         ],
     }
     return summary, best or steps[0]
@@ -144,10 +154,29 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
+# Sockets a tablet may hold: a browser's six connections for its GETs and six for its posts.
+FILES_PER_TABLET = 12
+FILES_SPARE = 1024
+
+
+def _allow_open_files(tablets: int) -> None:
+    """Raise this process's open-file limit (inherited by the simulator and the kiosk it starts) as
+    far as the hard limit allows: a thousand tablets hold many thousand sockets, and a limit hit
+    mid-run shows as connection errors that are the bench's, not the server's."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = tablets * FILES_PER_TABLET + FILES_SPARE
+    ceiling = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < ceiling:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (ceiling, hard))
+    if ceiling < wanted:
+        print(f"kiosk bench: at most {ceiling} open files (hard limit) for {tablets} tablets", file=sys.stderr)
+
+
 def main(opts: BenchOptions) -> int:
     if opts.report_receipts:
         return run_report_bench(opts.report_receipts, opts.json_path)
     _stop_on_sigterm()
+    _allow_open_files(opts.tablets)
     try:
         import uvloop
 

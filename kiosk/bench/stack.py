@@ -100,7 +100,9 @@ class Stack:
             readers = await asyncio.gather(*(self._reader(location["id"], label) for label in labels))
             cashiers = [f"till-{shop_no:04d}-{n + 1}" for n in range(per_shop)]
             shops.append({"warehouse": name, "location": location["id"], "cashiers": cashiers})
-            self.seats += [Seat(user, PASSWORD, reader) for user, reader in zip(cashiers, readers, strict=True)]
+            self.seats += [
+                Seat(user, PASSWORD, reader, location["id"]) for user, reader in zip(cashiers, readers, strict=True)
+            ]
         if shops:
             plan = json.dumps({"password": PASSWORD, "shops": shops})
             await asyncio.to_thread(self._run, "seeding", [sys.executable, "-m", "kiosk.bench.seed"], plan)

@@ -45,6 +45,7 @@ class Seat:
     username: str
     password: str
     reader_id: str
+    location_id: str = ""  # the Stripe location of the till's shop
 
 
 def state_of(html: str) -> str:
@@ -125,6 +126,7 @@ class Tablet:
             button = re.search(rf'<button[^>]*data-reader-id="{re.escape(self.seat.reader_id)}"[^>]*>', picker.text)
             if not button:
                 raise PageError("the till's reader is not in the picker")
+            self.recorder.picked_locations.add(self.seat.location_id)
             if not re.search(r"\sdisabled[\s>]", button.group(0)):
                 return
             await asyncio.sleep(PICKER_REFRESH)

@@ -6,7 +6,8 @@ answers it measures. The GETs (page loads, fragment polls, assets) go out here i
 request bytes httpx would send (request line, its default headers in its order, the request's own
 headers, the Cookie header of its jar: httpx builds them; tests/integration/test_bench_wire.py compares
 the bytes), on at most six connections per tablet like a browser, parsed by httptools (the C parser
-uvicorn uses). Cookies that answers set go into the httpx jar, which the form posts still use.
+uvicorn uses). Form posts too: httpx builds their bytes (its form encoding, its headers), this
+module sends them. Cookies that answers set go into the httpx jar, which builds every request.
 """
 
 from __future__ import annotations
@@ -94,12 +95,12 @@ def _decoded(body: bytes, headers: list[tuple[bytes, bytes]]) -> bytes:
 class Wire:
     """The GET side of one tablet's browser, sharing `client`'s default headers and cookie jar."""
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(self, client: httpx.AsyncClient, max_connections: int = MAX_CONNECTIONS) -> None:
         self.client = client
         url = client.base_url
         self.host, self.port = str(url.host), url.port or 80
         self.idle: list[_Connection] = []
-        self.slots = asyncio.Semaphore(MAX_CONNECTIONS)
+        self.slots = asyncio.Semaphore(max_connections)
         # Request bytes by URL and headers, as httpx builds them (its merge of headers and cookies
         # costs a fifth of a millisecond); forgotten whenever the cookie jar may have changed.
         self._requests: dict[tuple[str, ...], bytes] = {}
@@ -122,20 +123,30 @@ class Wire:
         return data
 
     async def get(self, target: str, headers: dict[str, str]) -> RawAnswer:
-        data = self.request_bytes(target, headers)
+        return await self._send("GET", target, self.request_bytes(target, headers))
+
+    async def post(self, target: str, form: dict[str, str], headers: dict[str, str]) -> RawAnswer:
+        """A form post: the bytes httpx builds for it (body included), sent on these connections."""
+        request = self.client.build_request("POST", target, data=form, headers=headers)
+        lines = [b"POST " + request.url.raw_path + b" HTTP/1.1"]
+        lines += [name + b": " + value for name, value in request.headers.raw]
+        return await self._send("POST", target, b"\r\n".join(lines) + b"\r\n\r\n" + request.read())
+
+    async def _send(self, method: str, target: str, data: bytes) -> RawAnswer:
         async with self.slots:
             try:
                 async with asyncio.timeout(TIMEOUT_SECONDS):
                     answer = await self._exchange(data)
             except (OSError, TimeoutError, httptools.HttpParserError, zlib.error) as exc:
-                raise WireError(f"{type(exc).__name__} on GET {target}") from exc
+                raise WireError(f"{type(exc).__name__} on {method} {target}") from exc
         if any(name.lower() == b"set-cookie" for name, _ in answer.headers):
-            self._keep_cookies(target, answer)
+            self._keep_cookies(method, target, answer)
         return answer
 
     async def _exchange(self, data: bytes) -> RawAnswer:
         """One request and its answer; a kept connection the server closed meanwhile is replaced
-        once (a GET may be sent again, as browsers do)."""
+        once. Browsers send a request again in that case, a post too: a connection closed before
+        one byte of an answer is one the server closed while idle, without reading the request."""
         connection, reused = await self._connection()
         try:
             return await self._round_trip(connection, data)
@@ -178,8 +189,8 @@ class Wire:
         body = _decoded(b"".join(parse.chunks), parse.headers)
         return RawAnswer(parser.get_status_code(), parse.headers, body, received)
 
-    def _keep_cookies(self, target: str, answer: RawAnswer) -> None:
-        request = httpx.Request("GET", self.client.base_url.join(target))
+    def _keep_cookies(self, method: str, target: str, answer: RawAnswer) -> None:
+        request = httpx.Request(method, self.client.base_url.join(target))
         self.client.cookies.extract_cookies(httpx.Response(answer.status, headers=answer.headers, request=request))
         self.cookies_changed()
 

@@ -12,10 +12,10 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
-from typing import Any
 
-from litestar import Litestar, Request, Response, route
-from litestar.enums import HttpMethod
+from litestar import Litestar, asgi
+from litestar.enums import ScopeType
+from litestar.types import HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
 
 from kiosk.simulator import control, control_readers, control_webhooks, handlers, params, reader_page, versions
 from kiosk.simulator.api import HANDLERS
@@ -33,25 +33,38 @@ SAVE_INTERVAL_SECONDS = 1.0
 _MUTATING = frozenset({"POST", "DELETE"})
 
 
-# PUT and PATCH too, so that they get Stripe's 404 rather than the framework's 405.
-_METHODS = [HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE, HttpMethod.PUT, HttpMethod.PATCH]
-
-
-@route("/v1/{path:path}", http_method=_METHODS, include_in_schema=False)
-async def stripe_api(request: Request[Any, Any, Any]) -> Response[bytes]:
-    """Every Stripe API request; the pipeline answers it exactly as Stripe would."""
-    state = request.app.state
+@asgi("/v1", is_mount=True, copy_scope=False)
+async def stripe_api(scope: Scope, receive: Receive, send: Send) -> None:
+    """Every Stripe API request, whatever its method (Stripe answers an unknown one with its 404);
+    the pipeline answers it exactly as Stripe would. A bare ASGI handler: Litestar's request and
+    response machinery cost the simulator as much as the pipeline itself."""
+    if scope["type"] != ScopeType.HTTP:
+        return
+    state = scope["app"].state
     pipeline: Pipeline = state.pipeline
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    answer = pipeline.serve(
-        request.method, request.scope["path"], headers, request.scope["query_string"].decode(), await request.body()
-    )
+    method = scope["method"]
+    headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
+    chunks: list[bytes] = []
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            return  # the client went away
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    # Mounted, the path is what follows /v1 with a slash added: the normalized path was /v1 + it.
+    path = "/v1" + scope["path"][:-1]
+    answer = pipeline.serve(method, path, headers, scope["query_string"].decode(), b"".join(chunks))
     persister: Persister | None = state.persister
-    if persister is not None and request.method in _MUTATING:
+    if persister is not None and method in _MUTATING:
         persister.save_if_changed()
-    return Response(
-        answer.content.encode(), status_code=answer.status, media_type="application/json", headers=answer.headers
-    )
+    body = answer.content.encode()
+    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    raw += [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers.items()]
+    start: HTTPResponseStartEvent = {"type": "http.response.start", "status": answer.status, "headers": raw}
+    end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
+    await send(start)
+    await send(end)
 
 
 def _warm_up() -> None:

@@ -22,8 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
+from kiosk.simulator.webhook_http import WebhookHttp
 from kiosk.simulator.webhook_post import post_event
 
 if TYPE_CHECKING:
@@ -83,7 +82,7 @@ class DeliveryQueue:
         self._thread: int | None = None
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
-        self._client: httpx.AsyncClient | None = None
+        self._client: WebhookHttp | None = None
         self._pool_size = 0
         self._inflight: set[asyncio.Task[None]] = set()
 
@@ -164,11 +163,9 @@ class DeliveryQueue:
         self._thread = threading.get_ident()
         self._wake = asyncio.Event()
         # One client for every delivery, its pool as large as the deliveries allowed at once (more
-        # would idle; fewer would make attempts wait for a connection). trust_env off: an HTTP proxy
-        # from the environment must not swallow loopback deliveries.
+        # would idle; fewer would make attempts wait for a connection).
         self._pool_size = self.policy.max_in_flight
-        limits = httpx.Limits(max_connections=self._pool_size, max_keepalive_connections=self._pool_size)
-        self._client = httpx.AsyncClient(timeout=self.policy.timeout, limits=limits, trust_env=False)
+        self._client = WebhookHttp(self._pool_size, self.policy.timeout)
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
