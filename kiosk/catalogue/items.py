@@ -13,6 +13,7 @@ from typing import Any
 
 from kiosk.audit import trail as audit
 from kiosk.catalogue import barcodes
+from kiosk.catalogue import sql as catalogue_sql
 from kiosk.catalogue.tables import CatalogueItem, ItemPrice
 from kiosk.catalogue.taxes import format_rate, parse_rate
 from kiosk.db.engine import write_transaction
@@ -312,13 +313,7 @@ async def by_code(code: str, currency: str) -> ItemView | None:
 
 
 async def favourites(currency: str) -> list[ItemView]:
-    """The till's touch grid: active favourite items, by category then name."""
-    rows = (
-        await CatalogueItem.select()
-        .where(CatalogueItem.active.eq(True) & CatalogueItem.favourite.eq(True))
-        .order_by(CatalogueItem.category)
-        .order_by(CatalogueItem.search_name)
-        .limit(FAVOURITES_LIMIT)
-    )
-    prices = await _prices_of([int(r["id"]) for r in rows], currency)
-    return [_view(r, prices.get(int(r["id"]), {})) for r in rows]
+    """The till's touch grid: active favourite items, by category then name (one query,
+    kiosk/catalogue/sql.py: the receipt page draws it several times a sale)."""
+    rows = await catalogue_sql.favourites(currency, FAVOURITES_LIMIT)
+    return [_view(row, {} if row["price"] is None else {currency: int(row["price"])}) for row in rows]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from kiosk.audit import trail as audit
 from kiosk.customers import directory, protection
+from kiosk.customers import sql as customers_sql
 from kiosk.customers.directory import CustomerView
 from kiosk.customers.mirror import ensure_stripe_customer
 from kiosk.customers.tables import Customer, ReceiptCustomer
@@ -46,7 +47,7 @@ async def check_open(receipt_id: int, warehouse_id: int) -> None:
 
 
 async def of_receipt(receipt_id: int) -> ReceiptCustomerView | None:
-    link = await ReceiptCustomer.select().where(ReceiptCustomer.receipt == receipt_id).first()
+    link = await customers_sql.receipt_customer(receipt_id)  # at every draw of the receipt page
     if link is None:
         return None
     return ReceiptCustomerView(await directory.get(link["customer"]), bool(link["save_card"]))

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from kiosk.audit import trail as audit
 from kiosk.config import Settings
+from kiosk.customers import sql as customers_sql
 from kiosk.db import settings as settings_store
 from kiosk.db.secret_box import SecretBox
-from kiosk.db.tables import Setting
 from kiosk.forms import FormErrors
 
 CARD_DATA = "customers.card_data"
@@ -16,14 +16,8 @@ CHOICES = {DONT_SAVE: "Don't save cards", TOKEN_ONLY: "Save as a Stripe token on
 
 
 async def card_data_mode() -> str:
-    row = (
-        await Setting.select(Setting.value)
-        .where(
-            (Setting.name == CARD_DATA) & (Setting.encrypted == False)  # noqa: E712 (a SQL condition)
-        )
-        .first()
-    )
-    value = str(row["value"]) if row else DONT_SAVE
+    # Read at every draw of the receipt page: one hand-written query (kiosk/customers/sql.py).
+    value = await customers_sql.plain_setting(CARD_DATA) or DONT_SAVE
     return value if value in CHOICES else DONT_SAVE
 
 

@@ -19,3 +19,17 @@ async def receipt_customer_context(receipt_id: int, **extra: Any) -> dict[str, A
         "rc_typed": {},
         **extra,
     }
+
+
+async def receipt_customer_of(
+    receipt_id: int, status: str, current: attach.ReceiptCustomerView | None
+) -> dict[str, Any]:
+    """`receipt_customer_context` for a caller that has read the receipt's status and customer."""
+    return {
+        "rc_receipt_id": receipt_id,
+        "rc_open": status == OPEN,
+        "rc_current": current,
+        "rc_saving": await protection.saving_allowed(),
+        "rc_errors": {},
+        "rc_typed": {},
+    }

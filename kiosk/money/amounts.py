@@ -147,7 +147,13 @@ def _pattern(locale: str, digits: int, grouped: bool = True, currency: bool = Tr
 def format_money(amount: int, currency: str, locale: str | None = None) -> str:
     """Minor units -> what a person reads, in the locale: 123450 usd -> '$1,234.50' (en_US),
     '1.234,50 $' (de_DE); 5000 chf -> 'CHF 50.00' (en_US), 'CHF 50.00' (de_CH)."""
-    locale = locale or reading_locale()
+    return _formatted(amount, currency, locale or reading_locale())
+
+
+# A page shows the same few amounts several times (total, due, the card button): each is worked
+# out by Babel once. The text depends on nothing but these three (and the currencies' digits).
+@functools.lru_cache(maxsize=4096)
+def _formatted(amount: int, currency: str, locale: str) -> str:
     digits = shown_digits(currency)
     pattern = _pattern(locale, digits)
     text = babel_numbers.format_currency(

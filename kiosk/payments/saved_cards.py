@@ -105,15 +105,33 @@ async def customer_cards_context(receipt_id: int, today: date) -> dict[str, Any]
     is due, and who Stripe sent (or will send) its receipts to."""
     current = await attach.of_receipt(receipt_id)
     context = await card_tenders_context(receipt_id)
-    offered = await cards.chargeable(current.customer.id, today) if current else []
     emails = await Payment.select(Payment.receipt_email).where(
         (Payment.receipt == receipt_id) & Payment.state.is_in(list(SETTLED)) & (Payment.receipt_email != "")
     )
+    return await customer_cards_of(receipt_id, today, current, context, [row["receipt_email"] for row in emails])
+
+
+def receipt_sent_to(payments: list[Payment]) -> list[str]:
+    """The emails Stripe sent (or will send) the receipt's card receipts to, from its card payments."""
+    return [p.receipt_email for p in payments if p.state in SETTLED and p.receipt_email]
+
+
+async def customer_cards_of(
+    receipt_id: int,
+    today: date,
+    current: attach.ReceiptCustomerView | None,
+    card_context: dict[str, Any],
+    sent_to: list[str],
+) -> dict[str, Any]:
+    """`customer_cards_context` from what its caller has read: the receipt's customer, its card
+    section (`card_tenders_of`) and the emails its card receipts were sent to (`receipt_sent_to`)."""
+    # The customer's cards are read only when one may be charged now.
+    offered = await cards.chargeable(current.customer.id, today) if current and card_context["can_add_card"] else []
     return {
         "receipt_id": receipt_id,
         "saved_card_error": "",
-        "saved_cards": offered if context["can_add_card"] else [],
-        "saved_card_due": context["card_due"],
-        "saved_card_currency": context["card_currency"],
-        "receipt_sent_to": sorted({row["receipt_email"] for row in emails}),
+        "saved_cards": offered,
+        "saved_card_due": card_context["card_due"],
+        "saved_card_currency": card_context["card_currency"],
+        "receipt_sent_to": sorted(set(sent_to)),
     }

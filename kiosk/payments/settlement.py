@@ -7,6 +7,7 @@ closes the receipt in the same transaction as the state move that settles its la
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kiosk.payments.states import counts_as_paid
@@ -58,14 +59,38 @@ async def balance(receipt_id: int) -> Balance:
     cards = await Payment.select(
         Payment.amount, Payment.state, Payment.keep_for_capture, Payment.tip_amount, Payment.amount_charged
     ).where(Payment.receipt == receipt_id)
-    paid_cards = [c for c in cards if counts_as_paid(c["state"], c["keep_for_capture"])]
-    settled = sum(c["amount"] for c in paid_cards)
-    pending = sum(c["amount"] for c in cards if c not in paid_cards and c["state"] not in CARD_RELEASED)
-    paid = sum(c["amount"] for c in cash) + settled
-    tips = sum(c["tip_amount"] or 0 for c in paid_cards)
-    # Stripe's amount_received, not the amount asked: a tip the kiosk did not ask for still counts.
-    over = sum(c["amount_charged"] - c["amount"] for c in paid_cards if c["amount_charged"] is not None)
-    return Balance(receipt["currency"], receipt["total"], paid, pending, tips=tips, over=over)
+    tenders = [
+        CardTenderSums(c["amount"], c["state"], bool(c["keep_for_capture"]), c["tip_amount"], c["amount_charged"])
+        for c in cards
+    ]
+    return balance_of(receipt["currency"], receipt["total"], [c["amount"] for c in cash], tenders)
+
+
+@dataclass(frozen=True)
+class CardTenderSums:
+    """What `balance_of` needs of one card payment (a `Payment` row has these columns)."""
+
+    amount: int
+    state: str
+    keep_for_capture: bool
+    tip_amount: int | None
+    amount_charged: int | None
+
+
+def balance_of(currency: str, total: int, cash: Iterable[int], cards: Iterable[CardTenderSums | Payment]) -> Balance:
+    """The receipt's balance from rows its caller has already read: its cash tenders' amounts and
+    its card payments (all of them, canceled ones included)."""
+    settled = pending = tips = over = 0
+    for card in cards:
+        if counts_as_paid(card.state, bool(card.keep_for_capture)):
+            settled += card.amount
+            tips += card.tip_amount or 0
+            # Stripe's amount_received, not the amount asked: a tip the kiosk did not ask for still counts.
+            if card.amount_charged is not None:
+                over += card.amount_charged - card.amount
+        elif card.state not in CARD_RELEASED:
+            pending += card.amount
+    return Balance(currency, total, sum(cash) + settled, pending, tips=tips, over=over)
 
 
 async def has_tenders(receipt_id: int) -> bool:

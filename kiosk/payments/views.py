@@ -21,8 +21,8 @@ from kiosk.payments.decline_messages import (
     reader_offline_wait,
     reader_silent_refusal,
 )
-from kiosk.payments.refunds.views import receipt_refunds
-from kiosk.payments.settlement import balance
+from kiosk.payments.refunds.views import ReceiptRefunds, receipt_refunds
+from kiosk.payments.settlement import Balance, balance
 from kiosk.payments.states import (
     BRAND_NOT_ACCEPTED,
     CANCELED,
@@ -163,12 +163,20 @@ async def card_tenders_context(receipt_id: int) -> dict[str, Any]:
     """For the receipt page (`partials/card_tenders.html`): the running card payment, the finished
     ones, and whether "+ Card" is offered."""
     payments = await Payment.objects().where(Payment.receipt == receipt_id).order_by(Payment.id)
-    views = [payment_view(p) for p in payments]
-    active = next((v for v in reversed(views) if is_unresolved(v.state, v.kept_for_capture)), None)
     owed = await balance(receipt_id)
     # A closed receipt takes no more cards, even when an admin later canceled its authorization.
     row = await Receipt.select(Receipt.status).where(Receipt.id == receipt_id).first()
     status = row["status"] if row else None
+    return card_tenders_of(payments, owed, status, await receipt_refunds(receipt_id, payments))
+
+
+def card_tenders_of(
+    payments: list[Payment], owed: Balance, status: str | None, refunds: ReceiptRefunds
+) -> dict[str, Any]:
+    """`card_tenders_context` from what its caller has read: the receipt's card payments (oldest
+    first), its balance, status and refunds."""
+    views = [payment_view(p) for p in payments]
+    active = next((v for v in reversed(views) if is_unresolved(v.state, v.kept_for_capture)), None)
     still_open = status == OPEN
     short = card_refusal(owed.tenderable, owed.currency) if owed.tenderable > 0 else ""
     return {
@@ -180,7 +188,7 @@ async def card_tenders_context(receipt_id: int) -> dict[str, Any]:
         # Said in the place of "+ Card" when no card can pay what is due ("Card needs at least €0.50").
         "card_refusal": short if active is None and still_open else "",
         "receipt_paid": status == PAID,
-        "refunds": await receipt_refunds(receipt_id, payments),
+        "refunds": refunds,
     }
 
 

@@ -6,18 +6,21 @@ currency (templates format them with the `money` filter).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from kiosk.catalogue.taxes import format_rate
+from kiosk.payments import sql as payments_sql
 from kiosk.payments.decline_messages import READER_OFFLINE, READER_TIMEOUT
-from kiosk.payments.refunds.views import ReceiptRefunds, receipt_refunds
-from kiosk.payments.settlement import CARD_RELEASED, CARD_SETTLED, Balance, balance, has_tenders
+from kiosk.payments.refunds.views import ReceiptRefunds, receipt_refunds_of
+from kiosk.payments.settlement import CARD_RELEASED, CARD_SETTLED, Balance, balance_of
 from kiosk.payments.tables import Payment
 from kiosk.people.auth import now_utc
-from kiosk.shop.lookup import receipt_row
-from kiosk.shop.tables import OPEN, PAID, CashTender, Receipt, ReceiptLine, Warehouse
+from kiosk.shop.lookup import ReceiptNotFound
+from kiosk.shop.tables import OPEN, PAID, Receipt
+from kiosk.till import sql as till_sql
 from kiosk.till.returns import ReturnView, cash_handed_back, returns_of
 
 # What today's list says of an open card payment that waits for the cashier rather than the customer.
@@ -133,6 +136,8 @@ class ReceiptPage:
     discount_percent: int = 0
     discount_fixed: int = 0
     discount_reason: str = ""
+    # The receipt's card payments, oldest first, as read for the page (its card section uses them).
+    payments: tuple[Payment, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def subtotal(self) -> int:
@@ -252,52 +257,42 @@ def card_fields(details: Any) -> list[tuple[str, str]]:
     return fields
 
 
-async def settled_cards(receipt_id: int) -> list[CardTender]:
-    rows = (
-        await Payment.select(
-            Payment.amount,
-            Payment.card_brand,
-            Payment.card_last4,
-            Payment.card_details,
-            Payment.settled_at,
-            Payment.tip_amount,
-            Payment.amount_charged,
-        )
-        .where((Payment.receipt == receipt_id) & Payment.state.is_in(list(CARD_SETTLED)))
-        .order_by(Payment.id)
-        .output(load_json=True)
-    )
+def settled_cards_of(payments: list[Payment]) -> list[CardTender]:
+    """The receipt's settled card tenders, from its card payments (oldest first)."""
     return [
         CardTender(
-            amount=row["amount"],
-            brand=(row["card_brand"] or "card").title(),
-            last4=row["card_last4"] or "",
-            fields=card_fields(row["card_details"]),
-            waiting=awaiting_card_details(row["card_brand"], row["settled_at"]),
-            tip=row["tip_amount"] or 0,
-            charged=row["amount_charged"],
+            amount=p.amount,
+            brand=(p.card_brand or "card").title(),
+            last4=p.card_last4 or "",
+            fields=card_fields(json.loads(p.card_details) if isinstance(p.card_details, str) else p.card_details),
+            waiting=awaiting_card_details(p.card_brand, p.settled_at),
+            tip=p.tip_amount or 0,
+            charged=p.amount_charged,
         )
-        for row in rows
+        for p in payments
+        if p.state in CARD_SETTLED
     ]
 
 
-async def receipt_page(receipt_id: int, warehouse_id: int) -> ReceiptPage:
-    """Everything the receipt and print pages show; ReceiptNotFound outside this warehouse."""
-    row = await receipt_row(receipt_id, warehouse_id)
-    warehouse = (
-        await Warehouse.select(Warehouse.name, Warehouse.receipt_name, Warehouse.address, Warehouse.phone)
-        .where(Warehouse.id == warehouse_id)
-        .first()
-    ) or {"name": "", "receipt_name": "", "address": "", "phone": ""}
-    lines = await ReceiptLine.select().where(ReceiptLine.receipt == receipt_id).order_by(ReceiptLine.id)
-    cash = await CashTender.select().where(CashTender.receipt == receipt_id).order_by(CashTender.id)
-    taken_back = await returns_of(receipt_id)
+async def receipt_page(receipt_id: int, warehouse_id: int, *, with_lines: bool = True) -> ReceiptPage:
+    """Everything the receipt and print pages show; ReceiptNotFound outside this warehouse. Its
+    rows are read once (kiosk/till/sql.py, kiosk/payments/sql.py) and every figure worked out from
+    them; `with_lines=False` (the summary) leaves the lines out."""
+    row = await till_sql.receipt_with_warehouse(receipt_id, warehouse_id)
+    if row is None:
+        raise ReceiptNotFound(receipt_id)
+    lines = await till_sql.receipt_lines(receipt_id) if with_lines else []
+    cash = await till_sql.cash_tenders(receipt_id)
+    payments = await payments_sql.receipt_payments(receipt_id)
+    # Returns are taken of paid receipts only (kiosk/till/returns.py): an open one has none.
+    taken_back = await returns_of(receipt_id) if row["status"] != OPEN else []
+    tenders = bool(cash) or any(p.state not in CARD_RELEASED for p in payments)
     return ReceiptPage(
         id=row["id"],
         number=row["number"],
         status=row["status"],
         currency=row["currency"],
-        warehouse_name=warehouse["name"],
+        warehouse_name=row["w_name"],
         opened_at=row["opened_at"].astimezone(),
         closed_at=row["closed_at"].astimezone() if row["closed_at"] else None,
         # A line's amount is as its price was entered, less its own discount; the receipt's discount
@@ -311,13 +306,13 @@ async def receipt_page(receipt_id: int, warehouse_id: int) -> ReceiptPage:
             for line in lines
         ],
         cash=cash,
-        cards=await settled_cards(receipt_id),
-        balance=await balance(receipt_id),
-        editable=row["status"] == OPEN and not await has_tenders(receipt_id),
-        refunds=await receipt_refunds(receipt_id),
-        shop_name=warehouse["receipt_name"] or warehouse["name"],
-        address_lines=tuple(line for line in str(warehouse["address"]).splitlines() if line.strip()),
-        phone=warehouse["phone"],
+        cards=settled_cards_of(payments),
+        balance=balance_of(row["currency"], row["total"], [c["amount"] for c in cash], payments),
+        editable=row["status"] == OPEN and not tenders,
+        refunds=await receipt_refunds_of(payments, int(row["total"])),
+        shop_name=row["w_receipt_name"] or row["w_name"],
+        address_lines=tuple(line for line in str(row["w_address"]).splitlines() if line.strip()),
+        phone=row["w_phone"],
         returns=tuple(taken_back),
         cash_returned=cash_handed_back(taken_back),
         net_total=row["net_total"],
@@ -326,6 +321,7 @@ async def receipt_page(receipt_id: int, warehouse_id: int) -> ReceiptPage:
         discount_percent=row["discount_percent"],
         discount_fixed=row["discount_fixed"],
         discount_reason=row["discount_reason"],
+        payments=tuple(payments),
     )
 
 

@@ -65,7 +65,12 @@ async def refund_lines(payment: Payment, *, everything: bool = False) -> list[Re
     """The payment's refunds, oldest first (failed ones only with `everything`), plus what Stripe
     reports refunded beyond them and a canceled authorization."""
     query = Refund.objects().where(Refund.payment == payment.id).order_by(Refund.id)
-    rows = [r for r in await query if everything or r.state in LIVE]
+    return refund_lines_of(payment, await query, everything=everything)
+
+
+def refund_lines_of(payment: Payment, refunds: list[Refund], *, everything: bool = False) -> list[RefundLine]:
+    """`refund_lines` from the payment's refund rows (oldest first) its caller has read."""
+    rows = [r for r in refunds if everything or r.state in LIVE]
     card = card_label(payment)
     lines = [
         RefundLine(
@@ -98,8 +103,25 @@ async def receipt_refunds(receipt_id: int, payments: list[Payment] | None = None
     if not returned:
         return ReceiptRefunds(lines)
     total = await Receipt.select(Receipt.total).where(Receipt.id == receipt_id).first()
+    return _summed(lines, payments, None if total is None else int(total["total"]))
+
+
+async def receipt_refunds_of(payments: list[Payment], total: int) -> ReceiptRefunds:
+    """`receipt_refunds` for a receipt whose total and card payments (oldest first) the caller has
+    read: refunds are read (in one query) only when a payment took money, the only kind refunded."""
+    refunded = [p.id for p in payments if p.state in SETTLED]
+    rows = await Refund.objects().where(Refund.payment.is_in(refunded)).order_by(Refund.id) if refunded else []
+    by_payment: dict[int, list[Refund]] = {}
+    for row in rows:
+        by_payment.setdefault(int(row.payment), []).append(row)
+    lines = [line for payment in payments for line in refund_lines_of(payment, by_payment.get(payment.id, []))]
+    return _summed(lines, payments, total) if sum(line.amount for line in lines) else ReceiptRefunds(lines)
+
+
+def _summed(lines: list[RefundLine], payments: list[Payment], total: int | None) -> ReceiptRefunds:
+    returned = sum(line.amount for line in lines)
     tips = sum(p.tip_amount or 0 for p in payments if p.state in SETTLED)  # given back too when all is
-    whole = total is not None and returned >= int(total["total"]) + tips
+    whole = total is not None and returned >= total + tips
     return ReceiptRefunds(lines, returned, "refunded" if whole else "partially_refunded")
 
 

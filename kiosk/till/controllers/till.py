@@ -14,14 +14,13 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from kiosk.catalogue import items as catalogue
-from kiosk.customers.views import receipt_customer_context
+from kiosk.customers import attach
+from kiosk.customers.views import receipt_customer_of
 from kiosk.forms import see_other
-from kiosk.payments.actions import card_tenders_context
 from kiosk.payments.picker import picker_context
-from kiosk.payments.saved_cards import customer_cards_context
+from kiosk.payments.saved_cards import customer_cards_of, receipt_sent_to
 from kiosk.payments.settlement import CARD_SETTLED
-from kiosk.payments.tables import Payment
-from kiosk.payments.views import payment_view
+from kiosk.payments.views import card_tenders_of, payment_view
 from kiosk.people.auth import Till, now_utc
 from kiosk.people.guards import settings_of
 from kiosk.people.permissions import may_take_returns
@@ -72,20 +71,26 @@ async def _receipt_context(till: Till, receipt_id: int, *, with_cards: bool = Tr
         receipt = await receipt_page(receipt_id, till.warehouse.id)
     except ReceiptNotFound as exc:
         raise NotFoundException() from exc
+    # Every section below works from the rows the page has read (its card payments, balance and
+    # refunds): nothing is read twice.
+    payments = list(receipt.payments)
+    tenders = card_tenders_of(payments, receipt.balance, receipt.status, receipt.refunds)
     # The card section (partials/card_tenders.html) belongs to the payments engine, with its context.
-    card = await _closed_cards(receipt, await card_tenders_context(receipt_id)) if with_cards else {}
+    card = _closed_cards(receipt, tenders) if with_cards else {}
     # The touch grid of favourite items, while items can still be added.
     favourites = await catalogue.favourites(receipt.currency) if receipt.editable and with_cards else []
     defaults = {"errors": {}, "typed": {}, "cash_taken": None, "labels": STATUS_LABELS, "ask_void": False,
                 "favourites": favourites, "rung": None}  # fmt: skip
     defaults["may_return"] = receipt.status == PAID and await may_take_returns(till.user_id)
     # The receipt's customer (kiosk/customers) and their saved cards (kiosk/payments).
-    cards = await customer_cards_context(receipt_id, now_utc().date())
-    people = {**await receipt_customer_context(receipt_id), **cards}
+    current = await attach.of_receipt(receipt_id)
+    sent_to = receipt_sent_to(payments)
+    cards = await customer_cards_of(receipt_id, now_utc().date(), current, tenders, sent_to)
+    people = {**await receipt_customer_of(receipt_id, receipt.status, current), **cards}
     return {**card, **people, **defaults, "till": till, "receipt": receipt, **extra}
 
 
-async def _closed_cards(receipt: ReceiptPage, card: dict[str, Any]) -> dict[str, Any]:
+def _closed_cards(receipt: ReceiptPage, card: dict[str, Any]) -> dict[str, Any]:
     """On a closed receipt the card section tells what the cards did, or is left out: a card
     attempt that ended without money (canceled, declined) gives way to the card that paid, and a
     receipt paid in cash shows no card section at all (`show_card`)."""
@@ -93,12 +98,7 @@ async def _closed_cards(receipt: ReceiptPage, card: dict[str, Any]) -> dict[str,
         return {**card, "show_card": True}
     shown = card.get("card_payment")
     if shown is not None and shown.state not in CARD_SETTLED:
-        settled = (
-            await Payment.objects()
-            .where((Payment.receipt == receipt.id) & Payment.state.is_in(list(CARD_SETTLED)))
-            .order_by(Payment.id, ascending=False)
-            .first()
-        )
+        settled = next((p for p in reversed(receipt.payments) if p.state in CARD_SETTLED), None)
         shown = payment_view(settled) if settled else None
     refunds = card.get("refunds")
     return {**card, "card_payment": shown, "show_card": bool(shown or (refunds and refunds.lines))}
@@ -209,7 +209,7 @@ class PosController(Controller):
         # Polled every 2 s while a card payment runs: only what the fragment shows is read (the
         # receipt, its totals and status), not the page's customer, cards and returns.
         try:
-            receipt = await receipt_page(receipt_id, till.warehouse.id)
+            receipt = await receipt_page(receipt_id, till.warehouse.id, with_lines=False)
         except ReceiptNotFound as exc:
             raise NotFoundException() from exc
         headers = {"HX-Refresh": "true"} if shown and shown != receipt.shape else {}
