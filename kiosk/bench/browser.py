@@ -102,7 +102,9 @@ class Browser:
         try:
             reply = await self._send(method, url, form, headers)
         except (httpx.HTTPError, WireError) as exc:
-            self.recorder.error(f"{type(exc).__name__} on {kind}", started)
+            # The cause's name too (a timeout, a refused or reset connection): what the server did.
+            cause = f" ({type(exc.__cause__).__name__})" if exc.__cause__ is not None else ""
+            self.recorder.error(f"{type(exc).__name__}{cause} on {kind}", started)
             raise PageError(f"{method} {url}: {type(exc).__name__}", recorded=True) from exc
         self.recorder.request(kind, started, time.monotonic() - started)
         if reply.status not in OK_STATUSES:
