@@ -75,6 +75,13 @@ class Browser:
         self.cache: dict[str, tuple[str, str]] = {}  # url -> (etag, body)
         self.csrf = ""
         self.page_url = "/"
+        self._current = ("", "")  # (page_url, its absolute URL)
+
+    def _current_url(self) -> str:
+        """The page's absolute URL (htmx's HX-Current-URL), joined once per page."""
+        if self._current[0] != self.page_url:
+            self._current = (self.page_url, str(self.client.base_url.join(self.page_url)))
+        return self._current[1]
 
     async def aclose(self) -> None:
         await self.wire.aclose()
@@ -85,7 +92,7 @@ class Browser:
     ) -> Answer:
         headers: dict[str, str] = {}
         if htmx:
-            headers = {"HX-Request": "true", "HX-Current-URL": str(self.client.base_url.join(self.page_url))}
+            headers = {"HX-Request": "true", "HX-Current-URL": self._current_url()}
             if method != "GET":
                 headers["x-csrftoken"] = self.csrf
         cached = self.cache.get(url) if method == "GET" else None
@@ -95,7 +102,9 @@ class Browser:
         try:
             reply = await self._send(method, url, form, headers)
         except (httpx.HTTPError, WireError) as exc:
-            self.recorder.error(f"{type(exc).__name__} on {kind}", started)
+            # The cause's name too (a timeout, a refused or reset connection): what the server did.
+            cause = f" ({type(exc.__cause__).__name__})" if exc.__cause__ is not None else ""
+            self.recorder.error(f"{type(exc).__name__}{cause} on {kind}", started)
             raise PageError(f"{method} {url}: {type(exc).__name__}", recorded=True) from exc
         self.recorder.request(kind, started, time.monotonic() - started)
         if reply.status not in OK_STATUSES:
