@@ -23,7 +23,15 @@ PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("gzip", ("gzip.py", "gzip_facade.py", "zlib")),
     (
         "database",
-        ("piccolo/engine/", "aiosqlite/", "asyncpg/", "sqlite3/", "kiosk/db/sqlite_reads.py", "kiosk/db/sqlite_writes.py", "kiosk/db/sql.py"),
+        (
+            "piccolo/engine/",
+            "aiosqlite/",
+            "asyncpg/",
+            "sqlite3/",
+            "kiosk/db/sqlite_reads.py",
+            "kiosk/db/sqlite_writes.py",
+            "kiosk/db/sql.py",
+        ),
     ),
     ("query building", ("piccolo/",)),
     ("rendering", ("jinja2/", ".html:", "markupsafe/", "babel/")),
