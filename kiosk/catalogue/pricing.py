@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.audit import trail as audit
+from kiosk.catalogue import sql as catalogue_sql
 from kiosk.catalogue.tables import WarehouseTax
 from kiosk.catalogue.taxes import (
     EXCLUSIVE,
@@ -38,11 +39,7 @@ class TaxRules:
 
 
 async def tax_rules(warehouse_id: int) -> TaxRules:
-    row = (
-        await WarehouseTax.select(WarehouseTax.prices, WarehouseTax.rounding, WarehouseTax.default_rate)
-        .where(WarehouseTax.warehouse == warehouse_id)
-        .first()
-    )
+    row = await catalogue_sql.tax_rules(warehouse_id)  # read at every line rung up: hand-written
     return TaxRules(row["prices"], row["rounding"], row["default_rate"]) if row else TaxRules()
 
 
@@ -69,12 +66,16 @@ def totals_of(lines: list[dict[str, Any]], receipt: dict[str, Any], rules: TaxRu
     )
 
 
-async def reprice(receipt_id: int) -> Totals:
-    """Work the receipt's sums out again and store them (inside the caller's transaction)."""
-    receipt = await Receipt.select().where(Receipt.id == receipt_id).first()
+async def reprice(receipt_id: int, *, receipt: dict[str, Any] | None = None, rules: TaxRules | None = None) -> Totals:
+    """Work the receipt's sums out again and store them (inside the caller's transaction). A caller
+    that has read the receipt's row (its discount) and its warehouse's rules in this transaction
+    passes them."""
+    if receipt is None:
+        receipt = await Receipt.select().where(Receipt.id == receipt_id).first()
     if receipt is None:
         raise LookupError(receipt_id)
-    rules = await tax_rules(int(receipt["warehouse"]))
+    if rules is None:
+        rules = await tax_rules(int(receipt["warehouse"]))
     lines = await ReceiptLine.select().where(ReceiptLine.receipt == receipt_id).order_by(ReceiptLine.id)
     totals = totals_of(lines, receipt, rules)
     for line, out in zip(lines, totals.lines, strict=True):
