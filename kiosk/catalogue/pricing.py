@@ -28,7 +28,8 @@ from kiosk.catalogue.taxes import (
 )
 from kiosk.db.engine import write_transaction
 from kiosk.forms import FormErrors
-from kiosk.shop.tables import Receipt, ReceiptLine, Warehouse
+from kiosk.shop import sql as shop_sql
+from kiosk.shop.tables import Receipt, Warehouse
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ async def reprice(receipt_id: int, *, receipt: dict[str, Any] | None = None, rul
         raise LookupError(receipt_id)
     if rules is None:
         rules = await tax_rules(int(receipt["warehouse"]))
-    lines = await ReceiptLine.select().where(ReceiptLine.receipt == receipt_id).order_by(ReceiptLine.id)
+    lines = await shop_sql.receipt_lines(receipt_id)  # hand-written: at every line rung up
     totals = totals_of(lines, receipt, rules)
     for line, out in zip(lines, totals.lines, strict=True):
         fresh = {
@@ -87,18 +88,10 @@ async def reprice(receipt_id: int, *, receipt: dict[str, Any] | None = None, rul
             "gross": out.gross,
         }
         if any(line[key] != value for key, value in fresh.items()):
-            await ReceiptLine.update(
-                {
-                    ReceiptLine.discount: out.discount,
-                    ReceiptLine.receipt_discount: out.receipt_discount,
-                    ReceiptLine.net: out.net,
-                    ReceiptLine.tax: out.tax,
-                    ReceiptLine.gross: out.gross,
-                }
-            ).where(ReceiptLine.id == line["id"])
-    await Receipt.update(
-        {Receipt.total: totals.gross, Receipt.net_total: totals.net, Receipt.tax_total: totals.tax}
-    ).where(Receipt.id == receipt_id)
+            await shop_sql.set_line_sums(
+                int(line["id"]), out.discount, out.receipt_discount, out.net, out.tax, out.gross
+            )
+    await shop_sql.set_receipt_sums(receipt_id, totals.gross, totals.net, totals.tax)
     return totals
 
 
