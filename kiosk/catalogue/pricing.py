@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.audit import trail as audit
+from kiosk.catalogue import sql as catalogue_sql
 from kiosk.catalogue.tables import WarehouseTax
 from kiosk.catalogue.taxes import (
     EXCLUSIVE,
@@ -27,7 +28,8 @@ from kiosk.catalogue.taxes import (
 )
 from kiosk.db.engine import write_transaction
 from kiosk.forms import FormErrors
-from kiosk.shop.tables import Receipt, ReceiptLine, Warehouse
+from kiosk.shop import sql as shop_sql
+from kiosk.shop.tables import Receipt, Warehouse
 
 
 @dataclass(frozen=True)
@@ -38,11 +40,7 @@ class TaxRules:
 
 
 async def tax_rules(warehouse_id: int) -> TaxRules:
-    row = (
-        await WarehouseTax.select(WarehouseTax.prices, WarehouseTax.rounding, WarehouseTax.default_rate)
-        .where(WarehouseTax.warehouse == warehouse_id)
-        .first()
-    )
+    row = await catalogue_sql.tax_rules(warehouse_id)  # read at every line rung up: hand-written
     return TaxRules(row["prices"], row["rounding"], row["default_rate"]) if row else TaxRules()
 
 
@@ -69,13 +67,17 @@ def totals_of(lines: list[dict[str, Any]], receipt: dict[str, Any], rules: TaxRu
     )
 
 
-async def reprice(receipt_id: int) -> Totals:
-    """Work the receipt's sums out again and store them (inside the caller's transaction)."""
-    receipt = await Receipt.select().where(Receipt.id == receipt_id).first()
+async def reprice(receipt_id: int, *, receipt: dict[str, Any] | None = None, rules: TaxRules | None = None) -> Totals:
+    """Work the receipt's sums out again and store them (inside the caller's transaction). A caller
+    that has read the receipt's row (its discount) and its warehouse's rules in this transaction
+    passes them."""
+    if receipt is None:
+        receipt = await Receipt.select().where(Receipt.id == receipt_id).first()
     if receipt is None:
         raise LookupError(receipt_id)
-    rules = await tax_rules(int(receipt["warehouse"]))
-    lines = await ReceiptLine.select().where(ReceiptLine.receipt == receipt_id).order_by(ReceiptLine.id)
+    if rules is None:
+        rules = await tax_rules(int(receipt["warehouse"]))
+    lines = await shop_sql.receipt_lines(receipt_id)  # hand-written: at every line rung up
     totals = totals_of(lines, receipt, rules)
     for line, out in zip(lines, totals.lines, strict=True):
         fresh = {
@@ -86,18 +88,10 @@ async def reprice(receipt_id: int) -> Totals:
             "gross": out.gross,
         }
         if any(line[key] != value for key, value in fresh.items()):
-            await ReceiptLine.update(
-                {
-                    ReceiptLine.discount: out.discount,
-                    ReceiptLine.receipt_discount: out.receipt_discount,
-                    ReceiptLine.net: out.net,
-                    ReceiptLine.tax: out.tax,
-                    ReceiptLine.gross: out.gross,
-                }
-            ).where(ReceiptLine.id == line["id"])
-    await Receipt.update(
-        {Receipt.total: totals.gross, Receipt.net_total: totals.net, Receipt.tax_total: totals.tax}
-    ).where(Receipt.id == receipt_id)
+            await shop_sql.set_line_sums(
+                int(line["id"]), out.discount, out.receipt_discount, out.net, out.tax, out.gross
+            )
+    await shop_sql.set_receipt_sums(receipt_id, totals.gross, totals.net, totals.tax)
     return totals
 
 

@@ -1,6 +1,7 @@
 """The catalogue's hand-written SQL for the reads a sale's pages make (kiosk/db/sql.py runs it on
 either database): the receipt page shows the favourites' touch grid at every draw while items can
-be added, and Piccolo's query building cost more than the database for it.
+be added, and every line rung up reads the warehouse's tax rules; Piccolo's query building cost
+more than the database for these reads.
 """
 
 from __future__ import annotations
@@ -23,6 +24,17 @@ WHERE i.active AND i.favourite
 ORDER BY i.category, i.search_name
 LIMIT {}
 """
+
+# How the warehouse prices and taxes (no row: the defaults).
+TAX_RULES = """
+SELECT t.prices AS "prices", t.rounding AS "rounding", t.default_rate AS "default_rate"
+FROM warehouse_tax t WHERE t.warehouse = {}
+"""
+
+
+async def tax_rules(warehouse_id: int) -> dict[str, Any] | None:
+    """The warehouse's `prices`, `rounding` and `default_rate`, or None when it has no row."""
+    return await sql.fetch_one(TAX_RULES, warehouse_id)
 
 
 async def favourites(currency: str, limit: int) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from kiosk.payments import sql as payments_sql
 from kiosk.payments.states import counts_as_paid
 from kiosk.payments.tables import Payment
 from kiosk.people.auth import now_utc
@@ -95,11 +96,7 @@ def balance_of(currency: str, total: int, cash: Iterable[int], cards: Iterable[C
 
 async def has_tenders(receipt_id: int) -> bool:
     """Any cash taken or card payment not canceled: the lines are then what the customer agreed to."""
-    if await CashTender.exists().where(CashTender.receipt == receipt_id):
-        return True
-    return bool(
-        await Payment.exists().where((Payment.receipt == receipt_id) & Payment.state.not_in(list(CARD_RELEASED)))
-    )
+    return bool(await payments_sql.has_tenders(receipt_id, CARD_RELEASED))  # at every line rung up
 
 
 async def refresh_receipt_status(receipt_id: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk.db.engine import is_postgres
+from kiosk.shop import sql as shop_sql
 from kiosk.shop.tables import Receipt
 
 
@@ -14,9 +15,7 @@ class ReceiptNotFound(LookupError):
 
 async def receipt_row(receipt_id: int, warehouse_id: int) -> dict[str, Any]:
     """The receipt, if it belongs to this warehouse (a till never sees another's receipts)."""
-    row: dict[str, Any] | None = (
-        await Receipt.select().where((Receipt.id == receipt_id) & (Receipt.warehouse == warehouse_id)).first()
-    )
+    row = await shop_sql.receipt_of_warehouse(receipt_id, warehouse_id)  # one hand-written read
     if row is None:
         raise ReceiptNotFound(receipt_id)
     return row

@@ -18,6 +18,7 @@ from kiosk.payments.refunds.views import ReceiptRefunds, receipt_refunds_of
 from kiosk.payments.settlement import CARD_RELEASED, CARD_SETTLED, Balance, balance_of
 from kiosk.payments.tables import Payment
 from kiosk.people.auth import now_utc
+from kiosk.shop import sql as shop_sql
 from kiosk.shop.lookup import ReceiptNotFound
 from kiosk.shop.tables import OPEN, PAID, Receipt
 from kiosk.till import sql as till_sql
@@ -281,7 +282,7 @@ async def receipt_page(receipt_id: int, warehouse_id: int, *, with_lines: bool =
     row = await till_sql.receipt_with_warehouse(receipt_id, warehouse_id)
     if row is None:
         raise ReceiptNotFound(receipt_id)
-    lines = await till_sql.receipt_lines(receipt_id) if with_lines else []
+    lines = await shop_sql.receipt_lines(receipt_id) if with_lines else []
     cash = await till_sql.cash_tenders(receipt_id)
     payments = await payments_sql.receipt_payments(receipt_id)
     # Returns are taken of paid receipts only (kiosk/till/returns.py): an open one has none.

@@ -88,11 +88,17 @@ async def add_line(receipt_id: int, warehouse_id: int, description: str, quantit
         count = parse_quantity(quantity)
         unit = parse_money(unit_price, receipt["currency"])
         await check_editable(receipt)
-        rate = (await tax_rules(warehouse_id)).default_rate
+        rules = await tax_rules(warehouse_id)
         await ReceiptLine.insert(
-            ReceiptLine(receipt=receipt_id, description=description, quantity=count, unit_amount=unit, tax_rate=rate)
+            ReceiptLine(
+                receipt=receipt_id,
+                description=description,
+                quantity=count,
+                unit_amount=unit,
+                tax_rate=rules.default_rate,
+            )
         )
-        await reprice(receipt_id)
+        await reprice(receipt_id, receipt=receipt, rules=rules)
 
 
 async def add_quick_amount(receipt_id: int, warehouse_id: int, amount: str) -> None:

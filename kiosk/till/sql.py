@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk.db import sql
-from kiosk.shop.tables import CashTender, Receipt, ReceiptLine
+from kiosk.shop.tables import CashTender, Receipt
 
 
 def _columns(table: Any, alias: str) -> str:
@@ -26,7 +26,6 @@ SELECT {_columns(Receipt, "r")},
 FROM receipt r JOIN warehouse w ON w.id = r.warehouse
 WHERE r.id = {{}} AND r.warehouse = {{}}
 """  # noqa: S608 - only the tables' own column names are interpolated; values are bound parameters
-LINES = f"SELECT {_columns(ReceiptLine, 'l')} FROM receipt_line l WHERE l.receipt = {{}} ORDER BY l.id"  # noqa: S608
 CASH = f"SELECT {_columns(CashTender, 'c')} FROM cash_tender c WHERE c.receipt = {{}} ORDER BY c.id"  # noqa: S608
 
 
@@ -34,11 +33,6 @@ async def receipt_with_warehouse(receipt_id: int, warehouse_id: int) -> dict[str
     """The receipt's row (as `Receipt.select()`) plus its warehouse's `w_name`, `w_receipt_name`,
     `w_address` and `w_phone`; None when the receipt is not this warehouse's."""
     return await sql.fetch_one(RECEIPT, receipt_id, warehouse_id)
-
-
-async def receipt_lines(receipt_id: int) -> list[dict[str, Any]]:
-    """The receipt's lines in the order they were rung up."""
-    return await sql.fetch(LINES, receipt_id)
 
 
 async def cash_tenders(receipt_id: int) -> list[dict[str, Any]]:
