@@ -52,6 +52,8 @@ async def record_event(engine: Engine, event: EventInfo) -> str:
             if seen:
                 return DUPLICATE
             outcome = await _apply(engine, payment, event) if payment else "not a kiosk payment"
+            if payment is not None and (event.intent is not None or event.charge_card is not None):
+                await sql.details_complete(payment.id)  # the card and the amount taken: nothing to ask
             if event.reader is not None:  # the reader picker's snapshot learns the reader's status too
                 await remember_reader(event.reader, datetime.fromtimestamp(event.created, UTC))
             await sql.insert_event(event.id, event.type, store.now(), payment.id if payment else None, outcome[:255])

@@ -131,3 +131,22 @@ async def test_the_idle_reconciler_finds_nothing_until_a_payment_is_due(warehous
     assert await sql.anything_due(now + timedelta(seconds=31), "this-host/ns")
     await store.update(payment, {"reconcile_after": None})
     assert not await sql.anything_due(now + timedelta(seconds=31), "this-host/ns")
+
+
+async def test_the_event_completing_a_settled_payments_details_leaves_stripe_unasked(
+    warehouse: int, cashier: int
+) -> None:
+    later = store.now() + timedelta(seconds=4)
+    settled = await card(
+        await receipt_for(warehouse, cashier), 2000, "succeeded", payment_intent_id="pi_done", amount_charged=2000
+    )
+    to_capture = await card(
+        await receipt_for(warehouse, cashier), 2000, "requires_capture", payment_intent_id="pi_cap", amount_charged=2000
+    )
+    for payment_id in (settled, to_capture):
+        await store.update(payment_id, {"reconcile_after": later})
+    engine = cast(Engine, None)
+    await record_event(engine, charge_event("evt_done", "pi_done"))
+    await record_event(engine, charge_event("evt_cap", "pi_cap"))
+    rows = await Payment.select(Payment.id, Payment.reconcile_after, Payment.card_brand).order_by(Payment.id)
+    assert [(row["card_brand"], row["reconcile_after"] is None) for row in rows] == [("visa", True), ("visa", False)]
