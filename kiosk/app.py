@@ -25,6 +25,7 @@ from kiosk.payments.controllers.saved_card import SavedCardController
 from kiosk.payments.controllers.webhook import stripe_webhook
 from kiosk.payments.poll_fast_path import PollFastPath
 from kiosk.payments.runtime import stripe_lifespan
+from kiosk.payments.webhook_fast_path import WebhookFastPath
 from kiosk.people.controllers.login import AuthController
 from kiosk.people.guards import DEPENDENCIES, GUARDS, csrf_config
 from kiosk.reports.controllers.till import TillReportsController
@@ -135,4 +136,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.settings = settings
     # The progress poll's unchanged answer, before routing and middleware (kiosk/payments/poll_fast_path.py).
     app.asgi_handler = PollFastPath(app.asgi_handler, csrf_cookie=csrf_config(settings).cookie_name)
+    # Stripe's events, recorded before routing and middleware (kiosk/payments/webhook_fast_path.py).
+    app.asgi_handler = WebhookFastPath(app.asgi_handler)
     return app

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from kiosk.payments import store
+from kiosk.payments import sql, store
 from kiosk.payments.driver import apply_change
 from kiosk.payments.engine import Engine
 from kiosk.payments.faults import kill_point
@@ -31,13 +31,12 @@ from kiosk.payments.states import (
     from_intent,
 )
 from kiosk.payments.tables import Payment, WebhookEvent
-from kiosk.readers.snapshot import DatabaseReaderNews
+from kiosk.readers.snapshot import remember_reader
 from kiosk.stripe_account.objects import REFUND_ACTION, EventInfo
 
 logger = logging.getLogger(__name__)
 
 DUPLICATE = "duplicate"
-_READER_NEWS = DatabaseReaderNews()
 
 
 def _is_unique_violation(exc: Exception) -> bool:
@@ -49,13 +48,15 @@ async def record_event(engine: Engine, event: EventInfo) -> str:
     """Record and apply one verified event; returns what it did (stored with the event)."""
     try:
         async with store.atomic():
-            if await WebhookEvent.exists().where(WebhookEvent.event_id == event.id):
+            seen, payment = await sql.event_and_payment(event.id, _intent_of(event))
+            if seen:
                 return DUPLICATE
-            payment = await _payment_of(event)
             outcome = await _apply(engine, payment, event) if payment else "not a kiosk payment"
-            row = WebhookEvent(event_id=event.id, type=event.type, payment=payment.id if payment else None)
-            row.outcome = outcome[:255]
-            await WebhookEvent.insert(row)
+            if payment is not None and (event.intent is not None or event.charge_card is not None):
+                await sql.details_complete(payment.id)  # the card and the amount taken: nothing to ask
+            if event.reader is not None:  # the reader picker's snapshot learns the reader's status too
+                await remember_reader(event.reader, datetime.fromtimestamp(event.created, UTC))
+            await sql.insert_event(event.id, event.type, store.now(), payment.id if payment else None, outcome[:255])
             kill_point("webhook_applied")
     except Exception as exc:
         # The same event delivered twice at once: the other one won. Any other conflict (two events
@@ -64,17 +65,16 @@ async def record_event(engine: Engine, event: EventInfo) -> str:
         if _is_unique_violation(exc) and await WebhookEvent.exists().where(WebhookEvent.event_id == event.id):
             return DUPLICATE
         raise
-    if event.reader is not None:  # the reader picker's snapshot learns the reader's status too
-        await _READER_NEWS.seen(event.reader, datetime.fromtimestamp(event.created, UTC))
     return outcome
 
 
-async def _payment_of(event: EventInfo) -> Payment | None:
+def _intent_of(event: EventInfo) -> str | None:
+    """The PaymentIntent an event is about: a reader's action, the intent itself, or a charge's."""
     if event.reader and event.reader.action:
-        return await store.by_intent(event.reader.action.payment_intent_id)
+        return event.reader.action.payment_intent_id
     if event.intent:
-        return await store.by_intent(event.intent.id)
-    return await store.by_intent(event.charge_intent_id)
+        return event.intent.id
+    return event.charge_intent_id
 
 
 STALE, UNSURE, CURRENT = "stale", "unsure", "current"

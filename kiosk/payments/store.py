@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kiosk.db.engine import is_postgres, write_transaction
-from kiosk.payments.settlement import refresh_receipt_status
+from kiosk.payments import sql
 from kiosk.payments.states import ACTIVE, DECLINED, NEEDS_ATTENTION, RECEIPT_SETTLED, sources_of
-from kiosk.payments.tables import Payment, PaymentLog, ReaderHold, ReaderLease, ReaderTask, Refund
+from kiosk.payments.tables import Payment, ReaderHold, ReaderLease, ReaderTask, Refund
 from kiosk.readers.snapshot import Hold
 from kiosk.stripe_account.errors import ReaderBusy
 
@@ -45,17 +45,12 @@ async def by_intent(intent_id: str | None) -> Payment | None:
 
 
 async def log(payment_id: int, step: str, detail: str = "", code: str | None = None) -> None:
-    await PaymentLog.insert(PaymentLog(payment=payment_id, step=step, detail=detail[:2000], code=code))
+    await sql.insert_log(payment_id, now(), step, detail[:2000], code)
 
 
 async def update(payment_id: int, fields: Mapping[str, Any], *, only_in: list[str] | None = None) -> bool:
     """Write columns (no state move); `only_in` limits it to rows still in those states."""
-    where: Any = Payment.id == payment_id
-    if only_in is not None:
-        where = where & Payment.state.is_in(only_in)
-    values = {getattr(Payment, name): value for name, value in {**fields, "updated_at": now()}.items()}
-    rows = await Payment.update(values).where(where).returning(Payment.id)
-    return bool(rows)
+    return await sql.update_payment(payment_id, {**fields, "updated_at": now()}, only_in) is not None
 
 
 def _decline_code(target: str, fields: Mapping[str, Any] | None) -> str | None:
@@ -72,17 +67,19 @@ async def transition(
 ) -> bool:
     """Move to `target` if the row's current state allows it; False (and nothing written) otherwise."""
     async with atomic():
-        moved = await update(payment_id, {**(fields or {}), "state": target}, only_in=sources_of(target))
-        if moved:
-            await log(payment_id, step, f"→ {target}. {detail}".strip(), _decline_code(target, fields))
+        stamp = now()
+        code = _decline_code(target, fields)
+        receipt_id = await sql.update_payment(
+            payment_id, {**(fields or {}), "state": target, "updated_at": stamp}, sources_of(target)
+        )
+        if receipt_id is not None:
+            await sql.insert_log(payment_id, stamp, step, f"→ {target}. {detail}".strip()[:2000], code)
             if target not in ACTIVE:
                 await release_lease(payment_id)
             if target in RECEIPT_SETTLED:
                 # Same transaction: the receipt closes exactly when its last payment settles.
-                row = await Payment.select(Payment.receipt).where(Payment.id == payment_id).first()
-                if row is not None:
-                    await refresh_receipt_status(int(row["receipt"]))
-    return moved
+                await sql.close_receipt_if_paid(receipt_id, stamp)
+    return receipt_id is not None
 
 
 async def claim_check(payment_id: int, interval: float) -> bool:
@@ -174,7 +171,7 @@ async def held_readers() -> dict[str, str]:
 
 
 async def release_lease(payment_id: int) -> None:
-    await ReaderLease.delete().where((ReaderLease.payment == payment_id) & ReaderLease.refund.is_null())
+    await sql.release_lease(payment_id)
 
 
 async def leased_readers() -> dict[str, int]:

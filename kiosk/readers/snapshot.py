@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from kiosk.db.engine import write_transaction
+from kiosk.readers import sql
 from kiosk.readers.tables import ReaderListing, ReaderStatus
 from kiosk.stripe_account.errors import PaymentError
 from kiosk.stripe_account.gateway import StripeGateway
@@ -183,25 +184,23 @@ def _reader_of(row: ReaderStatus, held: dict[str, Hold]) -> ReaderInfo:
 async def _store(reader: ReaderInfo, observed_at: datetime, location_id: str | None = None) -> None:
     """Upsert one reader, unless what is stored was observed later."""
     action = reader.action
-    row = ReaderStatus(
-        reader_id=reader.id,
-        location_id=location_id or reader.location or "",
-        label=reader.label,
-        device_type=reader.device_type,
-        online=reader.online,
-        action_type=action.type if action else None,
-        action_status=action.status if action else None,
-        # A kiosk reader task's SetupIntent stands for its action like a payment's PaymentIntent.
-        action_intent=(action.payment_intent_id or action.setup_intent_id) if action else None,
-        observed_at=observed_at,
+    # A kiosk reader task's SetupIntent stands for its action like a payment's PaymentIntent.
+    doing = (action.type, action.status, action.payment_intent_id or action.setup_intent_id) if action else None
+    await sql.upsert_reader_status(
+        reader.id,
+        location_id or reader.location or "",
+        reader.label,
+        reader.device_type,
+        reader.online,
+        doing or (None, None, None),
+        observed_at,
     )
-    columns = [column for column in ReaderStatus._meta.columns if column._meta.name not in ("id", "reader_id")]
-    await ReaderStatus.insert(row).on_conflict(
-        target=ReaderStatus.reader_id,
-        action="DO UPDATE",
-        values=columns,
-        where=ReaderStatus.observed_at <= observed_at,
-    )
+
+
+async def remember_reader(reader: ReaderInfo, observed_at: datetime) -> None:
+    """Inside the caller's transaction (a webhook's): the snapshot learns what an event says of a
+    reader. A failure fails the caller, so the event is delivered again and nothing is half-kept."""
+    await _store(reader, observed_at)
 
 
 class DatabaseReaderNews:

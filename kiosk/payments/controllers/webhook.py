@@ -3,6 +3,8 @@
 A bad or missing signature answers 400 and changes nothing. The event is recorded (once, by id)
 in the same transaction as the state change it causes, and only then is 200 sent: if the database
 is down the request fails with 5xx and Stripe delivers the event again later.
+Ordinary deliveries are answered the same way before the framework (kiosk/payments/webhook_fast_path.py);
+this route answers what that path leaves to it (no engine yet, a bad signature, an error).
 """
 
 from __future__ import annotations
