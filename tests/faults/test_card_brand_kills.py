@@ -49,7 +49,10 @@ async def _pay_until_killed(stack: Stack, step: str) -> tuple[int, Payment]:
 @pytest.mark.parametrize(("step", "left_in"), [("after_collect", "intent_created"), ("after_confirm", "collected")])
 async def test_sigkill_between_the_two_steps_then_restart_charges_once(stack: Stack, step: str, left_in: str) -> None:
     receipt, left = await _pay_until_killed(stack, step)
-    assert left.state == left_in and left.accepted_brands == "visa,mastercard"
+    # After the confirm, Stripe's webhooks race the kill: the server may record the approval before
+    # it dies (the truth, from Stripe), or die first and leave the payment where the kill caught it.
+    assert left.state in ({left_in, "succeeded"} if step == "after_confirm" else {left_in})
+    assert left.accepted_brands == "visa,mastercard"
     assert await stack.sim.calls(COLLECT) == 1
     assert await stack.sim.calls(CONFIRM) == (1 if step == "after_confirm" else 0)
     server = stack.servers[0].start()  # restarted: same port, same database, no kill point
