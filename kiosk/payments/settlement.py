@@ -7,6 +7,7 @@ closes the receipt in the same transaction as the state move that settles its la
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from kiosk.payments.states import counts_as_paid
@@ -50,6 +51,27 @@ class Balance:
         return max(self.due - self.pending, 0)
 
 
+# A card tender as the balance counts it: amount, state, kept for capture, tip, what Stripe took.
+CardTender = tuple[int, str, bool, int | None, int | None]
+
+
+def balance_from(currency: str, total: int, cash: int, cards: Sequence[CardTender]) -> Balance:
+    """The balance of a receipt of `total` with `cash` applied and these card tenders."""
+    paid_cards = [card for card in cards if counts_as_paid(card[1], card[2])]
+    others = [card for card in cards if not counts_as_paid(card[1], card[2])]
+    settled = sum(card[0] for card in paid_cards)
+    pending = sum(card[0] for card in others if card[1] not in CARD_RELEASED)
+    tips = sum(card[3] or 0 for card in paid_cards)
+    # Stripe's amount_received, not the amount asked: a tip the kiosk did not ask for still counts.
+    over = sum(card[4] - card[0] for card in paid_cards if card[4] is not None)
+    return Balance(currency, total, cash + settled, pending, tips=tips, over=over)
+
+
+def card_tenders(payments: Iterable[Payment]) -> list[CardTender]:
+    """The balance's view of the receipt's payment rows."""
+    return [(p.amount, p.state, bool(p.keep_for_capture), p.tip_amount, p.amount_charged) for p in payments]
+
+
 async def balance(receipt_id: int) -> Balance:
     receipt = await Receipt.select(Receipt.total, Receipt.currency).where(Receipt.id == receipt_id).first()
     if receipt is None:
@@ -58,14 +80,10 @@ async def balance(receipt_id: int) -> Balance:
     cards = await Payment.select(
         Payment.amount, Payment.state, Payment.keep_for_capture, Payment.tip_amount, Payment.amount_charged
     ).where(Payment.receipt == receipt_id)
-    paid_cards = [c for c in cards if counts_as_paid(c["state"], c["keep_for_capture"])]
-    settled = sum(c["amount"] for c in paid_cards)
-    pending = sum(c["amount"] for c in cards if c not in paid_cards and c["state"] not in CARD_RELEASED)
-    paid = sum(c["amount"] for c in cash) + settled
-    tips = sum(c["tip_amount"] or 0 for c in paid_cards)
-    # Stripe's amount_received, not the amount asked: a tip the kiosk did not ask for still counts.
-    over = sum(c["amount_charged"] - c["amount"] for c in paid_cards if c["amount_charged"] is not None)
-    return Balance(receipt["currency"], receipt["total"], paid, pending, tips=tips, over=over)
+    tenders = [
+        (c["amount"], c["state"], bool(c["keep_for_capture"]), c["tip_amount"], c["amount_charged"]) for c in cards
+    ]
+    return balance_from(receipt["currency"], receipt["total"], sum(c["amount"] for c in cash), tenders)
 
 
 async def has_tenders(receipt_id: int) -> bool:

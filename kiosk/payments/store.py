@@ -12,9 +12,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kiosk.db.engine import is_postgres, write_transaction
+from kiosk.payments import sql
 from kiosk.payments.settlement import refresh_receipt_status
 from kiosk.payments.states import ACTIVE, DECLINED, NEEDS_ATTENTION, RECEIPT_SETTLED, sources_of
-from kiosk.payments.tables import Payment, PaymentLog, ReaderHold, ReaderLease, ReaderTask, Refund
+from kiosk.payments.tables import Payment, ReaderHold, ReaderLease, Refund
 from kiosk.readers.snapshot import Hold
 from kiosk.stripe_account.errors import ReaderBusy
 
@@ -33,8 +34,7 @@ def atomic() -> Any:
 
 
 async def load(payment_id: int) -> Payment | None:
-    payment: Payment | None = await Payment.objects().get(Payment.id == payment_id)
-    return payment
+    return await sql.load(payment_id)
 
 
 async def by_intent(intent_id: str | None) -> Payment | None:
@@ -45,17 +45,12 @@ async def by_intent(intent_id: str | None) -> Payment | None:
 
 
 async def log(payment_id: int, step: str, detail: str = "", code: str | None = None) -> None:
-    await PaymentLog.insert(PaymentLog(payment=payment_id, step=step, detail=detail[:2000], code=code))
+    await sql.log(payment_id, now(), step, detail[:2000], code)
 
 
 async def update(payment_id: int, fields: Mapping[str, Any], *, only_in: list[str] | None = None) -> bool:
     """Write columns (no state move); `only_in` limits it to rows still in those states."""
-    where: Any = Payment.id == payment_id
-    if only_in is not None:
-        where = where & Payment.state.is_in(only_in)
-    values = {getattr(Payment, name): value for name, value in {**fields, "updated_at": now()}.items()}
-    rows = await Payment.update(values).where(where).returning(Payment.id)
-    return bool(rows)
+    return await sql.update(payment_id, {**fields, "updated_at": now()}, only_in) is not None
 
 
 def _decline_code(target: str, fields: Mapping[str, Any] | None) -> str | None:
@@ -71,18 +66,20 @@ async def transition(
     payment_id: int, target: str, fields: Mapping[str, Any] | None = None, *, step: str, detail: str = ""
 ) -> bool:
     """Move to `target` if the row's current state allows it; False (and nothing written) otherwise."""
+    stamp = now()
+    values = {**(fields or {}), "state": target, "updated_at": stamp}
     async with atomic():
-        moved = await update(payment_id, {**(fields or {}), "state": target}, only_in=sources_of(target))
-        if moved:
-            await log(payment_id, step, f"→ {target}. {detail}".strip(), _decline_code(target, fields))
+        row = await sql.update(payment_id, values, sources_of(target), returning='"receipt"')
+        if row is not None:
+            await sql.log(
+                payment_id, stamp, step, f"→ {target}. {detail}".strip()[:2000], _decline_code(target, fields)
+            )
             if target not in ACTIVE:
                 await release_lease(payment_id)
             if target in RECEIPT_SETTLED:
                 # Same transaction: the receipt closes exactly when its last payment settles.
-                row = await Payment.select(Payment.receipt).where(Payment.id == payment_id).first()
-                if row is not None:
-                    await refresh_receipt_status(int(row["receipt"]))
-    return moved
+                await refresh_receipt_status(int(row["receipt"]))
+    return row is not None
 
 
 async def claim_check(payment_id: int, interval: float) -> bool:
@@ -107,14 +104,14 @@ def _refunds_on_readers() -> Any:
     )
 
 
-async def _lease_holds(lease: ReaderLease) -> bool:
-    """Whether a lease still holds its reader: its payment active, or its refund on the reader."""
-    if lease.expires_at <= now():
+def _lease_holds(lease: Mapping[str, Any], stamp: datetime) -> bool:
+    """Whether a lease (`sql.reader_lease`) still holds its reader: its payment active, or its
+    refund on the reader."""
+    if lease["expires_at"] <= stamp:
         return False
-    if lease.refund is not None:
-        return bool(await Refund.exists().where((Refund.id == lease.refund) & Refund.id.is_in(_refunds_on_readers())))
-    other = await Payment.select(Payment.state).where(Payment.id == lease.payment).first()
-    return bool(other and other["state"] in ACTIVE)
+    if lease["refund"] is not None:
+        return lease["refund_state"] == "creating" and lease["refund_step"] in REFUND_ON_READER
+    return lease["payment_state"] in ACTIVE
 
 
 async def acquire_lease(
@@ -127,24 +124,28 @@ async def acquire_lease(
     refund while it is on the reader: then ReaderBusy, and the other till's action is left alone.
     """
     busy = ReaderBusy("This reader is taking a payment for another till.", "kiosk_reader_leased")
+    stamp = now()
     await lock_reader(reader_id)
-    if await reader_held(reader_id):
+    if await sql.reader_held(reader_id, stamp):
         raise ReaderBusy(HELD_BY_TASK, "kiosk_reader_held")
-    lease = await ReaderLease.objects().get(ReaderLease.reader_id == reader_id)
-    if lease is not None and (lease.payment, lease.refund) != (payment_id, refund_id) and await _lease_holds(lease):
+    lease = await sql.reader_lease(reader_id)
+    if (
+        lease is not None
+        and (lease["payment"], lease["refund"]) != (payment_id, refund_id)
+        and _lease_holds(lease, stamp)
+    ):
         raise busy
     # Only leases that no longer hold the reader go (on PostgreSQL another till's lease may have been
     # committed since the read above); a live one makes the insert below a conflict: busy.
-    active = Payment.select(Payment.id).where(Payment.state.is_in(list(ACTIVE)))
-    idle_payment = ReaderLease.refund.is_null() & ReaderLease.payment.not_in(active)
-    idle_refund = ReaderLease.refund.is_not_null() & ReaderLease.refund.not_in(_refunds_on_readers())
-    stale = (ReaderLease.expires_at <= now()) | idle_payment | idle_refund
-    mine = ReaderLease.refund == refund_id if refund_id is not None else (ReaderLease.payment == payment_id)
-    await ReaderLease.delete().where(mine | ((ReaderLease.reader_id == reader_id) & stale))
-    row = ReaderLease(
-        reader_id=reader_id, payment=payment_id, refund=refund_id, holder=holder[:255], expires_at=later(seconds)
+    await sql.drop_idle_reader_leases(
+        reader_id,
+        refund_id if refund_id is not None else payment_id,
+        stamp,
+        for_refund=refund_id is not None,
+        active=sorted(ACTIVE),
+        on_reader=REFUND_ON_READER,
     )
-    if not await ReaderLease.insert(row).on_conflict(action="DO NOTHING").returning(ReaderLease.id):
+    if not await sql.insert_reader_lease(reader_id, payment_id, refund_id, holder[:255], stamp, later(seconds)):
         raise busy
 
 
@@ -169,54 +170,39 @@ async def reader_held(reader_id: str) -> bool:
 
 async def held_readers() -> dict[str, str]:
     """reader id → the kind of task holding it (live holds only), for the picker."""
-    rows = await ReaderHold.select(ReaderHold.reader_id, ReaderHold.task.kind).where(ReaderHold.expires_at > now())
-    return {str(row["reader_id"]): str(row["task.kind"]) for row in rows}
+    return await sql.live_reader_holds(now())
 
 
 async def release_lease(payment_id: int) -> None:
-    await ReaderLease.delete().where((ReaderLease.payment == payment_id) & ReaderLease.refund.is_null())
+    await sql.release_reader_lease(payment_id)
 
 
 async def leased_readers() -> dict[str, int]:
     """reader id → payment id, for readers held by a live lease of an active payment (or of an
     in-person refund of that payment on the reader)."""
-    rows = await ReaderLease.select(
-        ReaderLease.reader_id,
-        ReaderLease.payment,
-        ReaderLease.payment.state,
-        ReaderLease.refund,
-        ReaderLease.refund.state,
-        ReaderLease.refund.reader_step,
-    ).where(ReaderLease.expires_at > now())
+    rows = await sql.live_reader_leases(now())
     return {row["reader_id"]: row["payment"] for row in rows if _holding(row)}
 
 
 def _holding(row: Mapping[str, Any]) -> bool:
     if row["refund"] is not None:
-        return row["refund.state"] == "creating" and row["refund.reader_step"] in REFUND_ON_READER
-    return row["payment.state"] in ACTIVE
+        return row["refund_state"] == "creating" and row["refund_step"] in REFUND_ON_READER
+    return row["payment_state"] in ACTIVE
 
 
 async def reader_holds(intent_ids: list[str]) -> dict[str, Hold]:
     """How the kiosk's payments of these PaymentIntents hold their readers (the reader snapshot's
     `KioskHolds`): running while active, unsure while they need attention, ended otherwise."""
-    rows = await Payment.select(Payment.id, Payment.payment_intent_id, Payment.state).where(
-        Payment.payment_intent_id.is_in(intent_ids or [""])
-    )
-    # A settled payment's action on a reader is an in-person refund of it (Interac): running while
-    # the kiosk's refund is on that reader.
-    refunding = await Refund.select(Refund.payment).where(Refund.id.is_in(_refunds_on_readers()))
-    on_reader = {int(row["payment"]) for row in refunding}
-    holds = {
-        str(row["payment_intent_id"]): "running" if int(row["id"]) in on_reader else _hold(str(row["state"]))
-        for row in rows
-    }
-    # The SetupIntents of reader tasks (saving a card without paying): running until the task ends.
-    tasks = await ReaderTask.select(ReaderTask.setup_intent_id, ReaderTask.state).where(
-        ReaderTask.setup_intent_id.is_in(intent_ids or [""])
-    )
-    for row in tasks:
-        holds[str(row["setup_intent_id"])] = "running" if row["state"] in ("starting", "running") else "ended"
+    holds: dict[str, Hold] = {}
+    for row in await sql.intent_holds(intent_ids, REFUND_ON_READER):
+        intent, state = str(row["intent"]), str(row["state"])
+        if row["kind"] == "payment":
+            # A settled payment's action on a reader is an in-person refund of it (Interac): running
+            # while the kiosk's refund is on that reader.
+            holds[intent] = "running" if row["refunding"] else _hold(state)
+        else:
+            # The SetupIntents of reader tasks (saving a card without paying): running until the task ends.
+            holds[intent] = "running" if state in ("starting", "running") else "ended"
     return holds
 
 
