@@ -216,27 +216,24 @@ async def receipt_for_intent(receipt_id: int) -> dict[str, Any] | None:
     return await db.fetch_one(RECEIPT_FOR_INTENT, receipt_id)
 
 
-# A reader lease of the reader, with whether it still holds it: its payment active, or its refund
-# on the reader (kiosk/payments/store.py `acquire_lease`), and a live task hold of the reader.
-READER_LEASE = """
-SELECT l.payment AS "payment", l.refund AS "refund", l.expires_at AS "expires_at",
+# Whether a task holds the reader (a live hold), and its reader lease if any, with how that lease
+# holds it: its payment's state, or its refund's (kiosk/payments/store.py `acquire_lease`).
+READER_CLAIMS = """
+SELECT EXISTS (SELECT 1 FROM reader_hold h WHERE h.reader_id = {} AND h.expires_at > {}) AS "held",
+       l.id AS "lease", l.payment AS "payment", l.refund AS "refund", l.expires_at AS "expires_at",
        p.state AS "payment_state", f.state AS "refund_state", f.reader_step AS "refund_step"
-FROM reader_lease l
+FROM (SELECT 1 AS one) AS reader
+LEFT JOIN reader_lease l ON l.reader_id = {}
 LEFT JOIN payment p ON p.id = l.payment
 LEFT JOIN refund f ON f.id = l.refund
-WHERE l.reader_id = {}
 """
 
 
-async def reader_lease(reader_id: str) -> dict[str, Any] | None:
-    return await db.fetch_one(READER_LEASE, reader_id)
-
-
-READER_HELD = 'SELECT 1 AS "held" FROM reader_hold WHERE reader_id = {} AND expires_at > {}'
-
-
-async def reader_held(reader_id: str, now: datetime) -> bool:
-    return await db.fetch_one(READER_HELD, reader_id, now) is not None
+async def reader_claims(reader_id: str, now: datetime) -> dict[str, Any]:
+    """`held` (a task holds the reader) and the reader's lease (`lease` None when it has none)."""
+    row = await db.fetch_one(READER_CLAIMS, reader_id, now, reader_id)
+    assert row is not None  # one row, whatever the tables hold
+    return row
 
 
 # Only leases that no longer hold the reader go (mine, or the reader's when expired or idle).

@@ -105,7 +105,7 @@ def _refunds_on_readers() -> Any:
 
 
 def _lease_holds(lease: Mapping[str, Any], stamp: datetime) -> bool:
-    """Whether a lease (`sql.reader_lease`) still holds its reader: its payment active, or its
+    """Whether a lease (`sql.reader_claims`) still holds its reader: its payment active, or its
     refund on the reader."""
     if lease["expires_at"] <= stamp:
         return False
@@ -126,14 +126,11 @@ async def acquire_lease(
     busy = ReaderBusy("This reader is taking a payment for another till.", "kiosk_reader_leased")
     stamp = now()
     await lock_reader(reader_id)
-    if await sql.reader_held(reader_id, stamp):
+    claims = await sql.reader_claims(reader_id, stamp)
+    if claims["held"]:
         raise ReaderBusy(HELD_BY_TASK, "kiosk_reader_held")
-    lease = await sql.reader_lease(reader_id)
-    if (
-        lease is not None
-        and (lease["payment"], lease["refund"]) != (payment_id, refund_id)
-        and _lease_holds(lease, stamp)
-    ):
+    mine = (claims["payment"], claims["refund"]) == (payment_id, refund_id)
+    if claims["lease"] is not None and not mine and _lease_holds(claims, stamp):
         raise busy
     # Only leases that no longer hold the reader go (on PostgreSQL another till's lease may have been
     # committed since the read above); a live one makes the insert below a conflict: busy.
