@@ -185,7 +185,7 @@ async def _record(
         if await unresolved_payment(receipt_id) is not None:
             raise ReaderBusy("A card payment is already running for this receipt.", "kiosk_reader_leased")
         payment_id = await sql.insert_payment(row, stamp)
-        await store.acquire_lease(reader.id, payment_id, holder, engine.timing.lease_seconds)
+        await store.acquire_lease(reader.id, payment_id, holder, engine.timing.lease_seconds, new_payment=True)
         await store.log(payment_id, "created", f"{amount} {currency} on {reader.id} by user {user_id}")
         taken = await leases.take_new(payment_id) if lease else leases.Lease("")
     return payment_id, taken

@@ -115,10 +115,17 @@ def _lease_holds(lease: Mapping[str, Any], stamp: datetime) -> bool:
 
 
 async def acquire_lease(
-    reader_id: str, payment_id: int, holder: str, seconds: float, *, refund_id: int | None = None
+    reader_id: str,
+    payment_id: int,
+    holder: str,
+    seconds: float,
+    *,
+    refund_id: int | None = None,
+    new_payment: bool = False,
 ) -> None:
     """Reserve the reader for this payment (or for this in-person refund of it), inside the
-    caller's transaction.
+    caller's transaction. `new_payment`: the payment was inserted in this transaction (it has no
+    lease anywhere yet).
 
     Another payment keeps the reader while it is active and its lease has not expired, another
     refund while it is on the reader: then ReaderBusy, and the other till's action is left alone.
@@ -133,15 +140,17 @@ async def acquire_lease(
     if claims["lease"] is not None and not mine and _lease_holds(claims, stamp):
         raise busy
     # Only leases that no longer hold the reader go (on PostgreSQL another till's lease may have been
-    # committed since the read above); a live one makes the insert below a conflict: busy.
-    await sql.drop_idle_reader_leases(
-        reader_id,
-        refund_id if refund_id is not None else payment_id,
-        stamp,
-        for_refund=refund_id is not None,
-        active=sorted(ACTIVE),
-        on_reader=REFUND_ON_READER,
-    )
+    # committed since the read above); a live one makes the insert below a conflict: busy. A new
+    # payment on a reader without a lease has nothing to drop (the reader's lock is held meanwhile).
+    if not (new_payment and claims["lease"] is None):
+        await sql.drop_idle_reader_leases(
+            reader_id,
+            refund_id if refund_id is not None else payment_id,
+            stamp,
+            for_refund=refund_id is not None,
+            active=sorted(ACTIVE),
+            on_reader=REFUND_ON_READER,
+        )
     if not await sql.insert_reader_lease(reader_id, payment_id, refund_id, holder[:255], stamp, later(seconds)):
         raise busy
 
