@@ -8,9 +8,10 @@ written before Stripe is called; the steps themselves live in payment_driver (se
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from kiosk.customers.attach import PaymentTerms, payment_terms
-from kiosk.payments import brands, store
+from kiosk.payments import brands, leases, sql, store
 from kiosk.payments import policy as payment_policy
 from kiosk.payments.decline_messages import READER_OFFLINE, reader_offline_refusal
 from kiosk.payments.driver import apply_change, create_intent, drive
@@ -35,7 +36,6 @@ from kiosk.payments.tables import Payment
 from kiosk.payments.views import card_tenders_context, payment_view
 from kiosk.readers import snapshot as reader_snapshot
 from kiosk.shop.lookup import lock_receipt
-from kiosk.shop.tables import Receipt
 from kiosk.stripe_account.errors import IntentInvalidState, PaymentNotAllowed, ReaderBusy, ReaderOffline, ReaderTimeout
 from kiosk.stripe_account.objects import ReaderInfo
 
@@ -73,19 +73,34 @@ async def find_reader(engine: Engine, location_id: str, reader_id: str) -> Reade
 
 
 async def unresolved_payment(receipt_id: int) -> Payment | None:
-    """The receipt's open card tender (running, declined or needing attention), if any."""
-    payment: Payment | None = (
-        await Payment.objects()
-        .where(
-            (Payment.receipt == receipt_id)
-            & Payment.state.is_in(list(UNRESOLVED))
-            # An authorization kept for an admin's capture is done as far as the till is concerned.
-            & ((Payment.state != REQUIRES_CAPTURE) | (Payment.keep_for_capture == False))  # noqa: E712
-        )
-        .order_by(Payment.id, ascending=False)
-        .first()
-    )
-    return payment
+    """The receipt's open card tender (running, declined or needing attention), if any. An
+    authorization kept for an admin's capture is done as far as the till is concerned."""
+    return await sql.unresolved(receipt_id, UNRESOLVED, REQUIRES_CAPTURE)
+
+
+@dataclass(frozen=True)
+class StartFacts:
+    """What a new payment fixes on its row, read before its transaction: a later change of a setting
+    cannot strand it, and a retry sends the same process_config."""
+
+    terms: PaymentTerms
+    policy: PaymentPolicy
+    accepted_brands: str
+    tipping: bool
+
+
+async def start_facts(engine: Engine, receipt_id: int) -> StartFacts:
+    """The receipt's customer (if any), the admin's policy (else the environment's), the accepted
+    brands and the warehouse's tips setting: two small reads when the receipt has no customer."""
+    facts = await sql.start_facts(receipt_id)
+    # The receipt's customer, if any (a Stripe Customer is created now when the card is to be saved).
+    terms = await payment_terms(engine.gateway, receipt_id) if facts and facts["customer_link"] else NO_CUSTOMER
+    stored = await sql.plain_settings([*payment_policy.NAMES, brands.SETTING])
+    default = PaymentPolicy(engine.capture_method, CAPTURE_NOW, engine.customer_cancellation)
+    policy = payment_policy.with_stored(default, stored)
+    accepted = brands.encode(brands.decode(stored[brands.SETTING]) if brands.SETTING in stored else brands.ALL)
+    tipping = bool(facts and facts["tipping"] not in (None, "", "off"))
+    return StartFacts(terms, policy, accepted, tipping)
 
 
 async def start_payment(
@@ -97,15 +112,16 @@ async def start_payment(
     existing = await unresolved_payment(receipt_id)
     if existing is not None:
         return await retry_payment(engine, existing.id, reader, holder) if existing.state == DECLINED else existing
-    terms = await payment_terms(engine.gateway, receipt_id)  # the receipt's customer, if any
+    facts = await start_facts(engine, receipt_id)
     try:
-        payment_id = await record_payment(engine, receipt_id, reader, amount, currency, user_id, holder, terms)
+        payment_id, lease = await _record(engine, receipt_id, reader, amount, currency, user_id, holder, facts)
     except Exception as exc:
         twin = await unresolved_payment(receipt_id)  # a double-click racing this one won
         if twin is not None and (isinstance(exc, ReaderBusy) or _is_conflict(exc)):
             return twin
         raise
-    return await drive(engine, payment_id)
+    async with leases.holding(lease, payment_id):  # taken with the row: no claim to make
+        return await drive(engine, payment_id)
 
 
 def _is_conflict(exc: Exception) -> bool:
@@ -123,40 +139,56 @@ async def record_payment(
     terms: PaymentTerms = NO_CUSTOMER,
 ) -> int:
     """Step one, before any Stripe call: the row (state `creating`, its idempotency key) and the
-    reader's lease, in one transaction."""
-    # The admin's policy (else the environment's), fixed on the row: a later change cannot strand it.
-    policy = await payment_policy.load(PaymentPolicy(engine.capture_method, CAPTURE_NOW, engine.customer_cancellation))
-    accepted_brands = await brands.for_new_payment()
+    reader's lease, in one transaction (no payment lease: whoever drives it next claims one)."""
+    facts = await start_facts(engine, receipt_id)
+    facts = StartFacts(terms, facts.policy, facts.accepted_brands, facts.tipping)
+    payment_id, _ = await _record(engine, receipt_id, reader, amount, currency, user_id, holder, facts, lease=False)
+    return payment_id
+
+
+async def _record(
+    engine: Engine,
+    receipt_id: int,
+    reader: ReaderInfo,
+    amount: int,
+    currency: str,
+    user_id: int,
+    holder: str,
+    facts: StartFacts,
+    *,
+    lease: bool = True,
+) -> tuple[int, leases.Lease]:
+    """The row, the reader's lease and (with `lease`) the payment's own lease, for the caller to
+    drive it at once, all in one transaction committed before Stripe is called."""
+    stamp = store.now()
+    row = {
+        "receipt": receipt_id,
+        "amount": amount,
+        "currency": currency,
+        "state": CREATING,
+        "capture_method": facts.policy.capture_mode,
+        "keep_for_capture": facts.policy.keep_for_capture,
+        "customer_cancellation": facts.policy.customer_cancellation,
+        "accepted_brands": facts.accepted_brands,
+        "reader_id": reader.id,
+        "reader_label": reader.label,
+        "tipping": facts.tipping,
+        "created_by": user_id,
+        "sent_at": stamp,
+        "reconcile_after": store.later(engine.timing.in_flight),
+        "receipt_email": facts.terms.receipt_email,
+        "stripe_customer": facts.terms.stripe_customer,
+        "save_card": facts.terms.save_card,
+    }
     async with store.atomic():
         await lock_receipt(receipt_id)  # a double-submitted form waits here, then finds the first
         if await unresolved_payment(receipt_id) is not None:
             raise ReaderBusy("A card payment is already running for this receipt.", "kiosk_reader_leased")
-        # The warehouse's tips setting, fixed on the row: a retry sends the same process_config.
-        shop = await Receipt.select(Receipt.warehouse.tipping).where(Receipt.id == receipt_id).first()
-        payment = Payment(
-            tipping=bool(shop and shop["warehouse.tipping"] not in (None, "", "off")),
-            receipt=receipt_id,
-            amount=amount,
-            currency=currency,
-            capture_method=policy.capture_mode,
-            keep_for_capture=policy.keep_for_capture,
-            customer_cancellation=policy.customer_cancellation,
-            accepted_brands=accepted_brands,
-            reader_id=reader.id,
-            reader_label=reader.label,
-            attempt=1,
-            created_by=user_id,
-            sent_at=store.now(),
-            reconcile_after=store.later(engine.timing.in_flight),
-            receipt_email=terms.receipt_email,
-            stripe_customer=terms.stripe_customer,
-            save_card=terms.save_card,
-        )
-        rows = await Payment.insert(payment).returning(Payment.id)
-        payment_id = int(rows[0]["id"])
-        await store.acquire_lease(reader.id, payment_id, holder, engine.timing.lease_seconds)
+        payment_id = await sql.insert_payment(row, stamp)
+        await store.acquire_lease(reader.id, payment_id, holder, engine.timing.lease_seconds, new_payment=True)
         await store.log(payment_id, "created", f"{amount} {currency} on {reader.id} by user {user_id}")
-    return payment_id
+        taken = await leases.take_new(payment_id) if lease else leases.Lease("")
+    return payment_id, taken
 
 
 async def retry_payment(engine: Engine, payment_id: int, reader: ReaderInfo, holder: str) -> Payment:
@@ -189,7 +221,12 @@ async def retry_payment(engine: Engine, payment_id: int, reader: ReaderInfo, hol
             return await _load(payment_id)
         await store.acquire_lease(reader.id, payment.id, holder, engine.timing.lease_seconds)
         await store.log(payment.id, "retry", f"attempt {payment.attempt + 1} on {reader.id}")
-    return await drive(engine, payment_id)
+        # The payment's own lease with it, unless another server holds it now (then drive waits for it).
+        lease = await leases.try_take(payment.id)
+    if lease is None:
+        return await drive(engine, payment_id)
+    async with leases.holding(lease, payment_id):
+        return await drive(engine, payment_id, sent_now=True)
 
 
 @leased()

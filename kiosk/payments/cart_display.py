@@ -21,7 +21,7 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from kiosk.payments import store
+from kiosk.payments import sql, store
 from kiosk.payments.engine import Engine
 from kiosk.payments.tables import ReaderDisplay
 from kiosk.stripe_account.errors import PaymentError
@@ -110,12 +110,12 @@ async def wait_for_display(reader_id: str) -> None:
     """Called by a payment holding the reader's lease, before it is sent: let a display call under
     way end first (it cannot start a new one now), and forget the cart (the payment replaces it)."""
     deadline = store.now() + timedelta(seconds=CLAIM_SECONDS)
-    while store.now() < deadline:
-        row = (
-            await ReaderDisplay.select(ReaderDisplay.sending_until).where(ReaderDisplay.reader_id == reader_id).first()
-        )
-        until = row["sending_until"] if row else None
+    row = await sql.reader_display(reader_id)
+    while row is not None and store.now() < deadline:
+        until = row["sending_until"]
         if until is None or until <= store.now():
             break
         await asyncio.sleep(WAIT_STEP_SECONDS)
-    await ReaderDisplay.update({ReaderDisplay.receipt: None}).where(ReaderDisplay.reader_id == reader_id)
+        row = await sql.reader_display(reader_id)
+    if row is not None and row["receipt"] is not None:  # no write when no cart of ours is shown
+        await ReaderDisplay.update({ReaderDisplay.receipt: None}).where(ReaderDisplay.reader_id == reader_id)

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from kiosk.customers import cards as customer_cards
-from kiosk.payments import brands, store
+from kiosk.payments import brands, sql, store
 from kiosk.payments.cart_display import wait_for_display
 from kiosk.payments.decline_messages import READER_TIMEOUT
 from kiosk.payments.engine import Engine, idempotency_key
@@ -40,7 +40,6 @@ from kiosk.payments.states import (
     from_intent,
 )
 from kiosk.payments.tables import Payment, PaymentLog
-from kiosk.shop.tables import Receipt
 from kiosk.stripe_account.errors import (
     IntentInvalidState,
     PaymentError,
@@ -117,19 +116,21 @@ async def attention(payment_id: int, reason: str, recheck_after: float, *, code:
 
 
 @leased()
-async def drive(engine: Engine, payment_id: int) -> Payment:
+async def drive(engine: Engine, payment_id: int, *, sent_now: bool = False) -> Payment:
     """Take the payment as far as the reader, from whatever step it was left at (holding its lease:
-    no other server sends it meanwhile)."""
+    no other server sends it meanwhile). `sent_now`: the caller just stamped it sent (a retry)."""
     payment = await _must_load(payment_id)
+    created = sent_now
     if payment.state == CREATING:
-        await create_intent(engine, payment)
+        created = await create_intent(engine, payment)
         payment = await _must_load(payment_id)
     if payment.state == INTENT_CREATED and payment.saved_card:
         # Charged off-session (no reader): the create confirmed it; Stripe's word on the intent decides.
         await sync_intent(engine, payment)
         payment = await _must_load(payment_id)
     elif payment.state == INTENT_CREATED:
-        await send_to_reader(engine, payment)
+        # An intent created just now was stamped sent as it moved to `intent_created`.
+        await send_to_reader(engine, payment, stamped=created)
         payment = await _must_load(payment_id)
     if payment.state == COLLECTED:
         await settle_collected(engine, payment)
@@ -146,11 +147,7 @@ async def _must_load(payment_id: int) -> Payment:
 
 async def intent_request(payment: Payment) -> dict[str, Any]:
     """The create call's arguments: the same for every repeat, as the idempotency key requires."""
-    receipt = (
-        await Receipt.select(Receipt.number, Receipt.warehouse)
-        .where(Receipt._meta.primary_key == payment.receipt)
-        .first()
-    )
+    receipt = await sql.receipt_for_intent(int(payment.receipt))
     metadata = {"receipt": str(payment.receipt), "payment": str(payment.id), "kiosk_payment_key": str(payment.key)}
     if receipt:
         metadata["warehouse"] = str(receipt["warehouse"])
@@ -168,30 +165,34 @@ async def intent_request(payment: Payment) -> dict[str, Any]:
     }
 
 
-async def create_intent(engine: Engine, payment: Payment) -> None:
-    """One PaymentIntent per card tender, whatever happens (the key makes a repeat a replay)."""
+async def create_intent(engine: Engine, payment: Payment) -> bool:
+    """One PaymentIntent per card tender, whatever happens (the key makes a repeat a replay).
+    True when the payment moved to `intent_created`, stamped as sent now (`send_to_reader` follows)."""
     kill_point("before_intent")
     try:
         intent = await engine.gateway.create_intent(**await intent_request(payment))
     except (StripeUnavailable, RateLimited) as exc:
         reason = "Stripe could not be reached; nothing was charged. Try again or cancel."
         await attention(payment.id, reason, engine.timing.attention_recheck, code=exc.code)
-        return
+        return False
     except PaymentError as exc:
         # A saved card declined off-session (or needing the customer: authentication_required) ends
         # here too: nothing was charged, and the reason is the reader's plain-language one.
         fields = failure_fields(exc.code, exc.decline_code, exc.message)
         await store.transition(payment.id, CANCELED, fields, step="create_refused", detail=exc.message)
-        return
+        return False
     kill_point("after_intent")
     fields = {"payment_intent_id": intent.id, "intent_status": intent.status}
     if payment.saved_card:
         await _record_off_session(engine, payment, intent, fields)
-        return
-    if not await store.transition(payment.id, INTENT_CREATED, fields, step="intent_created", detail=intent.id):
+        return False
+    sent = {**fields, "sent_at": store.now()}
+    if not await store.transition(payment.id, INTENT_CREATED, sent, step="intent_created", detail=intent.id):
         # Canceled by the cashier while Stripe was answering: abandon the intent just made.
         await store.update(payment.id, {"payment_intent_id": intent.id}, only_in=[CANCELED])
         await engine.gateway.cancel_intent(intent.id, idempotency_key=idempotency_key(payment, "cancel"))
+        return False
+    return True
 
 
 async def _record_off_session(engine: Engine, payment: Payment, intent: IntentInfo, fields: dict[str, Any]) -> None:
@@ -206,11 +207,13 @@ async def _record_off_session(engine: Engine, payment: Payment, intent: IntentIn
         await apply_change(engine, payment, change, step="off_session_confirmed")
 
 
-async def send_to_reader(engine: Engine, payment: Payment, *, retried: bool = False) -> None:
+async def send_to_reader(engine: Engine, payment: Payment, *, retried: bool = False, stamped: bool = False) -> None:
     """process_payment_intent for the current attempt (with a restriction on card brands,
-    collect_payment_method: step one of two); each failure has its own answer."""
+    collect_payment_method: step one of two); each failure has its own answer. `stamped`: its
+    `sent_at` was just written (as the intent was created)."""
     assert payment.payment_intent_id and payment.reader_id
-    await store.update(payment.id, {"sent_at": store.now()}, only_in=[INTENT_CREATED])
+    if not stamped:
+        await store.update(payment.id, {"sent_at": store.now()}, only_in=[INTENT_CREATED])
     # A cart display under way reaches the reader first; this payment then replaces it.
     await wait_for_display(payment.reader_id)
     try:

@@ -32,7 +32,7 @@ from typing import Any, Concatenate, ParamSpec, TypeAlias, TypeVar
 import anyio
 
 from kiosk.db.engine import is_postgres, write_transaction
-from kiosk.payments import store
+from kiosk.payments import sql, store
 from kiosk.payments.tables import Payment, PaymentLease
 from kiosk.stripe_account.errors import PaymentNotAllowed
 
@@ -152,6 +152,30 @@ async def _insert_leases(payment_ids: list[int], holder: str) -> list[int]:
     return [pid for pid in payment_ids if pid in taken]  # in the order asked for
 
 
+async def take_new(payment_id: int) -> Lease:
+    """Inside the transaction that inserts the payment: its lease, taken with it (nobody else can
+    hold a payment that was not there). The caller acts on it with `holding`."""
+    lease = Lease(_new_holder(), [payment_id])
+    await sql.take_payment_lease(payment_id, lease.holder, store.now(), store.later(LEASE_SECONDS))
+    return lease
+
+
+async def try_take(payment_id: int) -> Lease | None:
+    """Inside the caller's transaction: the payment's lease, unless another holds it unexpired."""
+    lease = Lease(_new_holder(), [payment_id])
+    if await sql.take_free_payment_lease(payment_id, lease.holder, store.now(), store.later(LEASE_SECONDS)):
+        return lease
+    return None
+
+
+@contextlib.asynccontextmanager
+async def holding(lease: Lease, payment_id: int) -> AsyncIterator[None]:
+    """Act on a payment whose lease this task took (`take_new`): renewed meanwhile, given back after."""
+    async with kept(lease):
+        with acting_on(payment_id):
+            yield
+
+
 async def claim_ids(payment_ids: Sequence[int]) -> Lease:
     if not payment_ids:
         return Lease(_new_holder())
@@ -160,6 +184,10 @@ async def claim_ids(payment_ids: Sequence[int]) -> Lease:
 
 async def release(lease: Lease, payment_id: int | None = None) -> None:
     """Give the lease back (one payment, or all of this claim's)."""
+    if payment_id is None and lease.ids:
+        lease.ids = []
+        await sql.release_payment_leases(lease.holder)
+        return
     where: Any = PaymentLease.holder == lease.holder
     if payment_id is not None:
         where = where & (PaymentLease.payment == payment_id)

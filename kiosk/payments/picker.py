@@ -13,12 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.payments import store
+from kiosk.payments import sql, store
 from kiosk.payments.engine import Engine
-from kiosk.payments.tables import Payment
 from kiosk.readers import snapshot as reader_snapshot
+from kiosk.readers import sql as reader_sql
 from kiosk.readers.admin import device_name
-from kiosk.readers.tables import LocationPairing
 from kiosk.stripe_account.errors import PaymentError
 
 NOT_SET_UP = "Card payments are not set up on this kiosk: an admin must enter the Stripe secret key."
@@ -71,18 +70,16 @@ class ReaderOption:
 
 async def location_of(warehouse_id: int) -> str | None:
     """The Stripe Terminal location paired with the warehouse, if any."""
-    row = (
-        await LocationPairing.select(LocationPairing.stripe_location_id)
-        .where(LocationPairing.warehouse == warehouse_id)
-        .first()
-    )
-    return str(row["stripe_location_id"]) if row else None
+    return await reader_sql.location_of(warehouse_id)
 
 
-async def picker_context(engine: Engine | None, warehouse_id: int, *, post_url: str, target: str) -> dict[str, Any]:
-    """Context of partials/reader_picker.html: options, or the problem that prevents them."""
+async def picker_context(
+    engine: Engine | None, warehouse_id: int, *, post_url: str, target: str, location: str | None = None
+) -> dict[str, Any]:
+    """Context of partials/reader_picker.html: options, or the problem that prevents them.
+    `location`: the warehouse's location when the caller has read it ("": none paired)."""
     context: dict[str, Any] = {"readers": [], "problem": "", "post_url": post_url, "target": target}
-    location = await location_of(warehouse_id)
+    location = await location_of(warehouse_id) if location is None else location or None
     if engine is None or location is None:
         return {**context, "problem": NOT_SET_UP if engine is None else NOT_PAIRED}
     try:
@@ -108,15 +105,7 @@ async def _holders(leased: dict[str, int], intents: dict[str, str]) -> dict[str,
     """reader id → the kiosk payment holding it: by its lease, else by the action on the reader."""
     if not leased and not intents:
         return {}
-    rows = await Payment.select(
-        Payment.id,
-        Payment.payment_intent_id,
-        Payment.receipt,
-        Payment.receipt.number,
-        Payment.created_by.username,
-    ).where(
-        Payment.id.is_in(list(leased.values()) or [0]) | Payment.payment_intent_id.is_in(list(intents.values()) or [""])
-    )
+    rows = await sql.holders(list(leased.values()), list(intents.values()))
     by_id = {int(row["id"]): row for row in rows}
     by_intent = {str(row["payment_intent_id"]): row for row in rows if row["payment_intent_id"]}
     found: dict[str, Holder] = {}

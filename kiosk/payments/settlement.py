@@ -7,7 +7,7 @@ closes the receipt in the same transaction as the state move that settles its la
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from kiosk.payments import sql as payments_sql
@@ -52,21 +52,6 @@ class Balance:
         return max(self.due - self.pending, 0)
 
 
-async def balance(receipt_id: int) -> Balance:
-    receipt = await Receipt.select(Receipt.total, Receipt.currency).where(Receipt.id == receipt_id).first()
-    if receipt is None:
-        raise ReceiptNotFound(receipt_id)
-    cash = await CashTender.select(CashTender.amount).where(CashTender.receipt == receipt_id)
-    cards = await Payment.select(
-        Payment.amount, Payment.state, Payment.keep_for_capture, Payment.tip_amount, Payment.amount_charged
-    ).where(Payment.receipt == receipt_id)
-    tenders = [
-        CardTenderSums(c["amount"], c["state"], bool(c["keep_for_capture"]), c["tip_amount"], c["amount_charged"])
-        for c in cards
-    ]
-    return balance_of(receipt["currency"], receipt["total"], [c["amount"] for c in cash], tenders)
-
-
 @dataclass(frozen=True)
 class CardTenderSums:
     """What `balance_of` needs of one card payment (a `Payment` row has these columns)."""
@@ -76,6 +61,10 @@ class CardTenderSums:
     keep_for_capture: bool
     tip_amount: int | None
     amount_charged: int | None
+
+
+# A card tender as the hand-written reads give it: amount, state, kept for capture, tip, what Stripe took.
+CardTender = tuple[int, str, bool, int | None, int | None]
 
 
 def balance_of(currency: str, total: int, cash: Iterable[int], cards: Iterable[CardTenderSums | Payment]) -> Balance:
@@ -92,6 +81,31 @@ def balance_of(currency: str, total: int, cash: Iterable[int], cards: Iterable[C
         elif card.state not in CARD_RELEASED:
             pending += card.amount
     return Balance(currency, total, sum(cash) + settled, pending, tips=tips, over=over)
+
+
+def balance_from(currency: str, total: int, cash: int, cards: Sequence[CardTender]) -> Balance:
+    """`balance_of` with the cash applied as one sum and the card tenders as tuples."""
+    return balance_of(currency, total, [cash], [CardTenderSums(*card) for card in cards])
+
+
+def card_tenders(payments: Iterable[Payment]) -> list[CardTender]:
+    """The balance's view of the receipt's payment rows."""
+    return [(p.amount, p.state, bool(p.keep_for_capture), p.tip_amount, p.amount_charged) for p in payments]
+
+
+async def balance(receipt_id: int) -> Balance:
+    receipt = await Receipt.select(Receipt.total, Receipt.currency).where(Receipt.id == receipt_id).first()
+    if receipt is None:
+        raise ReceiptNotFound(receipt_id)
+    cash = await CashTender.select(CashTender.amount).where(CashTender.receipt == receipt_id)
+    cards = await Payment.select(
+        Payment.amount, Payment.state, Payment.keep_for_capture, Payment.tip_amount, Payment.amount_charged
+    ).where(Payment.receipt == receipt_id)
+    tenders = [
+        CardTenderSums(c["amount"], c["state"], bool(c["keep_for_capture"]), c["tip_amount"], c["amount_charged"])
+        for c in cards
+    ]
+    return balance_of(receipt["currency"], receipt["total"], [c["amount"] for c in cash], tenders)
 
 
 async def has_tenders(receipt_id: int) -> bool:

@@ -8,8 +8,10 @@ declared column types convert timestamps and booleans, so columns are selected a
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import uuid
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from piccolo.columns import JSON
@@ -24,20 +26,6 @@ from kiosk.shop.tables import OPEN, PAID
 _PAYMENT_COLUMNS = [column._meta.db_column_name for column in Payment._meta.columns]
 
 # Reads for the receipt page
-
-# Every card payment of a receipt, oldest first, each column by itself (so SQLite converts it by
-# its declared type, as Piccolo's own query would).
-RECEIPT_PAYMENTS = f"""
-SELECT {", ".join(f'p."{name}" AS "{name}"' for name in _PAYMENT_COLUMNS)}
-FROM payment p WHERE p.receipt = {{}} ORDER BY p.id
-"""  # noqa: S608 - only the table's own column names are interpolated; values are bound parameters
-
-
-async def receipt_payments(receipt_id: int) -> list[Payment]:
-    """The receipt's card payments, oldest first, as `Payment.objects()` would give them."""
-    rows = await sql.fetch(RECEIPT_PAYMENTS, receipt_id)
-    return [Payment(**{name: row[name] for name in _PAYMENT_COLUMNS}, _exists_in_db=True) for row in rows]
-
 
 # Whether the receipt has a tender: cash taken, or a card payment in none of the `released` states
 # (the caller's; the placeholders are made for them, the states are bound).
@@ -61,7 +49,6 @@ async def has_tenders(receipt_id: int, released: Collection[str]) -> bool:
 # PaymentIntent are read together, the state move is one conditional UPDATE (its log line, the
 # reader's lease and the receipt's closing with it), and the event's row is inserted last.
 
-_PAYMENT_COLUMNS = [column._meta.db_column_name for column in Payment._meta.columns]
 _JSON_COLUMNS = frozenset(column._meta.db_column_name for column in Payment._meta.columns if isinstance(column, JSON))
 
 EVENT_AND_PAYMENT = f"""
@@ -178,3 +165,379 @@ WHERE id = {{}} AND reconcile_after IS NOT NULL AND state IN ({", ".join("{}" fo
 
 async def details_complete(payment_id: int) -> None:
     await execute(DETAILS_COMPLETE, payment_id, *sorted(SETTLED))
+
+
+# The payment path
+# Load a payment, write its columns, state moves and log, take and give back its leases; the reads
+# of a start (what it fixes on the row). No `{{`/`}}` escapes in these texts: Piccolo's QueryString
+# would count them as placeholders.
+
+_COLUMNS_BY_NAME = {column._meta.name: column for column in Payment._meta.columns}
+_PAYMENT_SELECT = ", ".join(f'p."{c._meta.db_column_name}" AS "{name}"' for name, c in _COLUMNS_BY_NAME.items())
+
+
+def payment_of(row: Mapping[str, Any]) -> Payment:
+    """A payment from a row of `_PAYMENT_SELECT` (as `Payment.objects()` would give it)."""
+    return Payment(**{name: row[name] for name in _COLUMNS_BY_NAME}, _exists_in_db=True)
+
+
+LOAD = f'SELECT {_PAYMENT_SELECT} FROM payment p WHERE p."id" = {{}}'  # noqa: S608 - column names only
+
+
+async def load(payment_id: int) -> Payment | None:
+    row = await sql.fetch_one(LOAD, payment_id)
+    return payment_of(row) if row else None
+
+
+OF_RECEIPT = f'SELECT {_PAYMENT_SELECT} FROM payment p WHERE p."receipt" = {{}} ORDER BY p."id"'  # noqa: S608
+
+
+async def of_receipt(receipt_id: int) -> list[Payment]:
+    """The receipt's card payments, oldest first (as `Payment.objects().where(receipt).order_by(id)`)."""
+    return [payment_of(row) for row in await sql.fetch(OF_RECEIPT, receipt_id)]
+
+
+def _placeholders(count: int) -> str:
+    return ", ".join(["{}"] * count)
+
+
+TAKE_PAYMENT_LEASE = "INSERT INTO payment_lease (payment, holder, taken_at, expires_at) VALUES ({}, {}, {}, {})"
+
+
+async def take_payment_lease(payment_id: int, holder: str, now: datetime, expires_at: datetime) -> None:
+    """The lease of a payment just inserted in this transaction (no one else can hold it yet)."""
+    await sql.execute(TAKE_PAYMENT_LEASE, payment_id, holder, now, expires_at)
+
+
+DROP_EXPIRED_PAYMENT_LEASE = "DELETE FROM payment_lease WHERE payment = {} AND expires_at <= {}"
+TAKE_FREE_PAYMENT_LEASE = """
+INSERT INTO payment_lease (payment, holder, taken_at, expires_at) VALUES ({}, {}, {}, {})
+ON CONFLICT DO NOTHING RETURNING "payment"
+"""
+
+
+async def take_free_payment_lease(payment_id: int, holder: str, now: datetime, expires_at: datetime) -> bool:
+    """The payment's lease, unless another holds it unexpired (only an expired one is dropped: on
+    PostgreSQL a lease committed since would make the insert a conflict, as `leases.claim` does)."""
+    await sql.execute(DROP_EXPIRED_PAYMENT_LEASE, payment_id, now)
+    return bool(await sql.execute(TAKE_FREE_PAYMENT_LEASE, payment_id, holder, now, expires_at))
+
+
+RELEASE_PAYMENT_LEASES = 'DELETE FROM payment_lease WHERE holder = {} RETURNING "id"'
+
+
+async def release_payment_leases(holder: str) -> None:
+    await sql.execute(RELEASE_PAYMENT_LEASES, holder)
+
+
+UNRESOLVED = f"""
+SELECT {_PAYMENT_SELECT} FROM payment p
+WHERE p."receipt" = {{}} AND p."state" IN (<states>)
+  AND (p."state" <> {{}} OR p."keep_for_capture" = {{}})
+ORDER BY p."id" DESC LIMIT 1
+"""  # noqa: S608 - column names only
+
+
+async def unresolved(receipt_id: int, states: Iterable[str], requires_capture: str) -> Payment | None:
+    """The receipt's newest payment in one of `states`, an authorization kept for capture aside."""
+    wanted = list(states)
+    text = UNRESOLVED.replace("<states>", _placeholders(len(wanted)))
+    row = await sql.fetch_one(text, receipt_id, *wanted, requires_capture, False)
+    return payment_of(row) if row else None
+
+
+# What a start fixes on the payment row, read in one query: the warehouse's tips setting, the
+# receipt's customer link (its email, whether the card is to be saved), and the admin's settings.
+START_FACTS = """
+SELECT w.tipping AS "tipping",
+       (SELECT rc.id FROM receipt_customer rc WHERE rc.receipt = r.id LIMIT 1) AS "customer_link"
+FROM receipt r JOIN warehouse w ON w.id = r.warehouse
+WHERE r.id = {}
+"""
+
+
+async def start_facts(receipt_id: int) -> dict[str, Any] | None:
+    return await sql.fetch_one(START_FACTS, receipt_id)
+
+
+SETTINGS = 'SELECT "name", "value" FROM kiosk_setting WHERE "name" IN (<names>) AND encrypted = {}'
+
+
+async def plain_settings(names: Sequence[str]) -> dict[str, str]:
+    """Stored values of unencrypted admin settings, by name."""
+    text = SETTINGS.replace("<names>", _placeholders(len(names)))
+    rows = await sql.fetch(text, *names, False)
+    return {str(row["name"]): str(row["value"]) for row in rows}
+
+
+INSERT_PAYMENT = """
+INSERT INTO payment (receipt, amount, currency, state, capture_method, keep_for_capture,
+    customer_cancellation, accepted_brands, reader_id, reader_label, payment_intent_id, intent_status,
+    "key", attempt, failure_code, decline_code, failure_message, attention_reason, card_brand, card_last4,
+    card_details, capture_before, amount_refunded, tipping, tip_amount, amount_charged, created_by,
+    created_at, updated_at, sent_at, settled_at, last_checked_at, reconcile_after, receipt_email,
+    stripe_customer, save_card, saved_card)
+VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, NULL, '', {}, 1, NULL, NULL, NULL, NULL, NULL, NULL,
+    {}, NULL, 0, {}, 0, NULL, {}, {}, {}, {}, NULL, NULL, {}, {}, {}, {}, NULL)
+RETURNING "id"
+"""
+
+
+async def insert_payment(values: Mapping[str, Any], now: datetime) -> int:
+    """A new card tender in state `creating`, attempt 1; its id."""
+    args = [
+        values["receipt"],
+        values["amount"],
+        values["currency"],
+        values["state"],
+        values["capture_method"],
+        values["keep_for_capture"],
+        values["customer_cancellation"],
+        values["accepted_brands"],
+        values["reader_id"],
+        values["reader_label"],
+        uuid.uuid4(),
+        "{}",
+        values["tipping"],
+        values["created_by"],
+        now,
+        now,
+        values["sent_at"],
+        values["reconcile_after"],
+        values["receipt_email"],
+        values["stripe_customer"],
+        values["save_card"],
+    ]
+    rows = await sql.execute(INSERT_PAYMENT, *args)
+    return int(rows[0]["id"])
+
+
+RECEIPT_FOR_INTENT = "SELECT number, warehouse FROM receipt WHERE id = {}"
+
+
+async def receipt_for_intent(receipt_id: int) -> dict[str, Any] | None:
+    return await sql.fetch_one(RECEIPT_FOR_INTENT, receipt_id)
+
+
+# Whether a task holds the reader (a live hold), and its reader lease if any, with how that lease
+# holds it: its payment's state, or its refund's (kiosk/payments/store.py `acquire_lease`).
+READER_CLAIMS = """
+SELECT EXISTS (SELECT 1 FROM reader_hold h WHERE h.reader_id = {} AND h.expires_at > {}) AS "held",
+       l.id AS "lease", l.payment AS "payment", l.refund AS "refund", l.expires_at AS "expires_at",
+       p.state AS "payment_state", f.state AS "refund_state", f.reader_step AS "refund_step"
+FROM (SELECT 1 AS one) AS reader
+LEFT JOIN reader_lease l ON l.reader_id = {}
+LEFT JOIN payment p ON p.id = l.payment
+LEFT JOIN refund f ON f.id = l.refund
+"""
+
+
+async def reader_claims(reader_id: str, now: datetime) -> dict[str, Any]:
+    """`held` (a task holds the reader) and the reader's lease (`lease` None when it has none)."""
+    row = await sql.fetch_one(READER_CLAIMS, reader_id, now, reader_id)
+    assert row is not None  # one row, whatever the tables hold
+    return row
+
+
+# Only leases that no longer hold the reader go (mine, or the reader's when expired or idle).
+DROP_READER_LEASES = """
+DELETE FROM reader_lease
+WHERE <mine>
+   OR (reader_id = {} AND (expires_at <= {}
+       OR (refund IS NULL AND payment NOT IN (SELECT id FROM payment WHERE state IN (<active>)))
+       OR (refund IS NOT NULL AND refund NOT IN (SELECT id FROM refund WHERE state = 'creating'
+                                                   AND reader_step IN (<on_reader>)))))
+RETURNING "id"
+"""
+
+
+@cache
+def _drop_reader_leases_sql(for_refund: bool, active: int, on_reader: int) -> str:
+    mine = "refund = {}" if for_refund else "payment = {}"
+    return (
+        DROP_READER_LEASES.replace("<mine>", mine)
+        .replace("<active>", _placeholders(active))
+        .replace("<on_reader>", _placeholders(on_reader))
+    )
+
+
+async def drop_idle_reader_leases(
+    reader_id: str,
+    mine: int,
+    now: datetime,
+    *,
+    for_refund: bool,
+    active: Sequence[str],
+    on_reader: Sequence[str],
+) -> None:
+    text = _drop_reader_leases_sql(for_refund, len(active), len(on_reader))
+    await sql.execute(text, mine, reader_id, now, *active, *on_reader)
+
+
+INSERT_READER_LEASE = """
+INSERT INTO reader_lease (reader_id, payment, refund, holder, created_at, expires_at)
+VALUES ({}, {}, {}, {}, {}, {})
+ON CONFLICT DO NOTHING RETURNING "id"
+"""
+
+
+async def insert_reader_lease(
+    reader_id: str, payment_id: int, refund_id: int | None, holder: str, now: datetime, expires_at: datetime
+) -> bool:
+    """False when another lease of the reader is there (a conflict: the reader is busy)."""
+    rows = await sql.execute(INSERT_READER_LEASE, reader_id, payment_id, refund_id, holder, now, expires_at)
+    return bool(rows)
+
+
+READER_DISPLAY = (
+    'SELECT sending_until AS "sending_until", receipt AS "receipt" FROM reader_display WHERE reader_id = {}'
+)
+
+
+async def reader_display(reader_id: str) -> dict[str, Any] | None:
+    """Whether a cart call is under way on the reader (`sending_until`), and whose cart it shows."""
+    return await sql.fetch_one(READER_DISPLAY, reader_id)
+
+
+# A receipt of the warehouse as a card tender needs it: its sums, its cash, its warehouse's location.
+RECEIPT_FOR_CARD = """
+SELECT r.id AS "id", r.warehouse AS "warehouse", r.number AS "number", r.currency AS "currency",
+       r.total AS "total", r.status AS "status",
+       (SELECT COALESCE(SUM(c.amount), 0) FROM cash_tender c WHERE c.receipt = r.id) AS "cash",
+       (SELECT lp.stripe_location_id FROM location_pairing lp WHERE lp.warehouse = r.warehouse) AS "location"
+FROM receipt r
+WHERE r.id = {} AND r.warehouse = {}
+"""
+
+
+async def receipt_for_card(receipt_id: int, warehouse_id: int) -> dict[str, Any] | None:
+    """None when the receipt is not one of the warehouse's."""
+    row = await sql.fetch_one(RECEIPT_FOR_CARD, receipt_id, warehouse_id)
+    if row is not None:
+        row["cash"] = int(row["cash"] or 0)
+    return row
+
+
+RECEIPT_MONEY = """
+SELECT r.currency AS "currency", r.total AS "total", r.status AS "status",
+       (SELECT COALESCE(SUM(c.amount), 0) FROM cash_tender c WHERE c.receipt = r.id) AS "cash"
+FROM receipt r
+WHERE r.id = {}
+"""
+
+
+async def receipt_money(receipt_id: int) -> dict[str, Any] | None:
+    """The receipt's currency, total, status and cash taken."""
+    row = await sql.fetch_one(RECEIPT_MONEY, receipt_id)
+    if row is not None:
+        row["cash"] = int(row["cash"] or 0)
+    return row
+
+
+REFUNDS_OF = """
+SELECT f.id AS "id", f.payment AS "payment", f.amount AS "amount", f.currency AS "currency", f.state AS "state",
+       f.reason AS "reason", f.note AS "note", f.created_at AS "created_at", f.failure_message AS "failure_message"
+FROM refund f
+WHERE f.payment IN (<ids>)
+ORDER BY f.id
+"""
+
+
+async def refunds_of(payment_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The refunds of these payments, oldest first."""
+    if not payment_ids:
+        return []
+    return await sql.fetch(REFUNDS_OF.replace("<ids>", _placeholders(len(payment_ids))), *payment_ids)
+
+
+CARD_TENDERS = """
+SELECT amount AS "amount", state AS "state", keep_for_capture AS "keep_for_capture",
+       tip_amount AS "tip_amount", amount_charged AS "amount_charged"
+FROM payment WHERE receipt = {}
+"""
+
+
+async def card_tenders_of(receipt_id: int) -> list[tuple[int, str, bool, int | None, int | None]]:
+    """The receipt's card tenders as its balance counts them (kiosk/payments/settlement.py)."""
+    rows = await sql.fetch(CARD_TENDERS, receipt_id)
+    return [
+        (row["amount"], row["state"], bool(row["keep_for_capture"]), row["tip_amount"], row["amount_charged"])
+        for row in rows
+    ]
+
+
+IN_WAREHOUSE = f"""
+SELECT {_PAYMENT_SELECT} FROM payment p JOIN receipt r ON r.id = p.receipt
+WHERE p."id" = {{}} AND r.warehouse = {{}}
+"""  # noqa: S608 - column names only
+
+
+async def payment_in_warehouse(payment_id: int, warehouse_id: int) -> Payment | None:
+    """The payment, if its receipt is one of the warehouse's."""
+    row = await sql.fetch_one(IN_WAREHOUSE, payment_id, warehouse_id)
+    return payment_of(row) if row else None
+
+
+# reader id → the payment of each live reader lease, with how the lease holds it (store.leased_readers).
+LIVE_READER_LEASES = """
+SELECT l.reader_id AS "reader_id", l.payment AS "payment", p.state AS "payment_state", l.refund AS "refund",
+       f.state AS "refund_state", f.reader_step AS "refund_step"
+FROM reader_lease l
+LEFT JOIN payment p ON p.id = l.payment
+LEFT JOIN refund f ON f.id = l.refund
+WHERE l.expires_at > {}
+"""
+
+
+async def live_reader_leases(now: datetime) -> list[dict[str, Any]]:
+    return await sql.fetch(LIVE_READER_LEASES, now)
+
+
+LIVE_READER_HOLDS = """
+SELECT h.reader_id AS "reader_id", t.kind AS "kind"
+FROM reader_hold h LEFT JOIN reader_task t ON t.id = h.task
+WHERE h.expires_at > {}
+"""
+
+
+async def live_reader_holds(now: datetime) -> dict[str, str]:
+    """reader id → the kind of task holding it (live holds only)."""
+    return {str(row["reader_id"]): str(row["kind"]) for row in await sql.fetch(LIVE_READER_HOLDS, now)}
+
+
+HOLDERS = """
+SELECT p.id AS "id", p.payment_intent_id AS "payment_intent_id", p.receipt AS "receipt",
+       r.number AS "receipt.number", u.username AS "created_by.username"
+FROM payment p
+LEFT JOIN receipt r ON r.id = p.receipt
+LEFT JOIN piccolo_user u ON u.id = p.created_by
+WHERE p.id IN (<ids>) OR p.payment_intent_id IN (<intents>)
+"""
+
+
+async def holders(payment_ids: Sequence[int], intent_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The payments of these ids or PaymentIntents, with their receipt's number and who started them."""
+    ids, intents = list(payment_ids) or [0], list(intent_ids) or [""]
+    text = HOLDERS.replace("<ids>", _placeholders(len(ids))).replace("<intents>", _placeholders(len(intents)))
+    return await sql.fetch(text, *ids, *intents)
+
+
+# How the kiosk holds readers whose actions are about these intents (store.reader_holds): its
+# payments, in-person refunds on a reader, and reader tasks' SetupIntents.
+INTENT_HOLDS = """
+SELECT 'payment' AS "kind", p.payment_intent_id AS "intent", p.state AS "state",
+       EXISTS (SELECT 1 FROM refund f WHERE f.payment = p.id AND f.state = 'creating'
+                                         AND f.reader_step IN (<on_reader>)) AS "refunding"
+FROM payment p WHERE p.payment_intent_id IN (<intents>)
+UNION ALL
+SELECT 'task' AS "kind", t.setup_intent_id AS "intent", t.state AS "state", FALSE AS "refunding"
+FROM reader_task t WHERE t.setup_intent_id IN (<intents>)
+"""
+
+
+async def intent_holds(intent_ids: Sequence[str], on_reader: Sequence[str]) -> list[dict[str, Any]]:
+    intents = list(intent_ids) or [""]
+    marks = _placeholders(len(intents))
+    text = INTENT_HOLDS.replace("<on_reader>", _placeholders(len(on_reader))).replace("<intents>", marks)
+    # The placeholders bind in the order they appear in the text.
+    return await sql.fetch(text, *on_reader, *intents, *intents)

@@ -14,7 +14,7 @@ from typing import Any
 from kiosk.db.engine import is_postgres, write_transaction
 from kiosk.payments import sql
 from kiosk.payments.states import ACTIVE, DECLINED, NEEDS_ATTENTION, RECEIPT_SETTLED, sources_of
-from kiosk.payments.tables import Payment, ReaderHold, ReaderLease, ReaderTask, Refund
+from kiosk.payments.tables import Payment, ReaderHold, ReaderLease, Refund
 from kiosk.readers.snapshot import Hold
 from kiosk.stripe_account.errors import ReaderBusy
 
@@ -33,8 +33,7 @@ def atomic() -> Any:
 
 
 async def load(payment_id: int) -> Payment | None:
-    payment: Payment | None = await Payment.objects().get(Payment.id == payment_id)
-    return payment
+    return await sql.load(payment_id)
 
 
 async def by_intent(intent_id: str | None) -> Payment | None:
@@ -104,44 +103,54 @@ def _refunds_on_readers() -> Any:
     )
 
 
-async def _lease_holds(lease: ReaderLease) -> bool:
-    """Whether a lease still holds its reader: its payment active, or its refund on the reader."""
-    if lease.expires_at <= now():
+def _lease_holds(lease: Mapping[str, Any], stamp: datetime) -> bool:
+    """Whether a lease (`sql.reader_claims`) still holds its reader: its payment active, or its
+    refund on the reader."""
+    if lease["expires_at"] <= stamp:
         return False
-    if lease.refund is not None:
-        return bool(await Refund.exists().where((Refund.id == lease.refund) & Refund.id.is_in(_refunds_on_readers())))
-    other = await Payment.select(Payment.state).where(Payment.id == lease.payment).first()
-    return bool(other and other["state"] in ACTIVE)
+    if lease["refund"] is not None:
+        return lease["refund_state"] == "creating" and lease["refund_step"] in REFUND_ON_READER
+    return lease["payment_state"] in ACTIVE
 
 
 async def acquire_lease(
-    reader_id: str, payment_id: int, holder: str, seconds: float, *, refund_id: int | None = None
+    reader_id: str,
+    payment_id: int,
+    holder: str,
+    seconds: float,
+    *,
+    refund_id: int | None = None,
+    new_payment: bool = False,
 ) -> None:
     """Reserve the reader for this payment (or for this in-person refund of it), inside the
-    caller's transaction.
+    caller's transaction. `new_payment`: the payment was inserted in this transaction (it has no
+    lease anywhere yet).
 
     Another payment keeps the reader while it is active and its lease has not expired, another
     refund while it is on the reader: then ReaderBusy, and the other till's action is left alone.
     """
     busy = ReaderBusy("This reader is taking a payment for another till.", "kiosk_reader_leased")
+    stamp = now()
     await lock_reader(reader_id)
-    if await reader_held(reader_id):
+    claims = await sql.reader_claims(reader_id, stamp)
+    if claims["held"]:
         raise ReaderBusy(HELD_BY_TASK, "kiosk_reader_held")
-    lease = await ReaderLease.objects().get(ReaderLease.reader_id == reader_id)
-    if lease is not None and (lease.payment, lease.refund) != (payment_id, refund_id) and await _lease_holds(lease):
+    mine = (claims["payment"], claims["refund"]) == (payment_id, refund_id)
+    if claims["lease"] is not None and not mine and _lease_holds(claims, stamp):
         raise busy
     # Only leases that no longer hold the reader go (on PostgreSQL another till's lease may have been
-    # committed since the read above); a live one makes the insert below a conflict: busy.
-    active = Payment.select(Payment.id).where(Payment.state.is_in(list(ACTIVE)))
-    idle_payment = ReaderLease.refund.is_null() & ReaderLease.payment.not_in(active)
-    idle_refund = ReaderLease.refund.is_not_null() & ReaderLease.refund.not_in(_refunds_on_readers())
-    stale = (ReaderLease.expires_at <= now()) | idle_payment | idle_refund
-    mine = ReaderLease.refund == refund_id if refund_id is not None else (ReaderLease.payment == payment_id)
-    await ReaderLease.delete().where(mine | ((ReaderLease.reader_id == reader_id) & stale))
-    row = ReaderLease(
-        reader_id=reader_id, payment=payment_id, refund=refund_id, holder=holder[:255], expires_at=later(seconds)
-    )
-    if not await ReaderLease.insert(row).on_conflict(action="DO NOTHING").returning(ReaderLease.id):
+    # committed since the read above); a live one makes the insert below a conflict: busy. A new
+    # payment on a reader without a lease has nothing to drop (the reader's lock is held meanwhile).
+    if not (new_payment and claims["lease"] is None):
+        await sql.drop_idle_reader_leases(
+            reader_id,
+            refund_id if refund_id is not None else payment_id,
+            stamp,
+            for_refund=refund_id is not None,
+            active=sorted(ACTIVE),
+            on_reader=REFUND_ON_READER,
+        )
+    if not await sql.insert_reader_lease(reader_id, payment_id, refund_id, holder[:255], stamp, later(seconds)):
         raise busy
 
 
@@ -166,8 +175,7 @@ async def reader_held(reader_id: str) -> bool:
 
 async def held_readers() -> dict[str, str]:
     """reader id → the kind of task holding it (live holds only), for the picker."""
-    rows = await ReaderHold.select(ReaderHold.reader_id, ReaderHold.task.kind).where(ReaderHold.expires_at > now())
-    return {str(row["reader_id"]): str(row["task.kind"]) for row in rows}
+    return await sql.live_reader_holds(now())
 
 
 async def release_lease(payment_id: int) -> None:
@@ -177,43 +185,29 @@ async def release_lease(payment_id: int) -> None:
 async def leased_readers() -> dict[str, int]:
     """reader id → payment id, for readers held by a live lease of an active payment (or of an
     in-person refund of that payment on the reader)."""
-    rows = await ReaderLease.select(
-        ReaderLease.reader_id,
-        ReaderLease.payment,
-        ReaderLease.payment.state,
-        ReaderLease.refund,
-        ReaderLease.refund.state,
-        ReaderLease.refund.reader_step,
-    ).where(ReaderLease.expires_at > now())
+    rows = await sql.live_reader_leases(now())
     return {row["reader_id"]: row["payment"] for row in rows if _holding(row)}
 
 
 def _holding(row: Mapping[str, Any]) -> bool:
     if row["refund"] is not None:
-        return row["refund.state"] == "creating" and row["refund.reader_step"] in REFUND_ON_READER
-    return row["payment.state"] in ACTIVE
+        return row["refund_state"] == "creating" and row["refund_step"] in REFUND_ON_READER
+    return row["payment_state"] in ACTIVE
 
 
 async def reader_holds(intent_ids: list[str]) -> dict[str, Hold]:
     """How the kiosk's payments of these PaymentIntents hold their readers (the reader snapshot's
     `KioskHolds`): running while active, unsure while they need attention, ended otherwise."""
-    rows = await Payment.select(Payment.id, Payment.payment_intent_id, Payment.state).where(
-        Payment.payment_intent_id.is_in(intent_ids or [""])
-    )
-    # A settled payment's action on a reader is an in-person refund of it (Interac): running while
-    # the kiosk's refund is on that reader.
-    refunding = await Refund.select(Refund.payment).where(Refund.id.is_in(_refunds_on_readers()))
-    on_reader = {int(row["payment"]) for row in refunding}
-    holds = {
-        str(row["payment_intent_id"]): "running" if int(row["id"]) in on_reader else _hold(str(row["state"]))
-        for row in rows
-    }
-    # The SetupIntents of reader tasks (saving a card without paying): running until the task ends.
-    tasks = await ReaderTask.select(ReaderTask.setup_intent_id, ReaderTask.state).where(
-        ReaderTask.setup_intent_id.is_in(intent_ids or [""])
-    )
-    for row in tasks:
-        holds[str(row["setup_intent_id"])] = "running" if row["state"] in ("starting", "running") else "ended"
+    holds: dict[str, Hold] = {}
+    for row in await sql.intent_holds(intent_ids, REFUND_ON_READER):
+        intent, state = str(row["intent"]), str(row["state"])
+        if row["kind"] == "payment":
+            # A settled payment's action on a reader is an in-person refund of it (Interac): running
+            # while the kiosk's refund is on that reader.
+            holds[intent] = "running" if row["refunding"] else _hold(state)
+        else:
+            # The SetupIntents of reader tasks (saving a card without paying): running until the task ends.
+            holds[intent] = "running" if state in ("starting", "running") else "ended"
     return holds
 
 

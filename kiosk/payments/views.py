@@ -6,12 +6,13 @@ it must never cost a Stripe call.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from kiosk.money.amounts import MoneyError, card_minimum, check_card_amount, format_money
-from kiosk.payments import brands, store
+from kiosk.payments import brands, sql, store
 from kiosk.payments.decline_messages import (
     CHECKING,
     READER_OFFLINE,
@@ -22,7 +23,7 @@ from kiosk.payments.decline_messages import (
     reader_silent_refusal,
 )
 from kiosk.payments.refunds.views import ReceiptRefunds, receipt_refunds
-from kiosk.payments.settlement import Balance, balance
+from kiosk.payments.settlement import Balance, balance_from, card_tenders
 from kiosk.payments.states import (
     BRAND_NOT_ACCEPTED,
     CANCELED,
@@ -38,7 +39,8 @@ from kiosk.payments.states import (
     is_unresolved,
 )
 from kiosk.payments.tables import Payment
-from kiosk.shop.tables import OPEN, PAID, Receipt
+from kiosk.shop.lookup import ReceiptNotFound
+from kiosk.shop.tables import OPEN, PAID
 
 # After this long on the reader the cashier is told the payment may not have completed.
 SLOW_AFTER_SECONDS = 120.0
@@ -159,15 +161,17 @@ def payment_view(payment: Payment, slow_after: float = SLOW_AFTER_SECONDS) -> Pa
     )
 
 
-async def card_tenders_context(receipt_id: int) -> dict[str, Any]:
+async def card_tenders_context(receipt_id: int, money: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """For the receipt page (`partials/card_tenders.html`): the running card payment, the finished
-    ones, and whether "+ Card" is offered."""
-    payments = await Payment.objects().where(Payment.receipt == receipt_id).order_by(Payment.id)
-    owed = await balance(receipt_id)
+    ones, and whether "+ Card" is offered. `money`: the receipt's currency, total, status and cash
+    (`sql.receipt_money`), when the caller has just read them."""
+    payments = await sql.of_receipt(receipt_id)
+    receipt = money if money is not None else await sql.receipt_money(receipt_id)
+    if receipt is None:
+        raise ReceiptNotFound(receipt_id)
+    owed = balance_from(receipt["currency"], receipt["total"], receipt["cash"], card_tenders(payments))
     # A closed receipt takes no more cards, even when an admin later canceled its authorization.
-    row = await Receipt.select(Receipt.status).where(Receipt.id == receipt_id).first()
-    status = row["status"] if row else None
-    return card_tenders_of(payments, owed, status, await receipt_refunds(receipt_id, payments))
+    return card_tenders_of(payments, owed, receipt["status"], await receipt_refunds(receipt_id, payments))
 
 
 def card_tenders_of(

@@ -158,27 +158,29 @@ async def _claim(location_id: str) -> bool:
 
 async def load(location_id: str, holds: KioskHolds) -> Snapshot | None:
     """The stored snapshot of a location; None when it was never listed."""
-    listing = await ReaderListing.select().where(ReaderListing.location_id == location_id).first()
-    if listing is None:
+    rows = await sql.snapshot_rows(location_id)
+    if not rows:
         return None
-    rows = await ReaderStatus.objects().where(ReaderStatus.location_id == location_id).order_by(ReaderStatus.label)
-    running = [r.action_intent for r in rows if r.action_status == "in_progress" and r.action_intent]
+    readers = [row for row in rows if row["reader_id"] is not None]
+    running = [r["action_intent"] for r in readers if r["action_status"] == "in_progress" and r["action_intent"]]
     held = await holds(running) if running else {}
-    readers = [_reader_of(row, held) for row in rows]
-    seen_at = min((row.observed_at for row in rows), default=listing["listed_at"])
-    return Snapshot(listing["listed_at"], seen_at, readers)
+    listed_at = rows[0]["listed_at"]
+    seen_at = min((row["observed_at"] for row in readers), default=listed_at)
+    return Snapshot(listed_at, seen_at, [_reader_of(row, held) for row in readers])
 
 
-def _reader_of(row: ReaderStatus, held: dict[str, Hold]) -> ReaderInfo:
+def _reader_of(row: dict[str, Any], held: dict[str, Hold]) -> ReaderInfo:
     """The reader as the picker shows it (the action of a kiosk payment that has ended is gone: its
     end frees the reader without asking Stripe)."""
     action = None
-    if row.action_status:
-        action = ReaderAction(str(row.action_type or ""), str(row.action_status), row.action_intent)
-    hold = held.get(row.action_intent or "")
+    if row["action_status"]:
+        action = ReaderAction(str(row["action_type"] or ""), str(row["action_status"]), row["action_intent"])
+    hold = held.get(row["action_intent"] or "")
     if action is not None and action.status == "in_progress" and hold == "ended":
         action = None  # that payment has ended, so has its action, whatever Stripe said before
-    return ReaderInfo(row.reader_id, row.label, row.device_type, row.online, row.location_id or None, action)
+    return ReaderInfo(
+        row["reader_id"], row["label"], row["device_type"], bool(row["online"]), row["location_id"] or None, action
+    )
 
 
 async def _store(reader: ReaderInfo, observed_at: datetime, location_id: str | None = None) -> None:

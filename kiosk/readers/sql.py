@@ -7,8 +7,9 @@ parameters; the text runs on SQLite and PostgreSQL alike.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from kiosk.db.sql import execute
+from kiosk.db.sql import execute, fetch, fetch_one
 
 # Webhooks
 #
@@ -38,3 +39,32 @@ async def upsert_reader_status(
 ) -> None:
     """`action`: the reader's action (type, status, intent), Nones when it has none."""
     await execute(UPSERT_READER_STATUS, reader_id, location_id, label, device_type, online, *action, observed_at)
+
+
+# The reader picker and the start of a payment
+
+# The location's last listing and its readers (one row with no reader when it has none), by label.
+SNAPSHOT = """
+SELECT l.listed_at AS "listed_at", s.reader_id AS "reader_id", s.location_id AS "location_id",
+       s.label AS "label", s.device_type AS "device_type", s.online AS "online",
+       s.action_type AS "action_type", s.action_status AS "action_status",
+       s.action_intent AS "action_intent", s.observed_at AS "observed_at"
+FROM reader_listing l
+LEFT JOIN reader_status s ON s.location_id = l.location_id
+WHERE l.location_id = {}
+ORDER BY s.label
+"""
+
+
+async def snapshot_rows(location_id: str) -> list[dict[str, Any]]:
+    """No rows: the location was never listed."""
+    return await fetch(SNAPSHOT, location_id)
+
+
+LOCATION_OF = 'SELECT stripe_location_id AS "location" FROM location_pairing WHERE warehouse = {}'
+
+
+async def location_of(warehouse_id: int) -> str | None:
+    """The Stripe Terminal location paired with the warehouse, if any."""
+    row = await fetch_one(LOCATION_OF, warehouse_id)
+    return str(row["location"]) if row else None

@@ -19,6 +19,13 @@ STRIPE_CALLS = Counter(
 STRIPE_RATE_LIMITED = Counter("kiosk_stripe_rate_limited", "Stripe's 429 answers (too many requests)")
 
 
+def count(method: str, status: int | None) -> None:
+    """One request sent to Stripe and its answer (`status` None: none came)."""
+    STRIPE_CALLS.labels(method.upper(), "error" if status is None else str(status)).inc()
+    if status == 429:
+        STRIPE_RATE_LIMITED.inc()
+
+
 class CountingHTTPXClient(stripe.HTTPXClient):
     """The SDK's httpx client, counting each request and its answer."""
 
@@ -28,9 +35,7 @@ class CountingHTTPXClient(stripe.HTTPXClient):
         try:
             content, status, answer_headers = await super().request_async(method, url, headers, post_data)
         except Exception:
-            STRIPE_CALLS.labels(method.upper(), "error").inc()
+            count(method, None)
             raise
-        STRIPE_CALLS.labels(method.upper(), str(status)).inc()
-        if status == 429:
-            STRIPE_RATE_LIMITED.inc()
+        count(method, status)
         return content, status, answer_headers

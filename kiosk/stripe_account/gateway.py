@@ -18,9 +18,10 @@ which keeps the reader picker's snapshot current without listing readers again
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
+from urllib.parse import quote_plus
 
 import stripe
 from stripe.params import (
@@ -45,9 +46,9 @@ from stripe.params.terminal import (
 
 from kiosk.config import Settings
 from kiosk.stripe_account import errors
-from kiosk.stripe_account.call_metrics import CountingHTTPXClient
 from kiosk.stripe_account.customer_gateway import CustomerCalls, ReaderTaskCalls
 from kiosk.stripe_account.day_objects import DayCharge, DayRefund, charge_from, day_refund_from
+from kiosk.stripe_account.http_client import LeanHTTPXClient
 from kiosk.stripe_account.objects import (
     EventInfo,
     IntentInfo,
@@ -123,7 +124,7 @@ class StripeGateway(CustomerCalls, ReaderTaskCalls):
         reader_news: ReaderNews | None = None,
     ) -> None:
         """`api_base` points at the simulator (or any Stripe-compatible API); None is Stripe itself."""
-        self._http = CountingHTTPXClient(timeout=HTTP_TIMEOUT_SECONDS)
+        self._http = LeanHTTPXClient(timeout=HTTP_TIMEOUT_SECONDS)
         self._client = stripe.StripeClient(
             key,
             base_addresses={"api": api_base} if api_base else None,
@@ -152,11 +153,22 @@ class StripeGateway(CustomerCalls, ReaderTaskCalls):
         except stripe.StripeError as exc:
             raise map_error(exc) from exc
 
+    async def _post(self, path: str, params: Mapping[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """A POST of a sale's own calls, answered as a plain dict: the SDK's request (its encoding,
+        headers, retries with the key, errors), without building a StripeObject from the answer only
+        to turn it back into a dict (`params` are typed by the caller with the SDK's own TypedDicts)."""
+        answer = await self._call(
+            self._client.raw_request_async("post", path, **params, idempotency_key=idempotency_key)
+        )
+        data: dict[str, Any] = answer.data
+        return data
+
     async def _reader_call(self, reader_id: str, request: Awaitable[Any]) -> ReaderInfo:
         """A call answered with the reader: what it says (or that it is offline) goes to `reader_news`."""
         asked = datetime.now(UTC)
         try:
-            reader = reader_from((await self._call(request)).to_dict())
+            answer = await self._call(request)
+            reader = reader_from(answer if isinstance(answer, dict) else answer.to_dict())
         except errors.ReaderOffline:
             if self._reader_news:
                 await self._reader_news.offline(reader_id, asked)
@@ -222,9 +234,7 @@ class StripeGateway(CustomerCalls, ReaderTaskCalls):
             params["receipt_email"] = receipt_email
         if save_card and customer:
             params["setup_future_usage"] = "off_session"
-        intents = self._client.v1.payment_intents
-        intent = await self._call(intents.create_async(params, {"idempotency_key": idempotency_key}))
-        return intent_from(intent.to_dict())
+        return intent_from(await self._post("/v1/payment_intents", params, idempotency_key))
 
     async def _create_off_session(
         self,
@@ -284,9 +294,8 @@ class StripeGateway(CustomerCalls, ReaderTaskCalls):
             "payment_intent": intent_id,
             "process_config": {"enable_customer_cancellation": customer_cancellation, "skip_tipping": not tipping},
         }
-        readers = self._client.v1.terminal.readers
-        options: stripe.RequestOptions = {"idempotency_key": idempotency_key}
-        return await self._reader_call(reader_id, readers.process_payment_intent_async(reader_id, params, options))
+        path = f"/v1/terminal/readers/{quote_plus(reader_id)}/process_payment_intent"
+        return await self._reader_call(reader_id, self._post(path, params, idempotency_key))
 
     async def collect_on_reader(
         self,
@@ -424,5 +433,5 @@ class StripeGateway(CustomerCalls, ReaderTaskCalls):
             raise InvalidSignature(str(exc)) from exc
 
     async def aclose(self) -> None:
-        """Close the connection pool (the SDK leaves this method untyped)."""
-        await self._http.close_async()  # type: ignore[no-untyped-call]
+        """Close the connection pools."""
+        await self._http.close_async()

@@ -284,7 +284,7 @@ async def receipt_page(receipt_id: int, warehouse_id: int, *, with_lines: bool =
         raise ReceiptNotFound(receipt_id)
     lines = await shop_sql.receipt_lines(receipt_id) if with_lines else []
     cash = await till_sql.cash_tenders(receipt_id)
-    payments = await payments_sql.receipt_payments(receipt_id)
+    payments = await payments_sql.of_receipt(receipt_id)
     # Returns are taken of paid receipts only (kiosk/till/returns.py): an open one has none.
     taken_back = await returns_of(receipt_id) if row["status"] != OPEN else []
     tenders = bool(cash) or any(p.state not in CARD_RELEASED for p in payments)

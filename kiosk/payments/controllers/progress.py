@@ -18,17 +18,16 @@ from litestar.response import Template
 
 from kiosk.money.amounts import MoneyError, check_card_amount
 from kiosk.payments import actions as payments
-from kiosk.payments import metrics, poll_cache
+from kiosk.payments import metrics, poll_cache, sql
 from kiosk.payments.decline_messages import FAILURES
 from kiosk.payments.engine import Engine
 from kiosk.payments.picker import picker_context
 from kiosk.payments.poll_lookup import payment_for_poll
-from kiosk.payments.settlement import balance
+from kiosk.payments.settlement import Balance, balance_from
 from kiosk.payments.tables import Payment
 from kiosk.payments.views import PaymentView, payment_view
 from kiosk.people.auth import Till
 from kiosk.people.guards import provide_login, provide_till
-from kiosk.shop.lookup import ReceiptNotFound, receipt_row
 from kiosk.shop.tables import OPEN
 from kiosk.stripe_account.errors import PaymentError, PaymentNotAllowed, ReaderOffline
 
@@ -76,16 +75,21 @@ async def _picker(
     if for_retry is not None:
         payment = await _payment(till, int(for_retry.group(1)))
         post_url = f"/payments/{payment.id}/retry"
+        location = None
     else:
         assert for_receipt is not None
         receipt_id = int(for_receipt.group(1))
-        receipt = await _receipt(till, receipt_id)
+        receipt = await _card_receipt(till, receipt_id)
+        location = receipt["location"] or ""
         post_url = f"/receipts/{receipt_id}/card"
         try:  # an amount no card can pay is refused before a reader is even offered
-            check_card_amount((await balance(receipt_id)).tenderable, receipt["currency"])
+            check_card_amount((await _balance(receipt_id, receipt)).tenderable, receipt["currency"])
         except MoneyError as exc:
             return Template(PICKER, context={**base, "post_url": post_url, "readers": [], "problem": str(exc)})
-    context = await picker_context(engine_of(request), till.warehouse.id, post_url=post_url, target="#card-tenders")
+    engine = engine_of(request)
+    context = await picker_context(
+        engine, till.warehouse.id, post_url=post_url, target="#card-tenders", location=location
+    )
     return Template(PICKER, context={**context, **base})
 
 
@@ -98,20 +102,23 @@ def _holder(till: Till) -> str:
     return f"session {till.session_id} ({till.username})"
 
 
-async def _receipt(till: Till, receipt_id: int) -> dict[str, Any]:
-    try:
-        return await receipt_row(receipt_id, till.warehouse.id)
-    except ReceiptNotFound as exc:
-        raise NotFoundException() from exc
+async def _card_receipt(till: Till, receipt_id: int) -> dict[str, Any]:
+    """The receipt if it is one of the till's warehouse, with its cash taken and its warehouse's
+    Stripe location (`sql.receipt_for_card`); else 404."""
+    receipt = await sql.receipt_for_card(receipt_id, till.warehouse.id)
+    if receipt is None:
+        raise NotFoundException()
+    return receipt
+
+
+async def _balance(receipt_id: int, receipt: dict[str, Any]) -> Balance:
+    """The receipt's balance, from its row as `_card_receipt` read it and its card tenders."""
+    return balance_from(receipt["currency"], receipt["total"], receipt["cash"], await sql.card_tenders_of(receipt_id))
 
 
 async def _payment(till: Till, payment_id: int) -> Payment:
-    """The payment, if its receipt is one of the till's warehouse (one query: polls come often)."""
-    payment: Payment | None = (
-        await Payment.objects()
-        .where((Payment.id == payment_id) & (Payment.receipt.warehouse == till.warehouse.id))
-        .first()
-    )
+    """The payment, if its receipt is one of the till's warehouse (one query)."""
+    payment = await sql.payment_in_warehouse(payment_id, till.warehouse.id)
     if payment is None:
         raise NotFoundException()
     return payment
@@ -133,8 +140,8 @@ async def _progress(view: PaymentView, if_none_match: str | None = None) -> Resp
 
 async def card_section(till: Till, receipt_id: int, *, card_error: str = "", started: bool = False) -> Template:
     """The receipt's card part; after a change the receipt page is told to refresh its summary."""
-    receipt = await _receipt(till, receipt_id)
-    context = {"receipt": receipt, "card_error": card_error, **await payments.card_tenders_context(receipt_id)}
+    receipt = await _card_receipt(till, receipt_id)
+    context = {"receipt": receipt, "card_error": card_error, **await payments.card_tenders_context(receipt_id, receipt)}
     return Template(CARD_TENDERS, context=context, headers=RECEIPT_CHANGED if started else {})
 
 
@@ -159,17 +166,16 @@ class PaymentsController(Controller):
         receipt_id: FromPath[int],
         data: URLEncodedBody[ReaderForm],
     ) -> Template:
-        receipt = await _receipt(till, receipt_id)
+        receipt = await _card_receipt(till, receipt_id)
         engine = engine_of(request)
         try:
             if engine is None:
                 raise PaymentError("Card payments are not set up on this kiosk.")
             if receipt["status"] != OPEN:
                 raise PaymentError(f"This receipt is {receipt['status']}: nothing more can be paid.")
-            amount = (await balance(receipt_id)).tenderable
+            amount = (await _balance(receipt_id, receipt)).tenderable
             check_card_amount(amount, receipt["currency"])
-            location = await payments.location_of(till.warehouse.id)
-            reader = await payments.find_reader(engine, location or "", data.reader_id)
+            reader = await payments.find_reader(engine, receipt["location"] or "", data.reader_id)
             await payments.start_payment(
                 engine,
                 receipt_id=receipt_id,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from kiosk.payments import sql
 from kiosk.payments.refunds.actions import REASONS
 from kiosk.payments.refunds.actions import card_label as card_label  # kept here for its users
 from kiosk.payments.refunds.events import CREATING, LIVE, MADE_ELSEWHERE
@@ -61,11 +62,15 @@ class ReceiptRefunds:
         return RECEIPT_STATES.get(self.state, "")
 
 
-async def refund_lines(payment: Payment, *, everything: bool = False) -> list[RefundLine]:
+async def refund_lines(
+    payment: Payment, *, everything: bool = False, refunds: list[Refund] | None = None
+) -> list[RefundLine]:
     """The payment's refunds, oldest first (failed ones only with `everything`), plus what Stripe
-    reports refunded beyond them and a canceled authorization."""
-    query = Refund.objects().where(Refund.payment == payment.id).order_by(Refund.id)
-    return refund_lines_of(payment, await query, everything=everything)
+    reports refunded beyond them and a canceled authorization. `refunds`: its Refund rows, oldest
+    first, when the caller has read them."""
+    if refunds is None:
+        refunds = await Refund.objects().where(Refund.payment == payment.id).order_by(Refund.id)
+    return refund_lines_of(payment, refunds, everything=everything)
 
 
 def refund_lines_of(payment: Payment, refunds: list[Refund], *, everything: bool = False) -> list[RefundLine]:
@@ -98,7 +103,11 @@ async def receipt_refunds(receipt_id: int, payments: list[Payment] | None = None
     """What was given back on the receipt's card payments (`payments`, when the caller has them)."""
     if payments is None:
         payments = await Payment.objects().where(Payment.receipt == receipt_id).order_by(Payment.id)
-    lines = [line for payment in payments for line in await refund_lines(payment)]
+    # Every payment's refunds in one query (a refund made elsewhere may be told of a payment in any state).
+    by_payment: dict[int, list[Refund]] = {payment.id: [] for payment in payments}
+    for row in await sql.refunds_of(list(by_payment)):
+        by_payment[int(row["payment"])].append(Refund(**row, _exists_in_db=True))
+    lines = [line for payment in payments for line in await refund_lines(payment, refunds=by_payment[payment.id])]
     returned = sum(line.amount for line in lines)
     if not returned:
         return ReceiptRefunds(lines)

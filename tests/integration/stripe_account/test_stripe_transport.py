@@ -1,0 +1,118 @@
+"""The gateway's HTTP client (kiosk/stripe_account/http_client.py) against a plain HTTP server that
+plays Stripe: what reaches Stripe, and how a lost connection and Stripe's errors come back."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs
+
+import pytest
+
+from kiosk.stripe_account import errors
+from kiosk.stripe_account.gateway import StripeGateway
+from kiosk.stripe_account.objects import IntentInfo
+
+INTENT = {
+    "id": "pi_1",
+    "object": "payment_intent",
+    "status": "requires_payment_method",
+    "amount": 1000,
+    "currency": "usd",
+    "capture_method": "automatic",
+    "metadata": {"payment": "7"},
+    "latest_charge": None,
+}
+DECLINE = {
+    "error": {
+        "type": "card_error",
+        "code": "card_declined",
+        "decline_code": "insufficient_funds",
+        "message": "Your card has insufficient funds.",
+    }
+}
+
+
+@dataclass
+class FakeStripe:
+    """Answers each POST with the next of `answers` (None: drop the connection without answering)."""
+
+    answers: list[tuple[int, dict[str, object]] | None]
+    seen: list[tuple[str, dict[str, str], dict[str, list[str]]]] = field(default_factory=list)
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode().split("\r\n")
+                headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+                body = await reader.readexactly(int(headers.get("content-length", "0")))
+                self.seen.append((lines[0], headers, parse_qs(body.decode())))
+                answer = self.answers.pop(0)
+                if answer is None:
+                    writer.close()
+                    return
+                status, data = answer
+                payload = json.dumps(data).encode()
+                writer.write(
+                    f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\nrequest-id: req_{len(self.seen)}\r\n"
+                    f"content-length: {len(payload)}\r\n\r\n".encode()
+                    + payload
+                )
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[tuple[FakeStripe, str]]:
+    stripe = FakeStripe([])
+    server = await asyncio.start_server(stripe.serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        yield stripe, f"http://127.0.0.1:{port}"
+
+
+async def _create(gateway: StripeGateway) -> IntentInfo:
+    return await gateway.create_intent(
+        amount=1000,
+        currency="usd",
+        capture_method="automatic",
+        metadata={"payment": "7"},
+        description="Receipt 12",
+        idempotency_key="key-7:create",
+    )
+
+
+async def test_a_dropped_connection_is_sent_again_with_the_same_key_and_charges_once(
+    fake: tuple[FakeStripe, str],
+) -> None:
+    stripe, url = fake
+    stripe.answers = [None, (200, INTENT)]
+    gateway = StripeGateway("sk_test_x", api_base=url)
+    try:
+        intent = await _create(gateway)
+    finally:
+        await gateway.aclose()
+    assert intent.id == "pi_1" and intent.amount == 1000
+    assert [line for line, _, _ in stripe.seen] == ["POST /v1/payment_intents HTTP/1.1"] * 2
+    keys = {headers["idempotency-key"] for _, headers, _ in stripe.seen}
+    assert keys == {"key-7:create"}
+    for _, headers, form in stripe.seen:  # the whole request each time: what Stripe is asked to charge
+        assert headers["authorization"] == "Bearer sk_test_x"
+        assert form["amount"] == ["1000"] and form["currency"] == ["usd"] and form["description"] == ["Receipt 12"]
+        assert form["metadata[payment]"] == ["7"] and form["allowed_payment_method_types[0]"] == ["card_present"]
+
+
+async def test_a_decline_reaches_the_cashier_with_its_reason(fake: tuple[FakeStripe, str]) -> None:
+    stripe, url = fake
+    stripe.answers = [(402, DECLINE)]
+    gateway = StripeGateway("sk_test_x", api_base=url)
+    try:
+        with pytest.raises(errors.CardDeclined) as refused:
+            await _create(gateway)
+    finally:
+        await gateway.aclose()
+    assert refused.value.decline_code == "insufficient_funds" and len(stripe.seen) == 1
