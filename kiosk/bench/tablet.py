@@ -2,7 +2,8 @@
 
 Each sale: open a receipt, type a quick amount, "+ Card", pick the till's reader, then watch the
 progress fragment the way htmx does (one poll a second after each swap; the receipt summary every
-2 s while a payment runs and on the `receipt-changed` event; a full reload on HX-Refresh). A share of
+2 s while a payment runs and on the `receipt-changed` event; a full reload on HX-Refresh, which the
+start's answer and the approving poll's answer carry themselves). A share of
 customers tap a card that is declined; the cashier presses "Try again" and the next tap approves.
 A sale ends as expected when the fragment shows it approved and the reloaded receipt says "paid".
 """
@@ -183,15 +184,21 @@ class Tablet:
         return seen, None if decided is None else max(0.0, seen - decided)
 
     async def _react(self, answer: Answer) -> None:
-        """What htmx does with the answer's headers: refresh the summary on `receipt-changed`."""
-        if "receipt-changed" in answer.header("hx-trigger"):
+        """What htmx does with the answer's headers: reload the page on HX-Refresh (the start of a
+        payment, the approval that closes the receipt), else refresh the summary on `receipt-changed`."""
+        if answer.header("hx-refresh") == "true":
+            await self._reload()
+        elif "receipt-changed" in answer.header("hx-trigger"):
             await self._summary()
+
+    async def _reload(self) -> None:
+        self._saw_page((await self.browser.navigate(f"/receipts/{self.receipt_id}")).text)
 
     async def _summary(self) -> None:
         url = f"/receipts/{self.receipt_id}/summary?shown={self.shown}"
         answer = await self.browser.hx("summary", "GET", url)
         if answer.header("hx-refresh") == "true":
-            self._saw_page((await self.browser.navigate(f"/receipts/{self.receipt_id}")).text)
+            await self._reload()
         else:
             self._saw_summary(answer.text)
 

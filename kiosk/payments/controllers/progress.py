@@ -39,6 +39,9 @@ PICKER = "partials/reader_picker.html"
 STOP_POLLING = 286
 # H4's receipt summary reloads itself on this event (the payment may have closed the receipt).
 RECEIPT_CHANGED = {"HX-Trigger": "receipt-changed"}
+# Where the server knows the page's shape moved (a payment started, or closed the receipt), the page
+# reloads at once instead of asking its summary, which would only answer "reload" (one request less).
+RELOAD = {"HX-Refresh": "true"}
 
 
 @dataclass
@@ -135,14 +138,20 @@ async def _progress(view: PaymentView, if_none_match: str | None = None) -> Resp
         return Template(PROGRESS, context={"p": view, "notice": ""}, headers=poll_cache.validators(etag))
     add_card = await payments.card_tenders_context(view.receipt_id)
     context = {"p": view, "notice": "", "add_card": add_card}
-    return Template(PROGRESS, context=context, status_code=STOP_POLLING, headers=RECEIPT_CHANGED)
+    # The page polling a running payment was drawn with the receipt open: paid now, it must reload.
+    headers = RELOAD if add_card["receipt_paid"] else RECEIPT_CHANGED
+    return Template(PROGRESS, context=context, status_code=STOP_POLLING, headers=headers)
 
 
-async def card_section(till: Till, receipt_id: int, *, card_error: str = "", started: bool = False) -> Template:
-    """The receipt's card part; after a change the receipt page is told to refresh its summary."""
+async def card_section(
+    till: Till, receipt_id: int, *, card_error: str = "", started: bool = False, reload: bool = False
+) -> Template:
+    """The receipt's card part; after a change the receipt page is told to refresh its summary, or
+    to reload when the change surely moved the page's shape."""
     receipt = await _card_receipt(till, receipt_id)
     context = {"receipt": receipt, "card_error": card_error, **await payments.card_tenders_context(receipt_id, receipt)}
-    return Template(CARD_TENDERS, context=context, headers=RECEIPT_CHANGED if started else {})
+    headers = RELOAD if reload else RECEIPT_CHANGED if started else {}
+    return Template(CARD_TENDERS, context=context, headers=headers)
 
 
 class PaymentsController(Controller):
@@ -187,7 +196,9 @@ class PaymentsController(Controller):
             )
         except (PaymentError, MoneyError, LookupError) as exc:
             return await card_section(till, receipt_id, card_error=_reason(exc))
-        return await card_section(till, receipt_id, started=True)
+        # "+ Card" is offered only on an editable or partly paid receipt; the running payment now
+        # holds it (no lines, Void or cash forms): the page's shape moved, so it reloads.
+        return await card_section(till, receipt_id, reload=True)
 
     @get("/payments/{payment_id:int}/progress", include_in_schema=False)
     async def progress(self, request: Request[Any, Any, Any], payment_id: FromPath[int]) -> Response[Any]:

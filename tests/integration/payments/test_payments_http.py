@@ -76,13 +76,14 @@ async def test_pay_by_card_from_the_till(kiosk: Kiosk) -> None:
         assert started.status_code == 200 and status_of(started.text) == "on_reader"
         assert "Present card on Counter 1" in started.text and "$10.00" in started.text
         assert 'hx-trigger="every 1s"' in started.text
+        assert started.headers.get("HX-Refresh") == "true"  # the page reloads: no Void or cash form left
         payment_id = int(re.search(r'id="payment-(\d+)"', started.text).group(1))  # type: ignore[union-attr]
         polled = await client.get(f"/payments/{payment_id}/progress", headers=HTMX)
         assert polled.status_code == 200 and status_of(polled.text) == "on_reader"
         await kiosk.tap(kiosk.readers[0])
         final = await poll_until_final(client, payment_id)
         assert status_of(final.text) == "succeeded" and "hx-trigger" not in final.text
-        assert final.headers.get("HX-Trigger") == "receipt-changed"
+        assert final.headers.get("HX-Refresh") == "true"  # the receipt is paid: the page reloads at once
         # The card comes with charge.succeeded, which may arrive after the events that settled it.
         await wait_card(payment_id)
         shown = await client.get(f"/payments/{payment_id}/progress", headers=HTMX)
@@ -105,6 +106,8 @@ async def test_decline_shows_the_reason_and_try_again_succeeds(kiosk: Kiosk) -> 
         assert status_of(final.text) == "declined"
         assert "Not enough money on the card" in final.text and "insufficient_funds" in final.text
         assert 'data-testid="retry-same"' in final.text and 'data-testid="retry-other"' in final.text
+        # Still open and held: the reason stays on screen (no reload); the summary refreshes itself.
+        assert final.headers.get("HX-Trigger") == "receipt-changed" and "HX-Refresh" not in final.headers
         retried = await post_form(client, f"/payments/{payment.id}/retry", {"reader_id": kiosk.readers[0]})
         assert status_of(retried.text) == "on_reader"
         await kiosk.tap(kiosk.readers[0])
