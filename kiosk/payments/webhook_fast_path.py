@@ -26,6 +26,7 @@ from kiosk.payments.engine import Engine
 from kiosk.payments.events import record_event
 from kiosk.payments.reconciler import after_event
 from kiosk.stripe_account.gateway import InvalidSignature
+from kiosk.stripe_account.objects import EventInfo
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,19 @@ logger = logging.getLogger(__name__)
 WEBHOOK_PATH = "/webhooks/stripe"
 # Stripe's events are small; a larger body is left to the framework (and its size limit).
 MAX_BODY = 1 << 20
+
+
+async def deliver(engine: Engine, event: EventInfo) -> str:
+    """A verified event: recorded once (its outcome returned, counted for /metrics), then acted on
+    (a collected card confirmed or refused now). Raises only when recording failed (rolled back)."""
+    outcome = await record_event(engine, event)
+    metrics.webhook_recorded(outcome, event.created)
+    if outcome != "duplicate":
+        try:
+            await after_event(engine, event)
+        except Exception:  # recorded already; the reconciler takes it from `reconcile_after`
+            logger.exception("acting on event %s failed; the reconciler will", event.id)
+    return outcome
 
 
 class WebhookFastPath:
@@ -60,15 +74,9 @@ class WebhookFastPath:
         except InvalidSignature:
             return False
         try:
-            outcome = await record_event(engine, event)
+            outcome = await deliver(engine, event)
         except Exception:  # rolled back: the route records it again or answers the error its way
             return False
-        metrics.webhook_recorded(outcome, event.created)
-        if outcome != "duplicate":
-            try:
-                await after_event(engine, event)  # a collected card: confirm or refuse it now
-            except Exception:  # recorded already; the reconciler takes it from `reconcile_after`
-                logger.exception("acting on event %s failed; the reconciler will", event.id)
         payload = encode_json({"received": True, "outcome": outcome})
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
         await send({"type": "http.response.start", "status": 200, "headers": headers})

@@ -15,10 +15,8 @@ from typing import Any
 from litestar import Request, Response, post
 from litestar.params import RawBody
 
-from kiosk.payments import metrics
 from kiosk.payments.engine import Engine
-from kiosk.payments.events import record_event
-from kiosk.payments.reconciler import after_event
+from kiosk.payments.webhook_fast_path import deliver
 from kiosk.stripe_account.gateway import InvalidSignature
 
 logger = logging.getLogger(__name__)
@@ -36,11 +34,5 @@ async def stripe_webhook(request: Request[Any, Any, Any], body: RawBody) -> Resp
     except InvalidSignature as exc:
         logger.warning("webhook refused: %s", exc)
         return Response({"error": "invalid signature"}, status_code=400)
-    outcome = await record_event(engine, event)
-    metrics.webhook_recorded(outcome, event.created)
-    if outcome != "duplicate":
-        try:
-            await after_event(engine, event)  # a collected card: confirm or refuse it now
-        except Exception:  # recorded already; the reconciler takes it from `reconcile_after`
-            logger.exception("acting on event %s failed; the reconciler will", event.id)
+    outcome = await deliver(engine, event)
     return Response({"received": True, "outcome": outcome}, status_code=200)
