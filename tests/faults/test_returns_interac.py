@@ -10,14 +10,14 @@ import re
 import httpx
 import pytest
 
-from kiosk.payments.tables import Refund
+from kiosk.payments.tables import Payment, Refund
 from kiosk.shop.tables import Warehouse
 from kiosk.simulator.cards import INTERAC_CARD
 from tests.faults.conftest import Stack
 from tests.faults.harness import SIM_KEY
 from tests.faults.invariants import assert_invariants
 from tests.faults.test_returns import allow_returns, question, refunded
-from tests.faults.till import Till, wait_payment, wait_until
+from tests.faults.till import Till, payment_of, wait_payment, wait_until
 
 REFUND_ON_READER = "POST /v1/terminal/readers/{reader}/refund_payment"
 
@@ -28,7 +28,13 @@ async def paid_by_interac(stack: Stack, till: Till) -> tuple[int, str]:
     assert (await till.pay(receipt, stack.shop.readers[0])).status_code == 200
     await wait_payment(receipt, "on_reader")
     await stack.shop.tap(0, INTERAC_CARD)
-    payment = await wait_payment(receipt, "succeeded")
+    await wait_payment(receipt, "succeeded")
+
+    async def card_known() -> Payment | None:  # the brand comes with charge.succeeded, its own event
+        row = await payment_of(receipt)
+        return row if row is not None and row.card_brand else None
+
+    payment = await wait_until(card_known, 10.0, "the card's brand from charge.succeeded")
     assert payment.payment_intent_id and payment.card_brand == "interac"
     return receipt, payment.payment_intent_id
 

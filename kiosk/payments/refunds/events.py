@@ -34,12 +34,16 @@ def is_refund_news(event: EventInfo) -> bool:
 
 
 async def _row_for(payment: Payment, info: RefundInfo) -> Refund | None:
-    row: Refund | None = await Refund.objects().get(Refund.stripe_refund_id == info.id)
-    if row is None and info.kiosk_refund is not None:
-        row = await Refund.objects().get(
+    """The refund's row: by its Stripe id, else the kiosk's own row named in its metadata and not yet
+    matched. One query, so one snapshot: a webhook committing the match between two reads (the
+    create call's answer and the event racing) cannot make the row look absent."""
+    match: Any = Refund.stripe_refund_id == info.id
+    if info.kiosk_refund is not None:
+        match = match | (
             (Refund.id == info.kiosk_refund) & (Refund.payment == payment.id) & Refund.stripe_refund_id.is_null()
         )
-    return row
+    rows: list[Refund] = await Refund.objects().where(match)
+    return next((r for r in rows if r.stripe_refund_id == info.id), rows[0] if rows else None)
 
 
 async def record_refund(payment: Payment, info: RefundInfo) -> str:

@@ -45,7 +45,13 @@ async def interac_sale(kiosk: Kiosk, price: str = "20.00") -> tuple[int, Payment
         holder="test till",
     )
     await kiosk.tap(kiosk.readers[0], INTERAC_CARD)
-    paid = await wait_state(started.id, "succeeded")
+    await wait_state(started.id, "succeeded")
+
+    async def card_known() -> Payment | None:  # the brand comes with charge.succeeded, its own event
+        row = await Payment.objects().get(Payment.id == started.id)
+        return row if row is not None and row.card_brand else None
+
+    paid = await wait_until(card_known, 10.0, "the card's brand from charge.succeeded")
     assert paid.card_brand == "interac"
 
     async def is_paid() -> bool:
