@@ -14,7 +14,7 @@ from typing import Any
 from kiosk.db.engine import is_postgres, write_transaction
 from kiosk.payments import sql
 from kiosk.payments.states import ACTIVE, DECLINED, NEEDS_ATTENTION, RECEIPT_SETTLED, sources_of
-from kiosk.payments.tables import Payment, ReaderHold, ReaderLease, Refund
+from kiosk.payments.tables import Payment, ReaderLease, Refund
 from kiosk.readers.snapshot import Hold
 from kiosk.stripe_account.errors import ReaderBusy
 
@@ -166,11 +166,6 @@ async def lock_reader(reader_id: str) -> None:
     time (a transaction lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already admits one writer)."""
     if is_postgres(Payment._meta.db):
         await Payment.raw("SELECT pg_advisory_xact_lock(hashtext({}))", f"reader:{reader_id}")
-
-
-async def reader_held(reader_id: str) -> bool:
-    """A task (reader_tasks) holds the reader and its hold has not expired."""
-    return bool(await ReaderHold.exists().where((ReaderHold.reader_id == reader_id) & (ReaderHold.expires_at > now())))
 
 
 async def held_readers() -> dict[str, str]:

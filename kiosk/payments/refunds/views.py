@@ -62,14 +62,10 @@ class ReceiptRefunds:
         return RECEIPT_STATES.get(self.state, "")
 
 
-async def refund_lines(
-    payment: Payment, *, everything: bool = False, refunds: list[Refund] | None = None
-) -> list[RefundLine]:
+async def refund_lines(payment: Payment, *, everything: bool = False) -> list[RefundLine]:
     """The payment's refunds, oldest first (failed ones only with `everything`), plus what Stripe
-    reports refunded beyond them and a canceled authorization. `refunds`: its Refund rows, oldest
-    first, when the caller has read them."""
-    if refunds is None:
-        refunds = await Refund.objects().where(Refund.payment == payment.id).order_by(Refund.id)
+    reports refunded beyond them and a canceled authorization."""
+    refunds = await Refund.objects().where(Refund.payment == payment.id).order_by(Refund.id)
     return refund_lines_of(payment, refunds, everything=everything)
 
 
@@ -103,28 +99,26 @@ async def receipt_refunds(receipt_id: int, payments: list[Payment] | None = None
     """What was given back on the receipt's card payments (`payments`, when the caller has them)."""
     if payments is None:
         payments = await Payment.objects().where(Payment.receipt == receipt_id).order_by(Payment.id)
-    # Every payment's refunds in one query (a refund made elsewhere may be told of a payment in any state).
-    by_payment: dict[int, list[Refund]] = {payment.id: [] for payment in payments}
-    for row in await sql.refunds_of(list(by_payment)):
-        by_payment[int(row["payment"])].append(Refund(**row, _exists_in_db=True))
-    lines = [line for payment in payments for line in await refund_lines(payment, refunds=by_payment[payment.id])]
-    returned = sum(line.amount for line in lines)
-    if not returned:
+    lines = await _lines_of(payments)
+    if not sum(line.amount for line in lines):
         return ReceiptRefunds(lines)
     total = await Receipt.select(Receipt.total).where(Receipt.id == receipt_id).first()
     return _summed(lines, payments, None if total is None else int(total["total"]))
 
 
 async def receipt_refunds_of(payments: list[Payment], total: int) -> ReceiptRefunds:
-    """`receipt_refunds` for a receipt whose total and card payments (oldest first) the caller has
-    read: refunds are read (in one query) only when a payment took money, the only kind refunded."""
-    refunded = [p.id for p in payments if p.state in SETTLED]
-    rows = await Refund.objects().where(Refund.payment.is_in(refunded)).order_by(Refund.id) if refunded else []
-    by_payment: dict[int, list[Refund]] = {}
-    for row in rows:
-        by_payment.setdefault(int(row.payment), []).append(row)
-    lines = [line for payment in payments for line in refund_lines_of(payment, by_payment.get(payment.id, []))]
+    """`receipt_refunds` for a receipt whose total and card payments (oldest first) the caller has read."""
+    lines = await _lines_of(payments)
     return _summed(lines, payments, total) if sum(line.amount for line in lines) else ReceiptRefunds(lines)
+
+
+async def _lines_of(payments: list[Payment]) -> list[RefundLine]:
+    """The refund lines of these payments, their refunds read in one query (none without a payment;
+    a refund made elsewhere may be told of a payment in any state)."""
+    by_payment: dict[int, list[Refund]] = {payment.id: [] for payment in payments}
+    for row in await sql.refunds_of(list(by_payment)) if by_payment else []:
+        by_payment[int(row["payment"])].append(Refund(**row, _exists_in_db=True))
+    return [line for payment in payments for line in refund_lines_of(payment, by_payment[payment.id])]
 
 
 def _summed(lines: list[RefundLine], payments: list[Payment], total: int | None) -> ReceiptRefunds:
