@@ -9,6 +9,7 @@ Blocking calls to the simulator go through a worker thread so the kiosk keeps se
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -26,7 +27,7 @@ from kiosk.payments.engine import Engine, Timing
 from kiosk.payments.tables import Payment, PaymentLog
 from kiosk.readers.tables import LocationPairing
 from kiosk.till.receipts import add_quick_amount, open_receipt
-from tests.kiosk_support import kiosk_settings, log_in, make_user, make_warehouse
+from tests.kiosk_support import kiosk_settings, log_in, make_user, make_warehouse, post_form
 from tests.simulator_support import DEFAULT_KEY, RunningSimulator
 
 T = TypeVar("T")
@@ -134,6 +135,17 @@ async def assert_nothing_charged(kiosk: Kiosk) -> None:
 # How long a test waits for something the kiosk does by itself (a webhook, the reconciler). Waits
 # return as soon as the state is reached: the bound only has to outlast a machine busy with other work.
 PATIENCE = 30.0
+
+
+async def start_card(client: httpx.AsyncClient, receipt_id: int, reader_id: str) -> int:
+    """The cashier presses a reader in the picker: the answer has htmx reload the page, whose card
+    section shows the payment on its reader. Returns the payment's id."""
+    started = await post_form(client, f"/receipts/{receipt_id}/card", {"reader_id": reader_id})
+    assert started.status_code == 200 and started.headers.get("HX-Refresh") == "true", started.text
+    page = (await client.get(f"/receipts/{receipt_id}")).text
+    shown = re.search(r'id="payment-(\d+)"', page)
+    assert shown is not None, page
+    return int(shown.group(1))
 
 
 async def wait_until(probe: Callable[[], Awaitable[T | None]], within: float = PATIENCE, what: str = "") -> T:

@@ -3,7 +3,8 @@
 Each sale: open a receipt, type a quick amount, "+ Card", pick the till's reader, then watch the
 progress fragment the way htmx does (one poll a second after each swap; the receipt summary every
 2 s while a payment runs and on the `receipt-changed` event; a full reload on HX-Refresh, which the
-start's answer and the approving poll's answer carry themselves). A share of
+start's answer and the poll that finds the receipt paid carry themselves, bodiless: the reloaded
+page shows the payment). A share of
 customers tap a card that is declined; the cashier presses "Try again" and the next tap approves.
 A sale ends as expected when the fragment shows it approved and the reloaded receipt says "paid".
 """
@@ -113,8 +114,11 @@ class Tablet:
         self._saw_page(page.text)
         await self._choose_reader()
         started = await b.hx("start", "POST", f"/receipts/{self.receipt_id}/card", {"reader_id": self.seat.reader_id})
-        payment = _PAYMENT.search(started.text)
-        if not payment or state_of(started.text) != "on_reader":
+        await self._react(started)
+        # A payment on its reader reloads the page, which shows it there; a refusal is the card section.
+        shown = self.page_html if started.header("hx-refresh") == "true" else started.text
+        payment = _PAYMENT.search(shown)
+        if not payment or state_of(shown) != "on_reader":
             raise PageError("the payment did not reach the reader")
         self.payment_id = int(payment.group(1))
         return started
@@ -137,7 +141,6 @@ class Tablet:
         sent_at, payment_id = started.started, self.payment_id
         summary = asyncio.create_task(self._summary_loop())
         try:
-            await self._react(started)
             retried = False
             if self.rng.random() < self.opts.decline_share:
                 await self._attempt(payment_id, INSUFFICIENT_FUNDS, expect="declined")
@@ -162,19 +165,21 @@ class Tablet:
                 await asyncio.sleep(self.opts.poll_interval)
                 answer = await self.browser.hx("poll", "GET", f"/payments/{payment_id}/progress")
                 self.recorder.poll(answer.started, answer.wire_bytes, answer.not_modified)
-                state = state_of(answer.text)
                 if answer.status != STOP_POLLING:
+                    state_of(answer.text)  # a running payment's fragment, as htmx swaps it in
                     continue
                 await self._react(answer)
-                return self._outcome(state, expect, answer, await tap)
+                # A payment that closed the receipt reloads the page, which shows how it ended.
+                shown = self.page_html if answer.header("hx-refresh") == "true" else answer.text
+                return self._outcome(state_of(shown), expect, shown, await tap)
         finally:
             tap.cancel()
         raise PageError(f"the payment did not end within {PAYMENT_PATIENCE:.0f}s")
 
-    def _outcome(self, state: str, expect: str, answer: Answer, decided: float | None) -> tuple[float, float | None]:
+    def _outcome(self, state: str, expect: str, shown: str, decided: float | None) -> tuple[float, float | None]:
         seen = time.monotonic()
         if expect == "declined":
-            if state != "declined" or "insufficient_funds" not in answer.text:
+            if state != "declined" or "insufficient_funds" not in shown:
                 raise PageError(f"a declined card ended {state}")
             return seen, None
         if state not in APPROVED:

@@ -40,7 +40,7 @@ from kiosk.payments.states import (
 )
 from kiosk.payments.tables import Payment
 from kiosk.shop.lookup import ReceiptNotFound
-from kiosk.shop.tables import OPEN, PAID
+from kiosk.shop.tables import OPEN
 
 # After this long on the reader the cashier is told the payment may not have completed.
 SLOW_AFTER_SECONDS = 120.0
@@ -191,7 +191,6 @@ def card_tenders_of(
         "can_add_card": active is None and owed.tenderable > 0 and still_open and not short,
         # Said in the place of "+ Card" when no card can pay what is due ("Card needs at least €0.50").
         "card_refusal": short if active is None and still_open else "",
-        "receipt_paid": status == PAID,
         "refunds": refunds,
     }
 

@@ -28,7 +28,7 @@ from kiosk.payments.tables import Payment
 from kiosk.payments.views import PaymentView, payment_view
 from kiosk.people.auth import Till
 from kiosk.people.guards import provide_login, provide_till
-from kiosk.shop.tables import OPEN
+from kiosk.shop.tables import OPEN, PAID
 from kiosk.stripe_account.errors import PaymentError, PaymentNotAllowed, ReaderOffline
 
 CurrentTill = NamedDependency[Till]
@@ -136,22 +136,26 @@ async def _progress(view: PaymentView, if_none_match: str | None = None) -> Resp
         if poll_cache.unchanged(if_none_match, etag):
             return poll_cache.not_modified(etag)
         return Template(PROGRESS, context={"p": view, "notice": ""}, headers=poll_cache.validators(etag))
-    add_card = await payments.card_tenders_context(view.receipt_id)
+    money = await sql.receipt_money(view.receipt_id)
+    if money is not None and money["status"] == PAID:
+        # The page polling a running payment was drawn with the receipt open: paid now, it reloads
+        # at once (the fragment would never be seen, so none is drawn).
+        return reload_page(STOP_POLLING)
+    add_card = await payments.card_tenders_context(view.receipt_id, money)
     context = {"p": view, "notice": "", "add_card": add_card}
-    # The page polling a running payment was drawn with the receipt open: paid now, it must reload.
-    headers = RELOAD if add_card["receipt_paid"] else RECEIPT_CHANGED
-    return Template(PROGRESS, context=context, status_code=STOP_POLLING, headers=headers)
+    return Template(PROGRESS, context=context, status_code=STOP_POLLING, headers=RECEIPT_CHANGED)
 
 
-async def card_section(
-    till: Till, receipt_id: int, *, card_error: str = "", started: bool = False, reload: bool = False
-) -> Template:
-    """The receipt's card part; after a change the receipt page is told to refresh its summary, or
-    to reload when the change surely moved the page's shape."""
+def reload_page(status_code: int = 200) -> Response[bytes]:
+    """The answer that has htmx reload the page, without a body (the browser never shows it)."""
+    return Response(b"", status_code=status_code, headers=RELOAD, media_type="text/html")
+
+
+async def card_section(till: Till, receipt_id: int, *, card_error: str = "", started: bool = False) -> Template:
+    """The receipt's card part; after a change the receipt page is told to refresh its summary."""
     receipt = await _card_receipt(till, receipt_id)
     context = {"receipt": receipt, "card_error": card_error, **await payments.card_tenders_context(receipt_id, receipt)}
-    headers = RELOAD if reload else RECEIPT_CHANGED if started else {}
-    return Template(CARD_TENDERS, context=context, headers=headers)
+    return Template(CARD_TENDERS, context=context, headers=RECEIPT_CHANGED if started else {})
 
 
 class PaymentsController(Controller):
@@ -174,7 +178,7 @@ class PaymentsController(Controller):
         till: CurrentTill,
         receipt_id: FromPath[int],
         data: URLEncodedBody[ReaderForm],
-    ) -> Template:
+    ) -> Response[Any]:
         receipt = await _card_receipt(till, receipt_id)
         engine = engine_of(request)
         try:
@@ -197,8 +201,9 @@ class PaymentsController(Controller):
         except (PaymentError, MoneyError, LookupError) as exc:
             return await card_section(till, receipt_id, card_error=_reason(exc))
         # "+ Card" is offered only on an editable or partly paid receipt; the running payment now
-        # holds it (no lines, Void or cash forms): the page's shape moved, so it reloads.
-        return await card_section(till, receipt_id, reload=True)
+        # holds it (no lines, Void or cash forms): the page's shape moved, so it reloads, and the
+        # reloaded page shows the payment on its reader.
+        return reload_page()
 
     @get("/payments/{payment_id:int}/progress", include_in_schema=False)
     async def progress(self, request: Request[Any, Any, Any], payment_id: FromPath[int]) -> Response[Any]:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import httpx
 
 from kiosk.customers.tables import Customer, SavedCard
 from tests.kiosk_support import make_user, post_form
-from tests.payments_support import VISA, Kiosk, wait_state, wait_until
+from tests.payments_support import VISA, Kiosk, start_card, wait_state, wait_until
 
 HTMX = {"HX-Request": "true"}
 
@@ -43,8 +41,7 @@ async def pay_with_saving(kiosk: Kiosk, client: httpx.AsyncClient, amount: str =
         await post_form(client, f"/receipts/{receipt}/customer", {"customer_id": str(await customer_id())})
     consent = await post_form(client, f"/receipts/{receipt}/customer/save-card", {"save": "yes"})
     assert 'data-testid="save-card-on"' in consent.text, consent.text
-    started = await post_form(client, f"/receipts/{receipt}/card", {"reader_id": kiosk.readers[0]})
-    payment_id = int(re.search(r'id="payment-(\d+)"', started.text).group(1))  # type: ignore[union-attr]
+    payment_id = await start_card(client, receipt, kiosk.readers[0])
     before = await SavedCard.count()
     await kiosk.tap(kiosk.readers[0], number)
     await wait_state(payment_id, "succeeded")

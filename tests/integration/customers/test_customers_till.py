@@ -3,14 +3,12 @@ email on the PaymentIntent and "Receipt sent to" on the receipt; bad input chang
 
 from __future__ import annotations
 
-import re
-
 from kiosk.audit.tables import AuditEntry
 from kiosk.customers.tables import Customer, ReceiptCustomer
 from kiosk.payments.tables import Payment
 from tests.integration.customers.customers_support import HTMX, customer_id, new_customer_at_till
 from tests.kiosk_support import make_user, post_form
-from tests.payments_support import Kiosk, wait_state
+from tests.payments_support import Kiosk, start_card, wait_state
 
 
 async def test_a_customer_added_at_the_till_is_attached_and_found_by_name_email_or_phone(kiosk: Kiosk) -> None:
@@ -51,8 +49,7 @@ async def test_the_payment_carries_receipt_email_and_the_receipt_says_where_it_w
     receipt = await kiosk.receipt("10.00")
     async with kiosk.cashier() as client:
         await new_customer_at_till(client, receipt, email="Ada@Example.com")
-        started = await post_form(client, f"/receipts/{receipt}/card", {"reader_id": kiosk.readers[0]})
-        payment_id = int(re.search(r'id="payment-(\d+)"', started.text).group(1))  # type: ignore[union-attr]
+        payment_id = await start_card(client, receipt, kiosk.readers[0])
         await kiosk.tap(kiosk.readers[0])
         payment = await wait_state(payment_id, "succeeded")
         page = await client.get(f"/receipts/{receipt}")

@@ -9,8 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from tests.kiosk_support import post_form
-from tests.payments_support import Kiosk, RunningSimulator, Shop, serve_kiosk, wait_state, wait_until
+from tests.payments_support import Kiosk, RunningSimulator, Shop, serve_kiosk, start_card, wait_state, wait_until
 
 HTMX = {"HX-Request": "true"}
 PUBLIC = {"X-Forwarded-For": "203.0.113.7"}  # through the trusted proxy on 127.0.0.1: a public client
@@ -40,8 +39,7 @@ async def test_figures_appear_and_move_with_a_card_payment(kiosk: Kiosk) -> None
         assert name in was, name
     receipt = await kiosk.receipt("12.00")
     async with kiosk.cashier() as client:
-        started = await post_form(client, f"/receipts/{receipt}/card", {"reader_id": kiosk.readers[0]})
-        payment_id = int(re.search(r'id="payment-(\d+)"', started.text).group(1))  # type: ignore[union-attr]
+        payment_id = await start_card(client, receipt, kiosk.readers[0])
         await kiosk.tap(kiosk.readers[0])
         await wait_state(payment_id, "succeeded")
 

@@ -14,6 +14,7 @@ from tests.payments_support import (
     Kiosk,
     assert_charged_once,
     assert_nothing_charged,
+    start_card,
     wait_card,
     wait_state,
     wait_until,
@@ -72,23 +73,24 @@ async def test_picker_without_a_paired_location_says_what_the_admin_must_do(kios
 async def test_pay_by_card_from_the_till(kiosk: Kiosk) -> None:
     receipt = await kiosk.receipt("10.00")
     async with kiosk.cashier() as client:
-        started = await post_form(client, f"/receipts/{receipt}/card", {"reader_id": kiosk.readers[0]})
-        assert started.status_code == 200 and status_of(started.text) == "on_reader"
-        assert "Present card on Counter 1" in started.text and "$10.00" in started.text
-        assert 'hx-trigger="every 1s"' in started.text
-        assert started.headers.get("HX-Refresh") == "true"  # the page reloads: no Void or cash form left
-        payment_id = int(re.search(r'id="payment-(\d+)"', started.text).group(1))  # type: ignore[union-attr]
+        payment_id = await start_card(client, receipt, kiosk.readers[0])  # the answer reloads the page
+        started = (await client.get(f"/receipts/{receipt}")).text
+        assert status_of(started) == "on_reader" and f'id="payment-{payment_id}"' in started
+        assert "Present card on Counter 1" in started and "$10.00" in started
+        assert 'hx-trigger="every 1s"' in started
+        # The payment holds the receipt: no Void button, cash form or "+ Card" left on the page.
+        assert 'data-testid="void-receipt"' not in started and 'data-testid="add-card"' not in started
         polled = await client.get(f"/payments/{payment_id}/progress", headers=HTMX)
         assert polled.status_code == 200 and status_of(polled.text) == "on_reader"
         await kiosk.tap(kiosk.readers[0])
         final = await poll_until_final(client, payment_id)
-        assert status_of(final.text) == "succeeded" and "hx-trigger" not in final.text
         assert final.headers.get("HX-Refresh") == "true"  # the receipt is paid: the page reloads at once
+        reloaded = (await client.get(f"/receipts/{receipt}")).text
+        assert status_of(reloaded) == "succeeded" and 'hx-trigger="every 1s"' not in reloaded
         # The card comes with charge.succeeded, which may arrive after the events that settled it.
         await wait_card(payment_id)
-        shown = await client.get(f"/payments/{payment_id}/progress", headers=HTMX)
-        assert status_of(shown.text) == "succeeded" and "Visa •••• 4242" in shown.text
         page = await client.get(f"/receipts/{receipt}")
+        assert status_of(page.text) == "succeeded" and "Visa •••• 4242" in page.text
         assert 'data-testid="receipt-status" data-state="paid"' in page.text
         assert 'data-testid="add-card"' not in page.text
     done = await wait_state(payment_id, "succeeded")
@@ -111,7 +113,8 @@ async def test_decline_shows_the_reason_and_try_again_succeeds(kiosk: Kiosk) -> 
         retried = await post_form(client, f"/payments/{payment.id}/retry", {"reader_id": kiosk.readers[0]})
         assert status_of(retried.text) == "on_reader"
         await kiosk.tap(kiosk.readers[0])
-        assert status_of((await poll_until_final(client, payment.id)).text) == "succeeded"
+        assert (await poll_until_final(client, payment.id)).headers.get("HX-Refresh") == "true"
+        assert status_of((await client.get(f"/receipts/{receipt}")).text) == "succeeded"
     done = await wait_state(payment.id, "succeeded")
     await assert_charged_once(kiosk, done.payment_intent_id, 1000)
 
@@ -119,9 +122,8 @@ async def test_decline_shows_the_reason_and_try_again_succeeds(kiosk: Kiosk) -> 
 async def test_cancel_from_the_till(kiosk: Kiosk) -> None:
     receipt = await kiosk.receipt("10.00")
     async with kiosk.cashier() as client:
-        started = await post_form(client, f"/receipts/{receipt}/card", {"reader_id": kiosk.readers[0]})
-        assert 'data-testid="cancel-payment"' in started.text
-        payment_id = int(re.search(r'id="payment-(\d+)"', started.text).group(1))  # type: ignore[union-attr]
+        payment_id = await start_card(client, receipt, kiosk.readers[0])
+        assert 'data-testid="cancel-payment"' in (await client.get(f"/receipts/{receipt}")).text
         canceled = await post_form(client, f"/payments/{payment_id}/cancel")
         assert status_of(canceled.text) == "canceled"
         assert 'data-testid="add-card"' in canceled.text  # the receipt is still due: card again, or cash

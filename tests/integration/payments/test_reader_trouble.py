@@ -58,7 +58,9 @@ async def test_a_reader_offline_at_the_start_is_not_charged_and_the_others_are_o
     async with kiosk.cashier() as client:
         await client.get(f"/receipts/{receipt}/card/readers", headers=HTMX)  # the picker shows it online
         await kiosk.control("POST", f"/_sim/readers/{first}/offline")
-        answer = text(await post_form(client, f"/receipts/{receipt}/card", {"reader_id": first}))
+        started = await post_form(client, f"/receipts/{receipt}/card", {"reader_id": first})
+        assert started.headers.get("HX-Refresh") == "true"  # the page reloads, and shows how it ended
+        answer = text(await client.get(f"/receipts/{receipt}"))
         refused = await only_payment(receipt)
         assert refused.state == "declined" and refused.failure_code == OFFLINE
         assert (

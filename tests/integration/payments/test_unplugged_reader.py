@@ -43,7 +43,9 @@ async def test_a_freshly_unplugged_reader_did_not_answer_nothing_charged_others_
     async with kiosk.cashier() as client:
         picker = options((await client.get(f"/receipts/{receipt}/card/readers", headers=HTMX)).text)
         assert 'data-status="online"' in picker[first]  # Stripe still shows it online: the kiosk cannot know
-        answer = text(await post_form(client, f"/receipts/{receipt}/card", {"reader_id": first}))
+        started = await post_form(client, f"/receipts/{receipt}/card", {"reader_id": first})
+        assert started.headers.get("HX-Refresh") == "true"  # the page reloads, and shows how it ended
+        answer = text(await client.get(f"/receipts/{receipt}"))
         silent = await only_payment(receipt)
         assert (silent.state, silent.failure_code) == ("declined", TIMEOUT)
         assert await kiosk.calls(PROCESS) == 2  # sent once more after reading the reader, never more
