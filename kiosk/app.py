@@ -17,6 +17,7 @@ from litestar.template.config import TemplateConfig
 
 from kiosk.config import HTMX_DIST_DIR, STATIC_DIR, TEMPLATES_DIR, Settings
 from kiosk.customers.controllers.till import ReceiptCustomerController
+from kiosk.db.engine import start_pool
 from kiosk.db.secret_box import check_secret_key
 from kiosk.payments.controllers.admin import PaymentsAdminController
 from kiosk.payments.controllers.progress import PaymentsController
@@ -67,7 +68,7 @@ async def _database_pool(app: Litestar) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     engine = _engine()
     if settings.uses_postgres:
-        await engine.start_connection_pool()
+        await start_pool(engine)
     else:  # SQLite: write connections kept open while serving (kiosk/db/sqlite_writes.py)
         engine.keep_writers = True
     try:
