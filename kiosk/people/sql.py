@@ -12,6 +12,7 @@ from typing import Any
 
 from piccolo.querystring import QueryString
 
+from kiosk.db import sql
 from kiosk.people.tables import Session
 
 # The columns are named as Piccolo's `Session.select(Session.user.id, ...)` names them.
@@ -36,3 +37,18 @@ async def session_row(token_hash: str) -> dict[str, Any] | None:
     results = await engine.run_querystring(QueryString(SESSION, token_hash))
     rows: list[dict[str, Any]] = engine.transform_response_to_dicts(results) if results else []
     return rows[0] if rows else None
+
+
+# Returns at the till: a paid receipt's page asks whether its cashier may take them.
+MAY_TAKE_RETURNS = """
+SELECT u.active AS "active", u.admin AS "admin",
+       EXISTS (SELECT 1 FROM user_permission p WHERE p."user" = u.id AND p.take_returns) AS "allowed"
+FROM piccolo_user u
+WHERE u.id = {}
+"""
+
+
+async def return_rights(user_id: int) -> dict[str, Any] | None:
+    """The user's `active` and `admin` flags and whether their own row `allowed` returns; None when
+    there is no such user (values as truthy ints on SQLite, booleans on PostgreSQL)."""
+    return await sql.fetch_one(MAY_TAKE_RETURNS, user_id)

@@ -18,7 +18,8 @@ from kiosk.money.amounts import MoneyError, parse_amount
 from kiosk.payments.settlement import balance, has_tenders, refresh_receipt_status
 from kiosk.people.auth import now_utc
 from kiosk.shop.lookup import ReceiptNotFound, lock_receipt, receipt_row
-from kiosk.shop.tables import OPEN, VOIDED, CashTender, Receipt, ReceiptLine, Warehouse
+from kiosk.shop.tables import OPEN, VOIDED, CashTender, Receipt, ReceiptLine
+from kiosk.till import sql as till_sql
 
 MAX_QUANTITY = 9999
 QUICK_AMOUNT_DESCRIPTION = "Amount"
@@ -39,19 +40,11 @@ class CashTaken:
 async def open_receipt(warehouse_id: int, user_id: int) -> int:
     """A new open receipt numbered next in its warehouse; returns its id."""
     async with write_transaction(Receipt._meta.db):
-        bumped = (
-            await Warehouse.update({Warehouse.next_receipt_number: Warehouse.next_receipt_number + 1})
-            .where(Warehouse.id == warehouse_id)
-            .returning(Warehouse.next_receipt_number, Warehouse.currency)
-        )
-        if not bumped:
+        bumped = await till_sql.next_receipt_number(warehouse_id)
+        if bumped is None:
             raise ReceiptError("This warehouse no longer exists.")
-        number = bumped[0]["next_receipt_number"] - 1
-        receipt = Receipt(
-            warehouse=warehouse_id, number=number, currency=bumped[0]["currency"], opened_by=user_id, status=OPEN
-        )
-        rows = await Receipt.insert(receipt).returning(Receipt.id)
-    return int(rows[0]["id"])
+        number = int(bumped["next_receipt_number"]) - 1
+        return await till_sql.insert_receipt(warehouse_id, number, bumped["currency"], OPEN, user_id, now_utc())
 
 
 def parse_quantity(text: str) -> int:
@@ -89,15 +82,7 @@ async def add_line(receipt_id: int, warehouse_id: int, description: str, quantit
         unit = parse_money(unit_price, receipt["currency"])
         await check_editable(receipt)
         rules = await tax_rules(warehouse_id)
-        await ReceiptLine.insert(
-            ReceiptLine(
-                receipt=receipt_id,
-                description=description,
-                quantity=count,
-                unit_amount=unit,
-                tax_rate=rules.default_rate,
-            )
-        )
+        await till_sql.insert_line(receipt_id, description, count, unit, rules.default_rate)
         await reprice(receipt_id, receipt=receipt, rules=rules)
 
 

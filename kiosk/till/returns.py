@@ -46,6 +46,7 @@ from kiosk.people.auth import now_utc
 from kiosk.people.permissions import NOT_ALLOWED_RETURNS, may_take_returns
 from kiosk.shop.lookup import ReceiptNotFound, lock_receipt, receipt_row
 from kiosk.shop.tables import OPEN, PAID, VOIDED, CashTender, Receipt, ReceiptLine, Warehouse
+from kiosk.till import sql as till_sql
 from kiosk.till.tables import AMOUNT, CARD, CASH, EVERYTHING, LINES, ReceiptReturn, ReturnLine, ReturnTender
 
 SCOPES = (EVERYTHING, LINES, AMOUNT)
@@ -507,12 +508,7 @@ async def send_again(engine: Engine, return_id: int, warehouse_id: int, actor_id
 
 async def returns_of(receipt_id: int) -> list[ReturnView]:
     """The receipt's returns, oldest first."""
-    rows = (
-        await ReceiptReturn.select(ReceiptReturn.id)
-        .where(ReceiptReturn.receipt == receipt_id)
-        .order_by(ReceiptReturn.id)
-    )
-    return [await _view(int(row["id"])) for row in rows]
+    return [await _view(return_id) for return_id in await till_sql.return_ids(receipt_id)]
 
 
 async def todays_returns(warehouse_id: int, since: datetime) -> list[ReturnView]:

@@ -38,3 +38,48 @@ async def receipt_with_warehouse(receipt_id: int, warehouse_id: int) -> dict[str
 async def cash_tenders(receipt_id: int) -> list[dict[str, Any]]:
     """The receipt's cash tenders, oldest first."""
     return await sql.fetch(CASH, receipt_id)
+
+
+# Opening a receipt and ringing up a line: the writes every sale makes, inside the caller's
+# transaction. The columns Piccolo would fill from their defaults are spelled out.
+NEXT_RECEIPT_NUMBER = """
+UPDATE warehouse SET next_receipt_number = next_receipt_number + 1
+WHERE id = {}
+RETURNING next_receipt_number, currency
+"""
+INSERT_RECEIPT = """
+INSERT INTO receipt (warehouse, number, currency, total, status, opened_by, opened_at, closed_at,
+    discount_percent, discount_fixed, discount_reason, net_total, tax_total)
+VALUES ({}, {}, {}, 0, {}, {}, {}, NULL, 0, 0, '', 0, 0)
+RETURNING id
+"""
+INSERT_LINE = """
+INSERT INTO receipt_line (receipt, description, quantity, unit_amount, item_id, sku, tax_rate,
+    discount_percent, discount_fixed, discount, discount_reason, receipt_discount, net, tax, gross)
+VALUES ({}, {}, {}, {}, NULL, '', {}, 0, 0, 0, '', 0, 0, 0, 0)
+"""
+
+
+async def next_receipt_number(warehouse_id: int) -> dict[str, Any] | None:
+    """Takes the warehouse's next receipt number: the row's `next_receipt_number` after the bump,
+    and its `currency`; None when there is no such warehouse."""
+    rows = await sql.execute(NEXT_RECEIPT_NUMBER, warehouse_id)
+    return rows[0] if rows else None
+
+
+async def insert_receipt(warehouse_id: int, number: int, currency: str, status: str, user_id: int, at: Any) -> int:
+    rows = await sql.execute(INSERT_RECEIPT, warehouse_id, number, currency, status, user_id, at)
+    return int(rows[0]["id"])
+
+
+async def insert_line(receipt_id: int, description: str, quantity: int, unit_amount: int, tax_rate: int) -> None:
+    """A typed line (no catalogue item), its sums worked out afterwards by `reprice`."""
+    await sql.execute(INSERT_LINE, receipt_id, description, quantity, unit_amount, tax_rate)
+
+
+RETURN_IDS = "SELECT id FROM receipt_return WHERE receipt = {} ORDER BY id"
+
+
+async def return_ids(receipt_id: int) -> list[int]:
+    """The receipt's returns, oldest first (a paid receipt's page asks each time it is drawn)."""
+    return [int(row["id"]) for row in await sql.fetch(RETURN_IDS, receipt_id)]
