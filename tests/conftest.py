@@ -13,6 +13,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests check what comes out, not how fast: no per-example deadline (a first example that
+# loads a locale's data on a busy machine is slow, not wrong).
+settings.register_profile("kiosk", deadline=None)
+settings.load_profile("kiosk")
 
 pytest_plugins = ["tests.simulator_support", "tests.kiosk_support", "tests.payments_support", "tests.admin_support"]
 

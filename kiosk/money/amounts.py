@@ -166,7 +166,11 @@ def _formatted(amount: int, currency: str, locale: str) -> str:
 def format_decimal(amount: int, currency: str, locale: str | None = None) -> str:
     """Minor units -> a plain figure for a form field, in the locale's decimal mark and without
     grouping: 1250 usd -> '12.50' (en_US), '12,50' (de_DE); 1000 jpy -> '1000'."""
-    locale = locale or reading_locale()
+    return _plain(amount, currency, locale or reading_locale())
+
+
+@functools.lru_cache(maxsize=4096)  # as `_formatted`: the text depends on these three alone
+def _plain(amount: int, currency: str, locale: str) -> str:
     pattern = _pattern(locale, shown_digits(currency), grouped=False, currency=False)
     return str(babel_numbers.format_decimal(_major(amount, currency), format=pattern, locale=locale))
 
