@@ -21,6 +21,9 @@ from pathlib import Path
 # Most specific first: the first phase whose marks appear in a stack gets its sample.
 PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("gzip", ("gzip.py", "gzip_facade.py", "zlib")),
+    # uvicorn handing the answer to the socket: the kernel's loopback delivery, most of it wall time
+    # the process is not charged for (the /proc CPU figures leave it out; py-spy sees it).
+    ("socket writes", ("RequestResponseCycle.send (uvicorn",)),
     (
         "database",
         (
@@ -42,7 +45,15 @@ FRAMEWORK = ("litestar/", "uvicorn/", "granian/", "asyncio/", "uvloop/", "httpto
 SAMPLING_RATE = 100  # per second and process
 # Leaves of threads that wait rather than work, which py-spy sometimes samples as active: a kept
 # SQLite connection's thread waiting for its next statement, a lock or a selector waiting.
-IDLE_LEAVES = ("Condition.wait (", "Lock.acquire (", "select (selectors.py", "Event.wait (")
+# Under uvloop the event loop waits inside its C `run_until_complete`, so an idle main thread shows
+# `Runner.run` itself as its innermost frame (any Python work shows deeper frames).
+IDLE_LEAVES = (
+    "Condition.wait (",
+    "Lock.acquire (",
+    "select (selectors.py",
+    "Event.wait (",
+    "Runner.run (asyncio/runners.py",
+)
 
 
 def _aiosqlite_wait_line() -> str | None:
