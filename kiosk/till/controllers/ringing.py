@@ -16,7 +16,7 @@ from kiosk.catalogue import items as catalogue
 from kiosk.forms import see_other
 from kiosk.shop.lookup import ReceiptNotFound, receipt_row
 from kiosk.till import ringing
-from kiosk.till.controllers.till import AnyRequest, CurrentTill, _receipt_context, _screen_follows
+from kiosk.till.controllers.till import AnyRequest, CurrentTill, receipt_context, screen_follows
 from kiosk.till.receipts import ReceiptError
 
 
@@ -41,7 +41,7 @@ class DiscountForm:
 
 
 async def _refused(till: Any, receipt_id: int, key: str, message: str, typed: dict[str, str]) -> Template:
-    context = await _receipt_context(till, receipt_id, errors={key: message}, typed=typed)
+    context = await receipt_context(till, receipt_id, errors={key: message}, typed=typed)
     return Template("pages/receipt.html", context=context, status_code=400)
 
 
@@ -74,7 +74,7 @@ class RingingController(Controller):
             raise NotFoundException() from exc
         except ReceiptError as error:
             return await _refused(till, receipt_id, "scan", str(error), asdict(data))
-        _screen_follows(request, till, receipt_id)  # the customer's screen shows the new line
+        screen_follows(request, till, receipt_id)  # the customer's screen shows the new line
         return see_other(f"/receipts/{receipt_id}?added={rung.item_id}#item-code")
 
     @post("/items/{item_id:int}", include_in_schema=False)
@@ -87,7 +87,7 @@ class RingingController(Controller):
             raise NotFoundException() from exc
         except ReceiptError as error:
             return await _refused(till, receipt_id, "scan", str(error), {})
-        _screen_follows(request, till, receipt_id)
+        screen_follows(request, till, receipt_id)
         return see_other(f"/receipts/{receipt_id}?added={item_id}#item-code")
 
     @post("/lines/{line_id:int}/change", include_in_schema=False)
@@ -107,7 +107,7 @@ class RingingController(Controller):
             raise NotFoundException() from exc
         except ReceiptError as error:
             return await _refused(till, receipt_id, f"line-{line_id}", str(error), asdict(data))
-        _screen_follows(request, till, receipt_id)
+        screen_follows(request, till, receipt_id)
         return see_other(f"/receipts/{receipt_id}#lines")
 
     @post("/discount", include_in_schema=False)
@@ -120,5 +120,5 @@ class RingingController(Controller):
             raise NotFoundException() from exc
         except ReceiptError as error:
             return await _refused(till, receipt_id, "discount", str(error), asdict(data))
-        _screen_follows(request, till, receipt_id)
+        screen_follows(request, till, receipt_id)
         return see_other(f"/receipts/{receipt_id}#lines")

@@ -66,7 +66,7 @@ class VoidForm:
     confirm: str = ""
 
 
-async def _receipt_context(till: Till, receipt_id: int, *, with_cards: bool = True, **extra: Any) -> dict[str, Any]:
+async def receipt_context(till: Till, receipt_id: int, *, with_cards: bool = True, **extra: Any) -> dict[str, Any]:
     try:
         receipt = await receipt_page(receipt_id, till.warehouse.id)
     except ReceiptNotFound as exc:
@@ -122,15 +122,15 @@ async def _attempt(
     except ReceiptNotFound as exc:
         raise NotFoundException() from exc
     except ReceiptError as error:
-        context = await _receipt_context(till, receipt_id, errors={form: str(error)}, typed=typed or {})
+        context = await receipt_context(till, receipt_id, errors={form: str(error)}, typed=typed or {})
         return Template("pages/receipt.html", context=context, status_code=400)
     if request is not None:
-        _screen_follows(request, till, receipt_id)
+        screen_follows(request, till, receipt_id)
     query = f"?tender={result.tender_id}#cash" if isinstance(result, receipts.CashTaken) else ""
     return see_other(f"/receipts/{receipt_id}{query}")
 
 
-def _screen_follows(request: AnyRequest, till: Till, receipt_id: int) -> None:
+def screen_follows(request: AnyRequest, till: Till, receipt_id: int) -> None:
     """Ask for the till's reader to show this receipt's cart as it now is (cleared if closed)."""
     displays_of(request.app.state).changed(reader_of_till(request.cookies, till.warehouse.id), receipt_id)
 
@@ -192,9 +192,9 @@ class PosController(Controller):
         tender: FromQuery[int | None] = None,
         added: FromQuery[int | None] = None,
     ) -> Template:
-        context = await _receipt_context(till, receipt_id)
+        context = await receipt_context(till, receipt_id)
         if context["receipt"].editable:  # the customer screen shows the receipt being built
-            _screen_follows(request, till, receipt_id)
+            screen_follows(request, till, receipt_id)
         latest = next((c for c in context["receipt"].cash if c["id"] == tender), None)
         # Just rung up (a scan or a press): "Added Cola (2)", so a scan's result is seen at once.
         line = next((x for x in context["receipt"].lines if added and x["item_id"] == added), None)
@@ -218,7 +218,7 @@ class PosController(Controller):
 
     @get("/{receipt_id:int}/print", include_in_schema=False)
     async def printable(self, till: CurrentTill, receipt_id: FromPath[int], paper: FromQuery[str] = "80") -> Template:
-        context = await _receipt_context(till, receipt_id, with_cards=False, paper="58" if paper == "58" else "80")
+        context = await receipt_context(till, receipt_id, with_cards=False, paper="58" if paper == "58" else "80")
         return Template("pages/receipt_print.html", context=context)
 
     @post("/{receipt_id:int}/lines", include_in_schema=False)
@@ -253,7 +253,7 @@ class PosController(Controller):
     async def ask_void(self, request: Request[Any, Any, Any], till: CurrentTill, receipt_id: FromPath[int]) -> Template:
         """The question asked before a void ("Void receipt #12?"): the panel alone for htmx, which
         swaps it in beside the button, or the receipt page with it open for a browser without htmx."""
-        context = await _receipt_context(till, receipt_id, ask_void=True)
+        context = await receipt_context(till, receipt_id, ask_void=True)
         fragment = request.headers.get("hx-request") == "true"
         return Template(VOID_CONFIRM if fragment else "pages/receipt.html", context=context)
 
@@ -262,6 +262,6 @@ class PosController(Controller):
         self, request: AnyRequest, till: CurrentTill, receipt_id: FromPath[int], data: URLEncodedBody[VoidForm]
     ) -> Response[Any]:
         if data.confirm != "yes":  # a press that did not come through the confirmation asks first
-            return Template("pages/receipt.html", context=await _receipt_context(till, receipt_id, ask_void=True))
+            return Template("pages/receipt.html", context=await receipt_context(till, receipt_id, ask_void=True))
         action = receipts.void_receipt(receipt_id, till.warehouse.id)
         return await _attempt(till, receipt_id, action, "void", request=request)
