@@ -13,8 +13,12 @@ module sends them. Cookies that answers set go into the httpx jar, which builds 
 from __future__ import annotations
 
 import asyncio
+import re
+import time
 import zlib
 from dataclasses import dataclass, field
+from http.cookiejar import Cookie
+from typing import Any
 from urllib.parse import urlencode
 
 import httptools
@@ -27,6 +31,8 @@ KEEPALIVE_SECONDS = 4.0
 TIMEOUT_SECONDS = 30.0
 READ_SIZE = 65536
 CACHED_REQUESTS = 64
+# A path (and query) httpx sends as it is: no escapes to normalize, no dot segments, nothing to quote.
+_PLAIN_TARGET = re.compile(r"/[A-Za-z0-9/_.~=&?-]*")
 
 
 class WireError(Exception):
@@ -104,17 +110,44 @@ class Wire:
         self.slots = asyncio.Semaphore(max_connections)
         # Per URL, what httpx puts around a request's own headers: its path, Host and default
         # headers before them, the Cookie header of its jar after them (httpx's merge of headers
-        # and cookies costs a fifth of a millisecond a request); forgotten whenever the cookie jar
-        # may have changed.
+        # and cookies costs a third of a millisecond a request); forgotten whenever the cookie jar
+        # may have changed. While every cookie of the jar is for the whole site, one frame serves
+        # every plain path (the kiosk's URLs name a new receipt and payment at every sale).
         self._frames: dict[str, tuple[bytes, bytes, bytes]] = {}
+        self._site: tuple[bytes, bytes, float] | None = None  # (before, Cookie line, valid until)
+        self._held: tuple[Any, ...] = ()  # the jar's cookies the frames were made with
+        self._plain_base = client.base_url.raw_path == b"/"
         self._defaults = frozenset(name.lower() for name in client.headers) | {"host", "cookie"}
 
     def cookies_changed(self) -> None:
         self._frames.clear()
+        self._site = None
 
-    def _frame(self, target: str) -> tuple[bytes, bytes, bytes]:
+    def _site_frame(self, jar: list[Cookie]) -> tuple[bytes, bytes, float] | None:
+        """The frame of "/" when it is every plain path's: every cookie's path is "/" (the cookie
+        jar then sends them all, in the same order, to any path of the host), until the first of
+        them expires."""
+        if self._site is None or time.time() >= self._site[2]:
+            if any(cookie.path != "/" for cookie in jar):
+                return None
+            _, before, cookie = self._frame("/", cached=False)
+            until = min((float(c.expires) for c in jar if c.expires is not None), default=float("inf"))
+            self._site = (before, cookie, until)
+        return self._site
+
+    def _frame(self, target: str, cached: bool = True) -> tuple[bytes, bytes, bytes]:
         """(the path as httpx sends it, the header lines before the request's own, the Cookie line)."""
-        frame = self._frames.get(target)
+        if cached:
+            jar = list(self.client.cookies.jar)
+            held = tuple((c.name, c.value, c.domain, c.path, c.secure, c.expires) for c in jar)
+            if held != self._held:  # the jar changed (an answer set a cookie, or the client did)
+                self.cookies_changed()
+                self._held = held
+            if self._plain_base and _PLAIN_TARGET.fullmatch(target) and "/." not in target:
+                site = self._site_frame(jar)
+                if site is not None:
+                    return target.encode(), site[0], site[1]
+        frame = self._frames.get(target) if cached else None
         if frame is None:
             if len(self._frames) >= CACHED_REQUESTS:
                 self._frames.clear()
@@ -122,7 +155,9 @@ class Wire:
             raw = request.headers.raw
             cookie = b"".join(b"\r\n" + name + b": " + value for name, value in raw if name.lower() == b"cookie")
             before = b"".join(b"\r\n" + name + b": " + value for name, value in raw if name.lower() != b"cookie")
-            frame = self._frames[target] = (request.url.raw_path, before, cookie)
+            frame = (request.url.raw_path, before, cookie)
+            if cached:
+                self._frames[target] = frame
         return frame
 
     def _own(self, headers: dict[str, str]) -> bytes | None:
