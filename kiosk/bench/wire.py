@@ -111,8 +111,8 @@ class Wire:
         # Per URL, what httpx puts around a request's own headers: its path, Host and default
         # headers before them, the Cookie header of its jar after them (httpx's merge of headers
         # and cookies costs a third of a millisecond a request); forgotten whenever the cookie jar
-        # may have changed. While every cookie of the jar is for the whole site, one frame serves
-        # every plain path (the kiosk's URLs name a new receipt and payment at every sale).
+        # may have changed. One frame serves every plain path outside the paths of narrower
+        # cookies (the kiosk's URLs name a new receipt and payment at every sale).
         self._frames: dict[str, tuple[bytes, bytes, bytes]] = {}
         self._site: tuple[bytes, bytes, float] | None = None  # (before, Cookie line, valid until)
         self._held: tuple[Any, ...] = ()  # the jar's cookies the frames were made with
@@ -123,13 +123,15 @@ class Wire:
         self._frames.clear()
         self._site = None
 
-    def _site_frame(self, jar: list[Cookie]) -> tuple[bytes, bytes, float] | None:
-        """The frame of "/" when it is every plain path's: every cookie's path is "/" (the cookie
-        jar then sends them all, in the same order, to any path of the host), until the first of
-        them expires."""
+    def _site_frame(self, jar: list[Cookie], target: str) -> tuple[bytes, bytes, float] | None:
+        """The frame of "/" when it is also ``target``'s: the cookie jar sends the cookies of path
+        "/" to any path of the host, in the same order, and a cookie of a narrower path (the
+        login page's) to neither, as long as ``target`` is not under that path; until the first
+        cookie expires."""
+        path = target.partition("?")[0]
+        if any(c.path != "/" and path.startswith(c.path) for c in jar):
+            return None
         if self._site is None or time.time() >= self._site[2]:
-            if any(cookie.path != "/" for cookie in jar):
-                return None
             _, before, cookie = self._frame("/", cached=False)
             until = min((float(c.expires) for c in jar if c.expires is not None), default=float("inf"))
             self._site = (before, cookie, until)
@@ -144,7 +146,7 @@ class Wire:
                 self.cookies_changed()
                 self._held = held
             if self._plain_base and _PLAIN_TARGET.fullmatch(target) and "/." not in target:
-                site = self._site_frame(jar)
+                site = self._site_frame(jar, target)
                 if site is not None:
                     return target.encode(), site[0], site[1]
         frame = self._frames.get(target) if cached else None

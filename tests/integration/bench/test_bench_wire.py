@@ -147,7 +147,9 @@ def test_every_request_is_httpx_s_bytes_whatever_the_path_and_the_jar_hold() -> 
         return b"\r\n".join(lines) + b"\r\n\r\n" + (request.read() if form is not None else b"")
 
     urls = ["/payments/7/progress", "/receipts/8/summary?shown=open", "/", "/r?a=b%20c&d=\u00e9", "/a/../b", "/x y"]
-    jars = [("kiosk_session", "token-1", "/"), ("kiosk_csrf", "csrf-2", "/"), ("scoped", "s", "/receipts")]
+    urls += ["/login", "/login?next=/receipts", "/loginx", "/receipts", "/receipts/8"]
+    jars = [("kiosk_session", "token-1", "/"), ("kiosk_csrf", "csrf-2", "/"), ("known", "k", "/login")]
+    jars += [("scoped", "s", "/receipts/"), ("kiosk_csrf", "csrf-3", "/")]
     for name, value, path in [("", "", "/"), *jars]:
         if name:
             client.cookies.set(name, value, path=path)  # the client's own jar, not an answer: no notice
@@ -156,4 +158,4 @@ def test_every_request_is_httpx_s_bytes_whatever_the_path_and_the_jar_hold() -> 
                 assert wire.request_bytes(url, headers) == httpx_bytes("GET", url, None, headers)
                 for form in ({}, {"amount": "12.30", "_csrf_token": "a b&c=d/\u00e9"}):
                     assert wire.post_bytes(url, form, headers) == httpx_bytes("POST", url, form, headers)
-    assert b"\r\nCookie: kiosk_session=token-1; kiosk_csrf=csrf-2\r\n" in wire.request_bytes("/payments/7/progress", {})
+    assert b"\r\nCookie: kiosk_session=token-1; kiosk_csrf=csrf-3\r\n" in wire.request_bytes("/payments/7/progress", {})
