@@ -14,6 +14,7 @@ from kiosk.bench.day_report import run_report_bench
 from kiosk.bench.fleet import Fleet, Step
 from kiosk.bench.options import BenchOptions
 from kiosk.bench.stack import running_stack
+from kiosk.simulator.collector import tune as tune_collector
 from kiosk.stripe_account.admin_gateway import AdminStripeError
 
 # Between capacity steps: let the webhook queue and the reconciler drain.
@@ -177,6 +178,7 @@ def main(opts: BenchOptions) -> int:
         return run_report_bench(opts.report_receipts, opts.json_path)
     _stop_on_sigterm()
     _allow_open_files(opts.tablets)
+    tune_collector()  # a thousand tablets' clients and answers: the collector's full passes walked them all
     try:
         import uvloop
 

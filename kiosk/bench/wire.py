@@ -13,8 +13,13 @@ module sends them. Cookies that answers set go into the httpx jar, which builds 
 from __future__ import annotations
 
 import asyncio
+import re
+import time
 import zlib
 from dataclasses import dataclass, field
+from http.cookiejar import Cookie
+from typing import Any
+from urllib.parse import urlencode
 
 import httptools
 import httpx
@@ -26,6 +31,8 @@ KEEPALIVE_SECONDS = 4.0
 TIMEOUT_SECONDS = 30.0
 READ_SIZE = 65536
 CACHED_REQUESTS = 64
+# A path (and query) httpx sends as it is: no escapes to normalize, no dot segments, nothing to quote.
+_PLAIN_TARGET = re.compile(r"/[A-Za-z0-9/_.~=&?-]*")
 
 
 class WireError(Exception):
@@ -101,36 +108,103 @@ class Wire:
         self.host, self.port = str(url.host), url.port or 80
         self.idle: list[_Connection] = []
         self.slots = asyncio.Semaphore(max_connections)
-        # Request bytes by URL and headers, as httpx builds them (its merge of headers and cookies
-        # costs a fifth of a millisecond); forgotten whenever the cookie jar may have changed.
-        self._requests: dict[tuple[str, ...], bytes] = {}
+        # Per URL, what httpx puts around a request's own headers: its path, Host and default
+        # headers before them, the Cookie header of its jar after them (httpx's merge of headers
+        # and cookies costs a third of a millisecond a request); forgotten whenever the cookie jar
+        # may have changed. One frame serves every plain path outside the paths of narrower
+        # cookies (the kiosk's URLs name a new receipt and payment at every sale).
+        self._frames: dict[str, tuple[bytes, bytes, bytes]] = {}
+        self._site: tuple[bytes, bytes, float] | None = None  # (before, Cookie line, valid until)
+        self._held: tuple[Any, ...] = ()  # the jar's cookies the frames were made with
+        self._plain_base = client.base_url.raw_path == b"/"
+        self._defaults = frozenset(name.lower() for name in client.headers) | {"host", "cookie"}
 
     def cookies_changed(self) -> None:
-        self._requests.clear()
+        self._frames.clear()
+        self._site = None
+
+    def _site_frame(self, jar: list[Cookie], target: str) -> tuple[bytes, bytes, float] | None:
+        """The frame of "/" when it is also ``target``'s: the cookie jar sends the cookies of path
+        "/" to any path of the host, in the same order, and a cookie of a narrower path (the
+        login page's) to neither, as long as ``target`` is not under that path; until the first
+        cookie expires."""
+        path = target.partition("?")[0]
+        if any(c.path != "/" and path.startswith(c.path) for c in jar):
+            return None
+        if self._site is None or time.time() >= self._site[2]:
+            _, before, cookie = self._frame("/", cached=False)
+            until = min((float(c.expires) for c in jar if c.expires is not None), default=float("inf"))
+            self._site = (before, cookie, until)
+        return self._site
+
+    def _frame(self, target: str, cached: bool = True) -> tuple[bytes, bytes, bytes]:
+        """(the path as httpx sends it, the header lines before the request's own, the Cookie line)."""
+        if cached:
+            jar = list(self.client.cookies.jar)
+            held = tuple((c.name, c.value, c.domain, c.path, c.secure, c.expires) for c in jar)
+            if held != self._held:  # the jar changed (an answer set a cookie, or the client did)
+                self.cookies_changed()
+                self._held = held
+            if self._plain_base and _PLAIN_TARGET.fullmatch(target) and "/." not in target:
+                site = self._site_frame(jar, target)
+                if site is not None:
+                    return target.encode(), site[0], site[1]
+        frame = self._frames.get(target) if cached else None
+        if frame is None:
+            if len(self._frames) >= CACHED_REQUESTS:
+                self._frames.clear()
+            request = self.client.build_request("GET", target)
+            raw = request.headers.raw
+            cookie = b"".join(b"\r\n" + name + b": " + value for name, value in raw if name.lower() == b"cookie")
+            before = b"".join(b"\r\n" + name + b": " + value for name, value in raw if name.lower() != b"cookie")
+            frame = (request.url.raw_path, before, cookie)
+            if cached:
+                self._frames[target] = frame
+        return frame
+
+    def _own(self, headers: dict[str, str]) -> bytes | None:
+        """The request's own header lines as httpx encodes them; None when httpx would merge one
+        into its defaults (then httpx builds the request)."""
+        lines = []
+        for name, value in headers.items():
+            if name.lower() in self._defaults or not (name.isascii() and value.isascii()):
+                return None
+            lines.append(f"\r\n{name}: {value}")
+        return "".join(lines).encode("ascii")
 
     def request_bytes(self, target: str, headers: dict[str, str]) -> bytes:
         """What httpx sends for this GET: the request line, Host, its default headers, the
         request's own headers, then the Cookie header of its jar."""
-        key = (target, *(f"{name}: {value}" for name, value in headers.items()))
-        data = self._requests.get(key)
-        if data is None:
-            if len(self._requests) >= CACHED_REQUESTS:
-                self._requests.clear()
+        own = self._own(headers)
+        if own is None:
             request = self.client.build_request("GET", target, headers=headers)
             lines = [b"GET " + request.url.raw_path + b" HTTP/1.1"]
             lines += [name + b": " + value for name, value in request.headers.raw]
-            data = self._requests[key] = b"\r\n".join(lines) + b"\r\n\r\n"
-        return data
+            return b"\r\n".join(lines) + b"\r\n\r\n"
+        path, before, cookie = self._frame(target)
+        return b"GET " + path + b" HTTP/1.1" + before + own + cookie + b"\r\n\r\n"
 
     async def get(self, target: str, headers: dict[str, str]) -> RawAnswer:
         return await self._send("GET", target, self.request_bytes(target, headers))
 
+    def post_bytes(self, target: str, form: dict[str, str], headers: dict[str, str]) -> bytes:
+        """What httpx sends for this form post: as a GET, then its Content-Length and Content-Type
+        after the Cookie header, and the form urlencoded as httpx encodes it (an empty form, a
+        header of httpx's own or a value that is no string: httpx builds it)."""
+        own = self._own(headers)
+        if own is None or not form or not all(type(value) is str for value in form.values()):
+            request = self.client.build_request("POST", target, data=form, headers=headers)
+            lines = [b"POST " + request.url.raw_path + b" HTTP/1.1"]
+            lines += [name + b": " + value for name, value in request.headers.raw]
+            return b"\r\n".join(lines) + b"\r\n\r\n" + request.read()
+        path, before, cookie = self._frame(target)
+        body = urlencode(form).encode()
+        length = b"\r\nContent-Length: %d\r\nContent-Type: application/x-www-form-urlencoded" % len(body)
+        return b"POST " + path + b" HTTP/1.1" + before + own + cookie + length + b"\r\n\r\n" + body
+
     async def post(self, target: str, form: dict[str, str], headers: dict[str, str]) -> RawAnswer:
-        """A form post: the bytes httpx builds for it (body included), sent on these connections."""
-        request = self.client.build_request("POST", target, data=form, headers=headers)
-        lines = [b"POST " + request.url.raw_path + b" HTTP/1.1"]
-        lines += [name + b": " + value for name, value in request.headers.raw]
-        return await self._send("POST", target, b"\r\n".join(lines) + b"\r\n\r\n" + request.read())
+        """A form post: the bytes httpx would send for it (body included), sent on these connections."""
+        return await self._send("POST", target, self.post_bytes(target, form, headers))
 
     async def _send(self, method: str, target: str, data: bytes) -> RawAnswer:
         async with self.slots:

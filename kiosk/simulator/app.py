@@ -19,6 +19,7 @@ from litestar.types import HTTPResponseBodyEvent, HTTPResponseStartEvent, Receiv
 
 from kiosk.simulator import control, control_readers, control_webhooks, handlers, params, reader_page, versions
 from kiosk.simulator.api import HANDLERS
+from kiosk.simulator.collector import tune as tune_collector
 from kiosk.simulator.core import Simulator, new_test_key
 from kiosk.simulator.errors import StripeError
 from kiosk.simulator.idempotency import IdempotencyStore
@@ -162,4 +163,5 @@ def run(
     print(f"  virtual readers: {base}/_sim/readers   control API: {base}/_sim/calls")
     if persist:
         print(f"  state persisted to {persist}")
+    tune_collector()
     uvicorn.run(app, host=host, port=port, log_level=log_level)

@@ -52,6 +52,9 @@ class EventBus:
         self.fault = WebhookFault()
         self.queue = DeliveryQueue(sim, policy or RetryPolicy())
         self._held: list[Delivery] = []  # events kept back by the reorder fault
+        # The oldest ``created`` in the event table last looked at (``_prune``): nothing is looked
+        # at again until the retention horizon passes it, or the table is another one (a reset).
+        self._oldest: tuple[dict[str, JSON] | None, float] = (None, 0.0)
 
     @property
     def policy(self) -> RetryPolicy:
@@ -77,7 +80,8 @@ class EventBus:
         endpoints = [e for e in self.sim.table("webhook_endpoint").values() if endpoint_wants(e, event_type)]
         targets = [e["id"] for e in endpoints]
         default = self.sim.default_api_version
-        data: JSON = {"object": copy.deepcopy(obj)}
+        # ``obj`` is the bus's to keep: its one caller (``objects.emit``) passes a snapshot.
+        data: JSON = {"object": obj}
         if previous_attributes is not None:
             data["previous_attributes"] = copy.deepcopy(previous_attributes)
         event: JSON = {
@@ -93,6 +97,8 @@ class EventBus:
         }
         self._prune()
         self.sim.table("event")[event["id"]] = event
+        table, oldest = self._oldest
+        self._oldest = (table, min(oldest, event["created"]))
         # Rendered now for the versions it will be read in: /v1/events (the account's default) and
         # each endpoint's own (Stripe renders an event once, when it happens).
         versions.keep_renderings(self.sim, event, [default, *(e.get("api_version") or default for e in endpoints)])
@@ -101,11 +107,18 @@ class EventBus:
         return event
 
     def _prune(self) -> None:
+        """Forget events past the retention horizon. The table is scanned only when its oldest
+        event may have passed the horizon (once in a while, not at every event: a scan per event
+        made a long run's events quadratic)."""
         events = self.sim.table("event")
         horizon = self.sim.now() - RETENTION_SECONDS
+        table, oldest = self._oldest
+        if table is events and oldest >= horizon:
+            return
         for event_id in [i for i, e in events.items() if e["created"] < horizon]:
             del events[event_id]
             self.sim.table(versions.EVENT_RENDERINGS).pop(event_id, None)
+        self._oldest = (events, min((e["created"] for e in events.values()), default=float("inf")))
 
     # -- faults ---------------------------------------------------------------------------------
     def set_fault(self, mode: str, count: int = 1, delay_seconds: float | None = None) -> WebhookFault:

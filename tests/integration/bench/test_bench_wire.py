@@ -131,3 +131,31 @@ async def test_a_connection_is_kept_and_replaced_once_the_server_hangs_up(server
     assert server.connections == 3 and len(server.requests) == 5
     await wire.aclose()
     await client.aclose()
+
+
+def test_every_request_is_httpx_s_bytes_whatever_the_path_and_the_jar_hold() -> None:
+    """The wire builds a request around a frame it keeps per site or per URL: new receipt and
+    payment URLs at every sale, cookies set by an answer or by the client itself, a cookie scoped
+    to one path, URLs httpx escapes or normalizes."""
+    client = browser_client("http://127.0.0.1:8000")
+    wire = Wire(client)
+
+    def httpx_bytes(method: str, url: str, form: dict[str, str] | None, headers: dict[str, str]) -> bytes:
+        request = client.build_request(method, url, data=form, headers=headers)
+        lines = [method.encode() + b" " + request.url.raw_path + b" HTTP/1.1"]
+        lines += [name + b": " + value for name, value in request.headers.raw]
+        return b"\r\n".join(lines) + b"\r\n\r\n" + (request.read() if form is not None else b"")
+
+    urls = ["/payments/7/progress", "/receipts/8/summary?shown=open", "/", "/r?a=b%20c&d=\u00e9", "/a/../b", "/x y"]
+    urls += ["/login", "/login?next=/receipts", "/loginx", "/receipts", "/receipts/8"]
+    jars = [("kiosk_session", "token-1", "/"), ("kiosk_csrf", "csrf-2", "/"), ("known", "k", "/login")]
+    jars += [("scoped", "s", "/receipts/"), ("kiosk_csrf", "csrf-3", "/")]
+    for name, value, path in [("", "", "/"), *jars]:
+        if name:
+            client.cookies.set(name, value, path=path)  # the client's own jar, not an answer: no notice
+        for url in urls:
+            for headers in ({}, HEADERS, {"x-csrftoken": "csrf 2 "}, {"Accept": "text/html"}):
+                assert wire.request_bytes(url, headers) == httpx_bytes("GET", url, None, headers)
+                for form in ({}, {"amount": "12.30", "_csrf_token": "a b&c=d/\u00e9"}):
+                    assert wire.post_bytes(url, form, headers) == httpx_bytes("POST", url, form, headers)
+    assert b"\r\nCookie: kiosk_session=token-1; kiosk_csrf=csrf-3\r\n" in wire.request_bytes("/payments/7/progress", {})
