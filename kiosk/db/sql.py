@@ -17,6 +17,7 @@ directly (a new connection when there is none, as for a command).
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any
 
 from piccolo.querystring import QueryString
@@ -67,6 +68,22 @@ async def fetch_value(sql: str, *args: Any) -> Any:
     """The first column of the first row of `sql`, or None."""
     rows = await _run(sql, args)
     return next(iter(rows[0].values())) if rows else None
+
+
+async def execute_all(*statements: tuple[str, Sequence[Any]]) -> list[list[dict[str, Any]]]:
+    """Statements `(sql, args)` in order, in the current transaction (their rows, each's). On SQLite
+    inside a transaction they go to the connection's thread in one hand-off instead of one each
+    (kiosk/db/sqlite_reads.py `run_in_transaction`); a failure stops the rest and fails the call."""
+    engine = _engine()
+    nested = any(isinstance(arg, QueryString) for _, args in statements for arg in args)
+    if engine.engine_type == "sqlite" and not nested and engine.current_transaction.get() is not None:
+        compiled = [(_compiled(sql, "sqlite", len(args)), list(args)) for sql, args in statements]
+        ran: list[list[dict[str, Any]]] | None = None
+        if hasattr(engine, "run_in_transaction"):  # kiosk/db/sqlite_reads.py's engine (not a bare Piccolo one)
+            ran = await engine.run_in_transaction(compiled)
+        if ran is not None:
+            return ran
+    return [await _run(sql, tuple(args)) for sql, args in statements]
 
 
 async def execute(sql: str, *args: Any) -> list[dict[str, Any]]:

@@ -1,5 +1,5 @@
 """Piccolo's SQLite engine, with reads that skip the per-query connection (and writes on kept
-connections: kiosk/db/sqlite_writes.py).
+connections, each transaction's BEGIN sent with its first statement: kiosk/db/sqlite_writes.py).
 
 Piccolo opens a new aiosqlite connection (and with it a new thread) for every query outside a
 transaction: about a dozen thread hand-offs for a one-row SELECT, which dominated the cost of a
@@ -19,9 +19,9 @@ from time import monotonic
 from typing import Any
 
 import aiosqlite
-from piccolo.engine.sqlite import SQLiteEngine, dict_factory
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
-from kiosk.db.sqlite_writes import WriterPool
+from kiosk.db.sqlite_writes import LazyBegin, WriterPool
 
 # How often a reader looks whether the file at its path is still the one it has open (a new path
 # is followed at once). Only replacing the database file under a running server changes it, and
@@ -137,10 +137,32 @@ class FastReadSQLiteEngine(SQLiteEngine):
         takes four: a `PRAGMA foreign_keys = 1`, the statement, its rows, closing the cursor). The
         pragma does nothing inside a transaction (SQLite ignores it while a BEGIN is pending), and
         every connection a transaction gets has foreign keys on from the start (`get_connection`)."""
+        current = self.current_transaction.get()
+        lazy = (
+            current if isinstance(current, LazyBegin) and current.pending and current.connection is connection else None
+        )
         if query_type == "insert" and self.get_version_sync() < 3.35:
+            if lazy is not None:
+                await lazy.send_begin()
             return await super()._run_in_existing_connection(connection, query, args, query_type, table)
         connection.row_factory = dict_factory
+        if lazy is not None:  # the transaction's first statement: its BEGIN goes with it (sqlite_writes.LazyBegin)
+            return await lazy.first(query, args or [])
         return await connection.execute_fetchall(query, args or [])
+
+    async def run_in_transaction(self, statements: list[tuple[str, list[Any]]]) -> list[list[Any]] | None:
+        """Statements (compiled for SQLite) of the current transaction in one hand-off to its
+        connection's thread; None when there is no transaction of this engine's own kind."""
+        current = self.current_transaction.get()
+        if not isinstance(current, LazyBegin):
+            return None
+        current.connection.row_factory = dict_factory
+        return await current.run_all(statements)
+
+    def transaction(
+        self, transaction_type: TransactionType = TransactionType.deferred, allow_nested: bool = True
+    ) -> SQLiteTransaction:
+        return LazyBegin(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
 
 
 def _file_id(path: str) -> tuple[int, int]:

@@ -31,7 +31,7 @@ from kiosk.payments.states import (
     from_intent,
 )
 from kiosk.payments.tables import Payment, WebhookEvent
-from kiosk.readers.snapshot import remember_reader
+from kiosk.readers.snapshot import reader_news
 from kiosk.stripe_account.objects import REFUND_ACTION, EventInfo
 
 logger = logging.getLogger(__name__)
@@ -52,11 +52,13 @@ async def record_event(engine: Engine, event: EventInfo) -> str:
             if seen:
                 return DUPLICATE
             outcome = await _apply(engine, payment, event) if payment else "not a kiosk payment"
+            # Then, written together: the event's row, and what else it tells.
+            last = [sql.insert_event(event.id, event.type, store.now(), payment.id if payment else None, outcome[:255])]
             if payment is not None and (event.intent is not None or event.charge_card is not None):
-                await sql.details_complete(payment.id)  # the card and the amount taken: nothing to ask
+                last.append(sql.details_complete(payment.id))  # the card and the amount taken: nothing to ask
             if event.reader is not None:  # the reader picker's snapshot learns the reader's status too
-                await remember_reader(event.reader, datetime.fromtimestamp(event.created, UTC))
-            await sql.insert_event(event.id, event.type, store.now(), payment.id if payment else None, outcome[:255])
+                last.append(reader_news(event.reader, datetime.fromtimestamp(event.created, UTC)))
+            await sql.together(*last)
             kill_point("webhook_applied")
     except Exception as exc:
         # The same event delivered twice at once: the other one won. Any other conflict (two events
@@ -118,6 +120,8 @@ async def _apply(engine: Engine, payment: Payment, event: EventInfo) -> str:
     change = _change_for(payment, event)
     if isinstance(change, str):
         return change
+    if change.state == payment.state and not change.fields and not change.check_now:
+        return "no change"  # there already (as read in this transaction): the move would write nothing
     moved = await apply_change(engine, payment, change, step=f"webhook {event.type}")
     if change.state is None:
         return f"noted: {change.note}"

@@ -12,8 +12,10 @@ up the counters of every worker (kiosk/server.py sets its directory).
 
 from __future__ import annotations
 
+import functools
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 from piccolo.query.functions.aggregate import Count, Min
 from prometheus_client import Counter, Gauge, Histogram
@@ -60,10 +62,17 @@ def polled(not_modified: bool) -> None:
     POLLS.labels(NOT_MODIFIED if not_modified else RENDERED).inc()
 
 
+@functools.cache
+def _webhooks(outcome: str) -> Any:
+    """The counter of one outcome, looked up once per process (`labels()` costs as much as the rest
+    of the counting; prometheus_client itself follows a fork to another process's values)."""
+    return WEBHOOKS.labels(outcome)
+
+
 def webhook_recorded(outcome: str, created: int) -> None:
     """An event recorded (or found already recorded: `duplicate`), `created` its Stripe timestamp."""
     duplicate = outcome == "duplicate"
-    WEBHOOKS.labels("duplicate" if duplicate else "recorded").inc()
+    _webhooks("duplicate" if duplicate else "recorded").inc()
     if not duplicate:
         WEBHOOK_LAG.observe(max(0.0, time.time() - created))
 

@@ -18,7 +18,7 @@ from piccolo.columns import JSON
 from piccolo.utils.encoding import dump_json
 
 from kiosk.db import sql
-from kiosk.db.sql import execute, fetch_one
+from kiosk.db.sql import execute, execute_all, fetch_one
 from kiosk.payments.states import REQUIRES_CAPTURE, SETTLED
 from kiosk.payments.tables import Payment
 from kiosk.shop.tables import OPEN, PAID
@@ -49,6 +49,7 @@ async def has_tenders(receipt_id: int, released: Collection[str]) -> bool:
 # PaymentIntent are read together, the state move is one conditional UPDATE (its log line, the
 # reader's lease and the receipt's closing with it), and the event's row is inserted last.
 
+_ATTRIBUTE_OF_COLUMN = [(column._meta.name, column._meta.db_column_name) for column in Payment._meta.columns]
 _JSON_COLUMNS = frozenset(column._meta.db_column_name for column in Payment._meta.columns if isinstance(column, JSON))
 
 EVENT_AND_PAYMENT = f"""
@@ -92,12 +93,34 @@ async def event_and_payment(event_id: str, intent_id: str | None) -> tuple[bool,
         return False, None
     payment = None
     if row["id"] is not None:
-        payment = Payment(**{name: row[name] for name in _PAYMENT_COLUMNS}, _exists_in_db=True)
+        payment = _loaded_payment(row)
     return row["seen"] is not None, payment
 
 
-async def insert_event(event_id: str, type_: str, received_at: datetime, payment_id: int | None, outcome: str) -> None:
-    await execute(INSERT_EVENT, event_id, type_, received_at, payment_id, outcome)
+def _loaded_payment(row: Mapping[str, Any]) -> Payment:
+    """The payment of a row holding every column, as `Payment(**row, _exists_in_db=True)` makes it
+    (its values as attributes, nothing converted) without Piccolo's per-column defaults and checks:
+    35 µs, a tenth of a webhook's own CPU, down to under one."""
+    payment: Payment = object.__new__(Payment)
+    values = payment.__dict__
+    for name, column in _ATTRIBUTE_OF_COLUMN:
+        values[name] = row[column]
+    values["_exists_in_db"] = True
+    values["_was_created"] = None
+    return payment
+
+
+# A statement and its arguments, run with others in one go (`together`).
+Statement = tuple[str, tuple[Any, ...]]
+
+
+def insert_event(event_id: str, type_: str, received_at: datetime, payment_id: int | None, outcome: str) -> Statement:
+    return INSERT_EVENT, (event_id, type_, received_at, payment_id, outcome)
+
+
+async def together(*statements: Statement) -> None:
+    """Writes in order in the current transaction (on SQLite, one hand-off to its connection's thread)."""
+    await execute_all(*statements)
 
 
 async def update_payment(
@@ -124,16 +147,24 @@ async def update_payment(
 
 
 async def insert_log(payment_id: int, at: datetime, step: str, detail: str, code: str | None) -> None:
-    await execute(INSERT_LOG, payment_id, at, step, detail, code)
+    await together(log_line(payment_id, at, step, detail, code))
+
+
+def log_line(payment_id: int, at: datetime, step: str, detail: str, code: str | None) -> Statement:
+    return INSERT_LOG, (payment_id, at, step, detail, code)
 
 
 async def release_lease(payment_id: int) -> None:
-    await execute(RELEASE_LEASE, payment_id)
+    await together(lease_released(payment_id))
 
 
-async def close_receipt_if_paid(receipt_id: int, at: datetime) -> None:
+def lease_released(payment_id: int) -> Statement:
+    return RELEASE_LEASE, (payment_id,)
+
+
+def receipt_closed_if_paid(receipt_id: int, at: datetime) -> Statement:
     """Close an open receipt whose tenders now cover its total (settlement.refresh_receipt_status)."""
-    await execute(CLOSE_RECEIPT, PAID, at, receipt_id, OPEN, *sorted(SETTLED), REQUIRES_CAPTURE, True)
+    return CLOSE_RECEIPT, (PAID, at, receipt_id, OPEN, *sorted(SETTLED), REQUIRES_CAPTURE, True)
 
 
 # An idle server's reconciler: each tick first asks this one cheap question, and takes its full
@@ -163,8 +194,8 @@ WHERE id = {{}} AND reconcile_after IS NOT NULL AND state IN ({", ".join("{}" fo
 """  # noqa: S608 - only placeholders are interpolated
 
 
-async def details_complete(payment_id: int) -> None:
-    await execute(DETAILS_COMPLETE, payment_id, *sorted(SETTLED))
+def details_complete(payment_id: int) -> Statement:
+    return DETAILS_COMPLETE, (payment_id, *sorted(SETTLED))
 
 
 # The payment path

@@ -71,13 +71,14 @@ async def transition(
         receipt_id = await sql.update_payment(
             payment_id, {**(fields or {}), "state": target, "updated_at": stamp}, sources_of(target)
         )
-        if receipt_id is not None:
-            await sql.insert_log(payment_id, stamp, step, f"→ {target}. {detail}".strip()[:2000], code)
+        if receipt_id is not None:  # the move's log line, its lease and its receipt, written together
+            moved = [sql.log_line(payment_id, stamp, step, f"→ {target}. {detail}".strip()[:2000], code)]
             if target not in ACTIVE:
-                await release_lease(payment_id)
+                moved.append(sql.lease_released(payment_id))
             if target in RECEIPT_SETTLED:
                 # Same transaction: the receipt closes exactly when its last payment settles.
-                await sql.close_receipt_if_paid(receipt_id, stamp)
+                moved.append(sql.receipt_closed_if_paid(receipt_id, stamp))
+            await sql.together(*moved)
     return receipt_id is not None
 
 

@@ -185,10 +185,19 @@ def _reader_of(row: dict[str, Any], held: dict[str, Hold]) -> ReaderInfo:
 
 async def _store(reader: ReaderInfo, observed_at: datetime, location_id: str | None = None) -> None:
     """Upsert one reader, unless what is stored was observed later."""
+    await sql.write(reader_news(reader, observed_at, location_id))
+
+
+def reader_news(
+    reader: ReaderInfo, observed_at: datetime, location_id: str | None = None
+) -> tuple[str, tuple[Any, ...]]:
+    """The upsert of one reader (unless what is stored was observed later), as a statement and its
+    arguments: a webhook's transaction writes it with the event's row (kiosk/payments/events.py), so
+    the snapshot learns what an event says of a reader, or neither is kept and the event comes again."""
     action = reader.action
     # A kiosk reader task's SetupIntent stands for its action like a payment's PaymentIntent.
     doing = (action.type, action.status, action.payment_intent_id or action.setup_intent_id) if action else None
-    await sql.upsert_reader_status(
+    return sql.reader_status_upsert(
         reader.id,
         location_id or reader.location or "",
         reader.label,
@@ -200,8 +209,7 @@ async def _store(reader: ReaderInfo, observed_at: datetime, location_id: str | N
 
 
 async def remember_reader(reader: ReaderInfo, observed_at: datetime) -> None:
-    """Inside the caller's transaction (a webhook's): the snapshot learns what an event says of a
-    reader. A failure fails the caller, so the event is delivered again and nothing is half-kept."""
+    """Inside the caller's transaction: the snapshot learns what a call or an event says of a reader."""
     await _store(reader, observed_at)
 
 

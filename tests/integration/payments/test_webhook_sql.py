@@ -150,3 +150,25 @@ async def test_the_event_completing_a_settled_payments_details_leaves_stripe_una
     await record_event(engine, charge_event("evt_cap", "pi_cap"))
     rows = await Payment.select(Payment.id, Payment.reconcile_after, Payment.card_brand).order_by(Payment.id)
     assert [(row["card_brand"], row["reconcile_after"] is None) for row in rows] == [("visa", True), ("visa", False)]
+
+
+async def test_a_readers_late_news_of_a_settled_payment_moves_nothing_but_is_kept(warehouse: int, cashier: int) -> None:
+    """The reader's action_succeeded after payment_intent.succeeded: the payment stays as it is
+    (one move in its log), and the event and what it says of the reader are both recorded."""
+    receipt_id = await receipt_for(warehouse, cashier)
+    payment = await card(receipt_id, 2000, payment_intent_id="pi_r", reader_id="tmr_sql")
+    assert await store.transition(payment, "succeeded", step="webhook payment_intent.succeeded")
+    news = EventInfo(
+        "evt_reader_late", "terminal.reader.action_succeeded", 1_800_000_000, reader=reader(True, "succeeded")
+    )
+    assert await record_event(cast(Engine, None), news) == "no change"
+    log = await PaymentLog.select(PaymentLog.step).where(PaymentLog.payment == payment)
+    assert log == [{"step": "webhook payment_intent.succeeded"}]
+    assert await status(receipt_id) == "paid"
+    rows = await WebhookEvent.select(WebhookEvent.payment, WebhookEvent.outcome).where(
+        WebhookEvent.event_id == "evt_reader_late"
+    )
+    assert rows == [{"payment": payment, "outcome": "no change"}]
+    seen = await ReaderStatus.select(ReaderStatus.reader_id, ReaderStatus.action_status, ReaderStatus.online)
+    assert seen == [{"reader_id": "tmr_sql", "action_status": "succeeded", "online": True}]
+    assert await record_event(cast(Engine, None), news) == "duplicate"

@@ -3,6 +3,7 @@ connection, a rolled-back one leaves nothing behind for the next, and a replaced
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import subprocess
@@ -10,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from piccolo.engine.sqlite import TransactionType
 from piccolo.querystring import QueryString
 
 from kiosk.config import PROJECT_ROOT
@@ -96,3 +98,64 @@ def test_a_process_with_kept_connections_still_exits(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, timeout=60, check=False)
     assert done.returncode == 0
     assert _notes(path) == ["first", "from a command"]
+
+
+# A transaction's BEGIN goes to the connection's thread with its first statement (LazyBegin).
+
+
+async def _count(engine: FastReadSQLiteEngine) -> int:
+    rows = await engine.run_querystring(QueryString("SELECT COUNT(*) AS n FROM note"))
+    return int(rows[0]["n"])
+
+
+async def test_two_read_then_write_transactions_at_once_lose_nothing(tmp_path: Path) -> None:
+    """An IMMEDIATE transaction holds the write lock from its first read: two tills counting and
+    writing at once queue one after the other, neither fails nor writes a stale count."""
+    path = tmp_path / "kiosk.sqlite"
+    _make(path, "first")
+    engine = FastReadSQLiteEngine(path=str(path))
+    engine.keep_writers = True  # as the server does
+
+    async def count_and_write(name: str) -> None:
+        async with engine.transaction(transaction_type=TransactionType.immediate):
+            seen = await _count(engine)
+            await asyncio.sleep(0.05)  # the other one is trying meanwhile
+            await _write(engine, f"{name} saw {seen}")
+
+    await asyncio.gather(count_and_write("a"), count_and_write("b"))
+    await engine.close_writers()
+    assert sorted(_notes(path)[1:], key=lambda note: note[-1]) in (
+        ["a saw 1", "b saw 2"],
+        ["b saw 1", "a saw 2"],
+    )
+
+
+async def test_a_transaction_whose_first_statement_fails_leaves_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.sqlite"
+    _make(path, "first")
+    engine = FastReadSQLiteEngine(path=str(path))
+    engine.keep_writers = True  # as the server does
+    with pytest.raises(sqlite3.OperationalError):
+        async with engine.transaction(transaction_type=TransactionType.immediate):
+            await engine.run_querystring(QueryString("INSERT INTO no_such_table VALUES (1)"))
+    async with engine.transaction():
+        pass  # no statement: nothing to commit, no error
+    async with engine.transaction() as tx:
+        await _write(engine, "kept")
+        assert tx.connection.in_transaction  # the BEGIN went with the first statement
+    await engine.close_writers()
+    assert _notes(path) == ["first", "kept"]
+
+
+async def test_a_savepoint_rolled_back_keeps_the_rest_of_the_transaction(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.sqlite"
+    _make(path, "first")
+    engine = FastReadSQLiteEngine(path=str(path))
+    engine.keep_writers = True  # as the server does
+    async with engine.transaction() as tx:
+        savepoint = await tx.savepoint()  # before any statement: the BEGIN is sent first
+        await _write(engine, "undone")
+        await savepoint.rollback_to()
+        await _write(engine, "kept")
+    await engine.close_writers()
+    assert _notes(path) == ["first", "kept"]
