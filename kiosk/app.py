@@ -36,6 +36,7 @@ from kiosk.till.controllers.till import PosController
 from kiosk.web.admin import ADMIN_EXCEPTION_HANDLERS, ADMIN_ROUTES, SETUP_ROUTES
 from kiosk.web.bad_input import RefuseMalformed
 from kiosk.web.compression import GzipMiddleware
+from kiosk.web.csrf import CSRFCheck
 from kiosk.web.errors import EXCEPTION_HANDLERS
 from kiosk.web.metrics import MetricsController
 from kiosk.web.outage import OUTAGE_HANDLERS, outage_over
@@ -135,8 +136,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=before_each_request,
         before_send=[security_headers(settings)],
         openapi_config=None,  # no public API schema pages: the kiosk has no API for others to read
-        csrf_config=csrf_config(settings),
-        middleware=[DefineMiddleware(RefuseMalformed, csrf=csrf_config(settings))],
+        # Litestar's CSRF check, its GETs without a Request (kiosk/web/csrf.py), inside RefuseMalformed.
+        middleware=[
+            DefineMiddleware(RefuseMalformed, csrf=csrf_config(settings)),
+            DefineMiddleware(CSRFCheck, config=csrf_config(settings)),
+        ],
         compression_config=COMPRESSION,
         # The database briefly away: webhooks 503 (Stripe retries), the till a plain notice (kiosk/web/outage.py).
         exception_handlers={**EXCEPTION_HANDLERS, **ADMIN_EXCEPTION_HANDLERS, **OUTAGE_HANDLERS},
