@@ -28,7 +28,7 @@ from kiosk.payments.poll_fast_path import PollFastPath
 from kiosk.payments.runtime import stripe_lifespan
 from kiosk.payments.webhook_fast_path import WebhookFastPath
 from kiosk.people.controllers.login import AuthController
-from kiosk.people.guards import DEPENDENCIES, GUARDS, csrf_config
+from kiosk.people.guards import DEPENDENCIES, csrf_config
 from kiosk.reports.controllers.till import TillReportsController
 from kiosk.till.controllers.customers import TillCustomersController
 from kiosk.till.controllers.returns import ReturnsController
@@ -36,10 +36,12 @@ from kiosk.till.controllers.ringing import RingingController
 from kiosk.till.controllers.till import PosController
 from kiosk.web.admin import ADMIN_EXCEPTION_HANDLERS, ADMIN_ROUTES, SETUP_ROUTES
 from kiosk.web.bad_input import RefuseMalformed
+from kiosk.web.compression import GzipMiddleware
+from kiosk.web.csrf import CSRFCheck
 from kiosk.web.errors import EXCEPTION_HANDLERS
 from kiosk.web.metrics import MetricsController
 from kiosk.web.outage import OUTAGE_HANDLERS, outage_over
-from kiosk.web.reading_locale import reading_locale
+from kiosk.web.reading_locale import before_each_request
 from kiosk.web.security_headers import security_headers
 from kiosk.web.templating import register_template_helpers
 
@@ -52,8 +54,14 @@ def healthz() -> dict[str, str]:
 
 # Pages, fragments and static files go out gzipped (htmx alone is 51 KB raw, 16 KB gzipped). From
 # about 250 bytes of HTML gzip saves more than its container and headers cost (~60 bytes): the
-# progress fragment's final answer is 461 bytes raw, 244 gzipped plus 41 bytes of headers.
-COMPRESSION = CompressionConfig(backend="gzip", gzip_compress_level=6, minimum_size=256)
+# progress fragment's final answer is 461 bytes raw, 244 gzipped plus 41 bytes of headers. The level by
+# kind of answer (pages and fragments 1, static files 9 once, streams 6): kiosk/web/compression.py.
+COMPRESSION = CompressionConfig(
+    backend="gzip",
+    gzip_compress_level=6,
+    minimum_size=256,
+    middleware_class=GzipMiddleware,  # type: ignore[arg-type]
+)
 
 
 def _engine() -> Any:
@@ -125,11 +133,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[_database_pool, stripe_lifespan],
         dependencies=DEPENDENCIES,
         # /admin/** is admins-only, whatever the handler declares; amounts in the warehouse's locale
-        guards=[*GUARDS, reading_locale],
+        # (one hook, not guards: kiosk/web/reading_locale.py)
+        before_request=before_each_request,
         before_send=[security_headers(settings)],
         openapi_config=None,  # no public API schema pages: the kiosk has no API for others to read
-        csrf_config=csrf_config(settings),
-        middleware=[DefineMiddleware(RefuseMalformed, csrf=csrf_config(settings))],
+        # Litestar's CSRF check, its GETs without a Request (kiosk/web/csrf.py), inside RefuseMalformed.
+        middleware=[
+            DefineMiddleware(RefuseMalformed, csrf=csrf_config(settings)),
+            DefineMiddleware(CSRFCheck, config=csrf_config(settings)),
+        ],
         compression_config=COMPRESSION,
         # The database briefly away: webhooks 503 (Stripe retries), the till a plain notice (kiosk/web/outage.py).
         exception_handlers={**EXCEPTION_HANDLERS, **ADMIN_EXCEPTION_HANDLERS, **OUTAGE_HANDLERS},

@@ -7,9 +7,10 @@ route declares. Registered app-wide in create_app, so a handler only names the p
 No valid session -> LoginRequired (the login page; htmx gets HX-Redirect). A session without a
 usable warehouse -> WarehouseRequired (the warehouse picker).
 
-Admin pages: every route under /admin is admins-only through the app-wide guard `admin_area`,
-whatever its handler declares, so a new admin route cannot forget it. Handlers that need the person
-(for the audit log) declare `admin: NamedDependency[Login]`. A cashier gets AdminRequired (403).
+Admin pages: every route under /admin is admins-only through `admin_area`, run before every
+request (kiosk/web/reading_locale.py: before_each_request) whatever its handler declares, so a new
+admin route cannot forget it. Handlers that need the person (for the audit log) declare
+`admin: NamedDependency[Login]`. A cashier gets AdminRequired (403).
 """
 
 from __future__ import annotations
@@ -151,8 +152,15 @@ def expired_session_cookie(request: Request[Any, Any, Any]) -> Cookie:
     return replace(session_cookie(request, ""), max_age=0, expires=0)
 
 
+def _request_state(connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
+    """The request's own state (the scope's dict; `connection.state` wraps it anew on each read)."""
+    state: dict[str, Any] = connection.scope.setdefault("state", {})
+    return state
+
+
 async def _login_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Login:
-    cached: Login | None = connection.state.get(_LOGIN_STATE)
+    state = _request_state(connection)
+    cached: Login | None = state.get(_LOGIN_STATE)
     if cached is not None:
         return cached
     token = connection.cookies.get(SESSION_COOKIE)
@@ -161,13 +169,13 @@ async def _login_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Login:
     login = await load_login(token, activity=not background) if token else None
     if login is None:
         raise LoginRequired("Please log in.")
-    connection.state[_LOGIN_STATE] = login
+    state[_LOGIN_STATE] = login
     return login
 
 
 async def login_if_any(connection: ASGIConnection[Any, Any, Any, Any]) -> Login | None:
     """The request's login, or None on a page anyone may see (no session, or an ended one)."""
-    if connection.state.get(_LOGIN_STATE) is None and not connection.cookies.get(SESSION_COOKIE):
+    if _request_state(connection).get(_LOGIN_STATE) is None and not connection.cookies.get(SESSION_COOKIE):
         return None
     try:
         return await _login_of(connection)
@@ -184,7 +192,7 @@ def is_admin_path(path_template: str) -> bool:
 
 
 async def admin_area(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """App-wide guard: routes under /admin need an admin. Matched on the route's own template (not
+    """App-wide check (and guard): routes under /admin need an admin. Matched on the route's own template (not
     the raw URL), so no spelling of the address slips past."""
     template = str(connection.scope.get("path_template") or connection.scope["path"])
     if is_admin_path(template):
@@ -211,4 +219,3 @@ DEPENDENCIES = {
     "till": Provide(provide_till),
     "admin": Provide(provide_admin),
 }
-GUARDS = [admin_area]

@@ -69,3 +69,12 @@ async def test_stripe_webhook_is_not_asked_for_a_token(client: Client) -> None:
     # Stripe signs its webhook instead; whatever the endpoint answers, it is not the CSRF refusal.
     response = await client.post("/webhooks/stripe", content=b"{}", headers={"content-type": "application/json"})
     assert response.status_code != 403
+
+
+async def test_the_cookie_is_set_by_the_first_page_and_kept_by_the_next(client: Client) -> None:
+    first = await client.get("/login")
+    assert CSRF_COOKIE in first.headers.get("set-cookie", "")
+    token = client.cookies[CSRF_COOKIE]
+    again = await client.get("/login")
+    assert CSRF_COOKIE not in again.headers.get("set-cookie", "")
+    assert f'name="_csrf_token" value="{token}"' in again.text
