@@ -195,7 +195,7 @@ async def _record(
     }
     async with store.atomic():
         await lock_receipt(receipt_id)  # a double-submitted form waits here, then finds the first
-        if await unresolved_payment(receipt_id) is not None:
+        if await sql.has_unresolved(receipt_id, UNRESOLVED, REQUIRES_CAPTURE):
             raise ReaderBusy("A card payment is already running for this receipt.", "kiosk_reader_leased")
         payment = await sql.insert_payment_row(row, stamp)
         payment_id = int(payment.id)

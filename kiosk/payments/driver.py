@@ -9,7 +9,7 @@ happened at Stripe replays instead of happening twice.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from kiosk.customers import cards as customer_cards
@@ -40,6 +40,7 @@ from kiosk.payments.states import (
     from_intent,
 )
 from kiosk.payments.tables import Payment, PaymentLog
+from kiosk.readers.snapshot import remember_reader
 from kiosk.stripe_account.errors import (
     IntentInvalidState,
     PaymentError,
@@ -222,6 +223,8 @@ async def send_to_reader(
         await store.update(payment.id, {"sent_at": store.now()}, only_in=[INTENT_CREATED])
     # A cart display under way reaches the reader first; this payment then replaces it.
     await wait_for_display(payment.reader_id)
+    # What Stripe answers of the reader joins the snapshot in the move's transaction (`mark_on_reader`).
+    asked = store.now()
     try:
         if payment.accepted_brands:
             reader = await engine.gateway.collect_on_reader(
@@ -230,6 +233,7 @@ async def send_to_reader(
                 customer_cancellation=payment.customer_cancellation,
                 idempotency_key=idempotency_key(payment, f"collect:{payment.attempt}"),
                 tipping=payment.tipping,
+                report=False,
             )
         else:
             reader = await engine.gateway.process_on_reader(
@@ -238,6 +242,7 @@ async def send_to_reader(
                 customer_cancellation=payment.customer_cancellation,
                 idempotency_key=idempotency_key(payment, f"process:{payment.attempt}"),
                 tipping=payment.tipping,
+                report=False,
             )
     except ReaderTimeout:
         await _after_timeout(engine, payment, retried)
@@ -252,13 +257,17 @@ async def send_to_reader(
         await store.transition(payment.id, DECLINED, fields, step="reader_refused", detail=exc.message)
     else:
         kill_point("after_collect" if payment.accepted_brands else "after_send")
-        return await mark_on_reader(engine, payment, reader)
+        return await mark_on_reader(engine, payment, reader, seen_at=asked)
     return None
 
 
-async def mark_on_reader(engine: Engine, payment: Payment, reader: ReaderInfo) -> Payment | None:
+async def mark_on_reader(
+    engine: Engine, payment: Payment, reader: ReaderInfo, *, seen_at: datetime | None = None
+) -> Payment | None:
     """Our action is on the reader: `on_reader` (`collecting` while a collect waits for the card).
-    The row as the move wrote it, unless the reader's answer moved it further (then None)."""
+    The row as the move wrote it, unless the reader's answer moved it further (then None).
+    `seen_at`: when Stripe was asked for this answer of the reader, which the reader snapshot learns
+    in the move's own transaction (a caller that did not let the gateway report it)."""
     fields = {
         **failure_fields(None, None, None),
         "attention_reason": None,
@@ -267,7 +276,10 @@ async def mark_on_reader(engine: Engine, payment: Payment, reader: ReaderInfo) -
     action = reader.action_for(payment.payment_intent_id)
     collecting = action.type == COLLECT_ACTION if action else bool(payment.accepted_brands)
     target = COLLECTING if collecting else ON_READER
-    moved = await store.transition_row(payment.id, target, fields, step=target, detail=f"attempt {payment.attempt}")
+    async with store.atomic():
+        if seen_at is not None:
+            await remember_reader(reader, seen_at)
+        moved = await store.transition_row(payment.id, target, fields, step=target, detail=f"attempt {payment.attempt}")
     change = from_action(action, payment.capture_method) if action else None
     if change is not None:
         await apply_change(engine, payment, change, step="reader_result")

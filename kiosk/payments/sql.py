@@ -589,3 +589,16 @@ async def update_payment_row(
         args.extend(states)
     rows = await sql.execute(f"UPDATE payment SET {sets} WHERE {where} RETURNING {_RETURNING}", *args)  # noqa: S608
     return payment_of(rows[0]) if rows else None
+
+
+HAS_UNRESOLVED = """
+SELECT EXISTS (SELECT 1 FROM payment p WHERE p."receipt" = {} AND p."state" IN (<states>)
+                                        AND (p."state" <> {} OR p."keep_for_capture" = {})) AS "open"
+"""
+
+
+async def has_unresolved(receipt_id: int, states: Iterable[str], requires_capture: str) -> bool:
+    """Whether the receipt has a payment `unresolved` would answer (without reading it)."""
+    wanted = list(states)
+    text = HAS_UNRESOLVED.replace("<states>", _placeholders(len(wanted)))
+    return bool(await sql.fetch_value(text, receipt_id, *wanted, requires_capture, False))

@@ -108,3 +108,17 @@ async def test_the_rows_a_start_writes_are_answered_as_the_database_holds_them(w
     assert await store.transition_row(int(written.id), "creating", {"card_brand": "visa"}, step="x") is None
     after = await store.load(int(written.id))
     assert after is not None and (after.state, after.card_brand) == ("intent_created", None)
+
+
+async def test_the_start_transaction_sees_an_open_tender_as_the_read_before_it(warehouse: int, cashier: int) -> None:
+    receipt_id = await receipt_for(warehouse, cashier)
+
+    async def is_open() -> bool:
+        return await sql.has_unresolved(receipt_id, UNRESOLVED, REQUIRES_CAPTURE)
+
+    assert not await is_open()
+    await card(receipt_id, 500, REQUIRES_CAPTURE, keep_for_capture=True)  # kept for an admin's capture
+    await card(receipt_id, 100, "canceled")
+    assert not await is_open()
+    await card(receipt_id, 1500, "needs_attention")
+    assert await is_open()
