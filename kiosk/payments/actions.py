@@ -8,7 +8,9 @@ written before Stripe is called; the steps themselves live in payment_driver (se
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from kiosk.customers.attach import PaymentTerms, payment_terms
 from kiosk.payments import brands, leases, sql, store
@@ -91,11 +93,20 @@ class StartFacts:
 
 async def start_facts(engine: Engine, receipt_id: int) -> StartFacts:
     """The receipt's customer (if any), the admin's policy (else the environment's), the accepted
-    brands and the warehouse's tips setting: two small reads when the receipt has no customer."""
-    facts = await sql.start_facts(receipt_id)
+    brands and the warehouse's tips setting: one read when the receipt has no customer."""
+    read = await sql.start_reads(receipt_id, sorted(UNRESOLVED), REQUIRES_CAPTURE, SETTINGS)
+    return await _facts_of(engine, receipt_id, read[0] if read else None, read[1] if read else {})
+
+
+# The admin's settings a new payment fixes on its row.
+SETTINGS = (*payment_policy.NAMES, brands.SETTING)
+
+
+async def _facts_of(
+    engine: Engine, receipt_id: int, facts: Mapping[str, Any] | None, stored: Mapping[str, str]
+) -> StartFacts:
     # The receipt's customer, if any (a Stripe Customer is created now when the card is to be saved).
     terms = await payment_terms(engine.gateway, receipt_id) if facts and facts["customer_link"] else NO_CUSTOMER
-    stored = await sql.plain_settings([*payment_policy.NAMES, brands.SETTING])
     default = PaymentPolicy(engine.capture_method, CAPTURE_NOW, engine.customer_cancellation)
     policy = payment_policy.with_stored(default, stored)
     accepted = brands.encode(brands.decode(stored[brands.SETTING]) if brands.SETTING in stored else brands.ALL)
@@ -109,19 +120,21 @@ async def start_payment(
     """Take `amount` for the receipt on `reader`. A second click returns the payment already started."""
     if amount <= 0:
         raise PaymentNotAllowed("Nothing is left to pay by card on this receipt.")
-    existing = await unresolved_payment(receipt_id)
+    # One read: the receipt's open card tender, if any, and what a new one fixes on its row.
+    read = await sql.start_reads(receipt_id, sorted(UNRESOLVED), REQUIRES_CAPTURE, SETTINGS)
+    existing = await unresolved_payment(receipt_id) if read and read[0]["open_payment"] is not None else None
     if existing is not None:
         return await retry_payment(engine, existing.id, reader, holder) if existing.state == DECLINED else existing
-    facts = await start_facts(engine, receipt_id)
+    facts = await _facts_of(engine, receipt_id, read[0] if read else None, read[1] if read else {})
     try:
-        payment_id, lease = await _record(engine, receipt_id, reader, amount, currency, user_id, holder, facts)
+        row, lease = await _record(engine, receipt_id, reader, amount, currency, user_id, holder, facts)
     except Exception as exc:
         twin = await unresolved_payment(receipt_id)  # a double-click racing this one won
         if twin is not None and (isinstance(exc, ReaderBusy) or _is_conflict(exc)):
             return twin
         raise
-    async with leases.holding(lease, payment_id):  # taken with the row: no claim to make
-        return await drive(engine, payment_id)
+    async with leases.holding(lease, row.id):  # taken with the row: no claim to make
+        return await drive(engine, row.id, written=row)
 
 
 def _is_conflict(exc: Exception) -> bool:
@@ -142,8 +155,8 @@ async def record_payment(
     reader's lease, in one transaction (no payment lease: whoever drives it next claims one)."""
     facts = await start_facts(engine, receipt_id)
     facts = StartFacts(terms, facts.policy, facts.accepted_brands, facts.tipping)
-    payment_id, _ = await _record(engine, receipt_id, reader, amount, currency, user_id, holder, facts, lease=False)
-    return payment_id
+    row, _ = await _record(engine, receipt_id, reader, amount, currency, user_id, holder, facts, lease=False)
+    return int(row.id)
 
 
 async def _record(
@@ -157,9 +170,9 @@ async def _record(
     facts: StartFacts,
     *,
     lease: bool = True,
-) -> tuple[int, leases.Lease]:
-    """The row, the reader's lease and (with `lease`) the payment's own lease, for the caller to
-    drive it at once, all in one transaction committed before Stripe is called."""
+) -> tuple[Payment, leases.Lease]:
+    """The row (as written), the reader's lease and (with `lease`) the payment's own lease, for the
+    caller to drive it at once, all in one transaction committed before Stripe is called."""
     stamp = store.now()
     row = {
         "receipt": receipt_id,
@@ -182,13 +195,14 @@ async def _record(
     }
     async with store.atomic():
         await lock_receipt(receipt_id)  # a double-submitted form waits here, then finds the first
-        if await unresolved_payment(receipt_id) is not None:
+        if await sql.has_unresolved(receipt_id, UNRESOLVED, REQUIRES_CAPTURE):
             raise ReaderBusy("A card payment is already running for this receipt.", "kiosk_reader_leased")
-        payment_id = await sql.insert_payment(row, stamp)
+        payment = await sql.insert_payment_row(row, stamp)
+        payment_id = int(payment.id)
         await store.acquire_lease(reader.id, payment_id, holder, engine.timing.lease_seconds, new_payment=True)
         await store.log(payment_id, "created", f"{amount} {currency} on {reader.id} by user {user_id}")
         taken = await leases.take_new(payment_id) if lease else leases.Lease("")
-    return payment_id, taken
+    return payment, taken
 
 
 async def retry_payment(engine: Engine, payment_id: int, reader: ReaderInfo, holder: str) -> Payment:

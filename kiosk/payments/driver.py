@@ -9,7 +9,7 @@ happened at Stripe replays instead of happening twice.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from kiosk.customers import cards as customer_cards
@@ -40,6 +40,7 @@ from kiosk.payments.states import (
     from_intent,
 )
 from kiosk.payments.tables import Payment, PaymentLog
+from kiosk.readers.snapshot import remember_reader
 from kiosk.stripe_account.errors import (
     IntentInvalidState,
     PaymentError,
@@ -116,22 +117,24 @@ async def attention(payment_id: int, reason: str, recheck_after: float, *, code:
 
 
 @leased()
-async def drive(engine: Engine, payment_id: int, *, sent_now: bool = False) -> Payment:
+async def drive(engine: Engine, payment_id: int, *, sent_now: bool = False, written: Payment | None = None) -> Payment:
     """Take the payment as far as the reader, from whatever step it was left at (holding its lease:
-    no other server sends it meanwhile). `sent_now`: the caller just stamped it sent (a retry)."""
-    payment = await _must_load(payment_id)
+    no other server sends it meanwhile). `sent_now`: the caller just stamped it sent (a retry).
+    `written`: the row as the caller just wrote it, holding the lease (a new payment), not read again;
+    likewise a step's move answers with the row it wrote."""
+    payment = written or await _must_load(payment_id)
     created = sent_now
     if payment.state == CREATING:
-        created = await create_intent(engine, payment)
-        payment = await _must_load(payment_id)
+        moved = await create_intent(engine, payment)
+        created = moved is not None
+        payment = moved or await _must_load(payment_id)
     if payment.state == INTENT_CREATED and payment.saved_card:
         # Charged off-session (no reader): the create confirmed it; Stripe's word on the intent decides.
         await sync_intent(engine, payment)
         payment = await _must_load(payment_id)
     elif payment.state == INTENT_CREATED:
         # An intent created just now was stamped sent as it moved to `intent_created`.
-        await send_to_reader(engine, payment, stamped=created)
-        payment = await _must_load(payment_id)
+        payment = await send_to_reader(engine, payment, stamped=created) or await _must_load(payment_id)
     if payment.state == COLLECTED:
         await settle_collected(engine, payment)
         payment = await _must_load(payment_id)
@@ -165,34 +168,35 @@ async def intent_request(payment: Payment) -> dict[str, Any]:
     }
 
 
-async def create_intent(engine: Engine, payment: Payment) -> bool:
+async def create_intent(engine: Engine, payment: Payment) -> Payment | None:
     """One PaymentIntent per card tender, whatever happens (the key makes a repeat a replay).
-    True when the payment moved to `intent_created`, stamped as sent now (`send_to_reader` follows)."""
+    The row as written when the payment moved to `intent_created`, stamped as sent now
+    (`send_to_reader` follows); None when it did not."""
     kill_point("before_intent")
     try:
         intent = await engine.gateway.create_intent(**await intent_request(payment))
     except (StripeUnavailable, RateLimited) as exc:
         reason = "Stripe could not be reached; nothing was charged. Try again or cancel."
         await attention(payment.id, reason, engine.timing.attention_recheck, code=exc.code)
-        return False
+        return None
     except PaymentError as exc:
         # A saved card declined off-session (or needing the customer: authentication_required) ends
         # here too: nothing was charged, and the reason is the reader's plain-language one.
         fields = failure_fields(exc.code, exc.decline_code, exc.message)
         await store.transition(payment.id, CANCELED, fields, step="create_refused", detail=exc.message)
-        return False
+        return None
     kill_point("after_intent")
     fields = {"payment_intent_id": intent.id, "intent_status": intent.status}
     if payment.saved_card:
         await _record_off_session(engine, payment, intent, fields)
-        return False
+        return None
     sent = {**fields, "sent_at": store.now()}
-    if not await store.transition(payment.id, INTENT_CREATED, sent, step="intent_created", detail=intent.id):
+    moved = await store.transition_row(payment.id, INTENT_CREATED, sent, step="intent_created", detail=intent.id)
+    if moved is None:
         # Canceled by the cashier while Stripe was answering: abandon the intent just made.
         await store.update(payment.id, {"payment_intent_id": intent.id}, only_in=[CANCELED])
         await engine.gateway.cancel_intent(intent.id, idempotency_key=idempotency_key(payment, "cancel"))
-        return False
-    return True
+    return moved
 
 
 async def _record_off_session(engine: Engine, payment: Payment, intent: IntentInfo, fields: dict[str, Any]) -> None:
@@ -207,15 +211,20 @@ async def _record_off_session(engine: Engine, payment: Payment, intent: IntentIn
         await apply_change(engine, payment, change, step="off_session_confirmed")
 
 
-async def send_to_reader(engine: Engine, payment: Payment, *, retried: bool = False, stamped: bool = False) -> None:
+async def send_to_reader(
+    engine: Engine, payment: Payment, *, retried: bool = False, stamped: bool = False
+) -> Payment | None:
     """process_payment_intent for the current attempt (with a restriction on card brands,
     collect_payment_method: step one of two); each failure has its own answer. `stamped`: its
-    `sent_at` was just written (as the intent was created)."""
+    `sent_at` was just written (as the intent was created). The row as written when the action is on
+    the reader and nothing more was learnt with it (else None: read it again)."""
     assert payment.payment_intent_id and payment.reader_id
     if not stamped:
         await store.update(payment.id, {"sent_at": store.now()}, only_in=[INTENT_CREATED])
     # A cart display under way reaches the reader first; this payment then replaces it.
     await wait_for_display(payment.reader_id)
+    # What Stripe answers of the reader joins the snapshot in the move's transaction (`mark_on_reader`).
+    asked = store.now()
     try:
         if payment.accepted_brands:
             reader = await engine.gateway.collect_on_reader(
@@ -224,6 +233,7 @@ async def send_to_reader(engine: Engine, payment: Payment, *, retried: bool = Fa
                 customer_cancellation=payment.customer_cancellation,
                 idempotency_key=idempotency_key(payment, f"collect:{payment.attempt}"),
                 tipping=payment.tipping,
+                report=False,
             )
         else:
             reader = await engine.gateway.process_on_reader(
@@ -232,6 +242,7 @@ async def send_to_reader(engine: Engine, payment: Payment, *, retried: bool = Fa
                 customer_cancellation=payment.customer_cancellation,
                 idempotency_key=idempotency_key(payment, f"process:{payment.attempt}"),
                 tipping=payment.tipping,
+                report=False,
             )
     except ReaderTimeout:
         await _after_timeout(engine, payment, retried)
@@ -246,11 +257,17 @@ async def send_to_reader(engine: Engine, payment: Payment, *, retried: bool = Fa
         await store.transition(payment.id, DECLINED, fields, step="reader_refused", detail=exc.message)
     else:
         kill_point("after_collect" if payment.accepted_brands else "after_send")
-        await mark_on_reader(engine, payment, reader)
+        return await mark_on_reader(engine, payment, reader, seen_at=asked)
+    return None
 
 
-async def mark_on_reader(engine: Engine, payment: Payment, reader: ReaderInfo) -> None:
-    """Our action is on the reader: `on_reader` (`collecting` while a collect waits for the card)."""
+async def mark_on_reader(
+    engine: Engine, payment: Payment, reader: ReaderInfo, *, seen_at: datetime | None = None
+) -> Payment | None:
+    """Our action is on the reader: `on_reader` (`collecting` while a collect waits for the card).
+    The row as the move wrote it, unless the reader's answer moved it further (then None).
+    `seen_at`: when Stripe was asked for this answer of the reader, which the reader snapshot learns
+    in the move's own transaction (a caller that did not let the gateway report it)."""
     fields = {
         **failure_fields(None, None, None),
         "attention_reason": None,
@@ -259,10 +276,15 @@ async def mark_on_reader(engine: Engine, payment: Payment, reader: ReaderInfo) -
     action = reader.action_for(payment.payment_intent_id)
     collecting = action.type == COLLECT_ACTION if action else bool(payment.accepted_brands)
     target = COLLECTING if collecting else ON_READER
-    await store.transition(payment.id, target, fields, step=target, detail=f"attempt {payment.attempt}")
+    async with store.atomic():
+        if seen_at is not None:
+            await remember_reader(reader, seen_at)
+        moved = await store.transition_row(payment.id, target, fields, step=target, detail=f"attempt {payment.attempt}")
     change = from_action(action, payment.capture_method) if action else None
     if change is not None:
         await apply_change(engine, payment, change, step="reader_result")
+        return None
+    return moved
 
 
 async def _after_timeout(engine: Engine, payment: Payment, retried: bool) -> None:

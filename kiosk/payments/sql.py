@@ -277,30 +277,6 @@ async def unresolved(receipt_id: int, states: Iterable[str], requires_capture: s
     return payment_of(row) if row else None
 
 
-# What a start fixes on the payment row, read in one query: the warehouse's tips setting, the
-# receipt's customer link (its email, whether the card is to be saved), and the admin's settings.
-START_FACTS = """
-SELECT w.tipping AS "tipping",
-       (SELECT rc.id FROM receipt_customer rc WHERE rc.receipt = r.id LIMIT 1) AS "customer_link"
-FROM receipt r JOIN warehouse w ON w.id = r.warehouse
-WHERE r.id = {}
-"""
-
-
-async def start_facts(receipt_id: int) -> dict[str, Any] | None:
-    return await sql.fetch_one(START_FACTS, receipt_id)
-
-
-SETTINGS = 'SELECT "name", "value" FROM kiosk_setting WHERE "name" IN (<names>) AND encrypted = {}'
-
-
-async def plain_settings(names: Sequence[str]) -> dict[str, str]:
-    """Stored values of unencrypted admin settings, by name."""
-    text = SETTINGS.replace("<names>", _placeholders(len(names)))
-    rows = await sql.fetch(text, *names, False)
-    return {str(row["name"]): str(row["value"]) for row in rows}
-
-
 INSERT_PAYMENT = """
 INSERT INTO payment (receipt, amount, currency, state, capture_method, keep_for_capture,
     customer_cancellation, accepted_brands, reader_id, reader_label, payment_intent_id, intent_status,
@@ -314,9 +290,8 @@ RETURNING "id"
 """
 
 
-async def insert_payment(values: Mapping[str, Any], now: datetime) -> int:
-    """A new card tender in state `creating`, attempt 1; its id."""
-    args = [
+def _insert_args(values: Mapping[str, Any], now: datetime) -> list[Any]:
+    return [
         values["receipt"],
         values["amount"],
         values["currency"],
@@ -339,8 +314,6 @@ async def insert_payment(values: Mapping[str, Any], now: datetime) -> int:
         values["stripe_customer"],
         values["save_card"],
     ]
-    rows = await sql.execute(INSERT_PAYMENT, *args)
-    return int(rows[0]["id"])
 
 
 RECEIPT_FOR_INTENT = "SELECT number, warehouse FROM receipt WHERE id = {}"
@@ -572,3 +545,91 @@ async def intent_holds(intent_ids: Sequence[str], on_reader: Sequence[str]) -> l
     text = INTENT_HOLDS.replace("<on_reader>", _placeholders(len(on_reader))).replace("<intents>", marks)
     # The placeholders bind in the order they appear in the text.
     return await sql.fetch(text, *on_reader, *intents, *intents)
+
+
+# Starting a card payment
+# What a start reads before its transaction in one query, the new row and each state move of the
+# drive answered with the row as written (RETURNING: no load after the write; the payment's lease is
+# held, so only the move itself could have changed it since). No `{{`/`}}` escapes in these texts.
+
+_RETURNING = ", ".join(f'"{c._meta.db_column_name}" AS "{name}"' for name, c in _COLUMNS_BY_NAME.items())
+
+# The warehouse's tips setting, the receipt's customer link, its open card tender (the caller's
+# states) and the stored values of the admin's settings (one column per name asked, NULL when unset).
+START_READS = """
+SELECT w.tipping AS "tipping",
+       (SELECT rc.id FROM receipt_customer rc WHERE rc.receipt = r.id LIMIT 1) AS "customer_link",
+       (SELECT p.id FROM payment p
+        WHERE p.receipt = r.id AND p.state IN (<states>) AND (p.state <> {} OR p.keep_for_capture = {})
+        ORDER BY p.id DESC LIMIT 1) AS "open_payment"<settings>
+FROM receipt r JOIN warehouse w ON w.id = r.warehouse
+WHERE r.id = {}
+"""
+_SETTING_VALUE = (
+    ',\n       (SELECT s."value" FROM kiosk_setting s WHERE s."name" = {} AND s.encrypted = {}) AS "setting_<n>"'
+)
+
+
+@cache
+def _start_reads_sql(states: int, settings: int) -> str:
+    values = "".join(_SETTING_VALUE.replace("<n>", str(n)) for n in range(settings))
+    return START_READS.replace("<states>", _placeholders(states)).replace("<settings>", values)
+
+
+async def start_reads(
+    receipt_id: int, open_states: Sequence[str], requires_capture: str, setting_names: Sequence[str]
+) -> tuple[dict[str, Any], dict[str, str]] | None:
+    """The facts a start fixes on its row (`tipping`, `customer_link`), the receipt's open payment
+    (`open_payment`: the newest in `open_states`, an authorization kept for capture aside), and the
+    stored unencrypted settings of these names; None when there is no such receipt."""
+    text = _start_reads_sql(len(open_states), len(setting_names))
+    settings_args = [arg for name in setting_names for arg in (name, False)]
+    row = await sql.fetch_one(text, *open_states, requires_capture, False, *settings_args, receipt_id)
+    if row is None:
+        return None
+    stored = {name: str(row[f"setting_{n}"]) for n, name in enumerate(setting_names) if row[f"setting_{n}"] is not None}
+    return row, stored
+
+
+INSERT_PAYMENT_ROW = INSERT_PAYMENT.replace('RETURNING "id"', f"RETURNING {_RETURNING}")
+
+
+async def insert_payment_row(values: Mapping[str, Any], now: datetime) -> Payment:
+    """A new card tender in state `creating`, attempt 1, as written."""
+    rows = await sql.execute(INSERT_PAYMENT_ROW, *_insert_args(values, now))
+    return payment_of(rows[0])
+
+
+async def update_payment_row(
+    payment_id: int, fields: Mapping[str, Any], only_in: Collection[str] | None = None
+) -> Payment | None:
+    """`update_payment`, answered with the whole row as written (None when no row was)."""
+    names = list(fields)
+    unknown = [name for name in names if name not in _PAYMENT_COLUMNS or name == "id"]
+    if unknown:
+        raise ValueError(f"not columns of payment: {unknown}")
+    sets = ", ".join(f'"{name}" = {{}}' for name in names)
+    where = "id = {}"
+    args: list[Any] = [_value(name, fields[name]) for name in names]
+    args.append(payment_id)
+    if only_in is not None:
+        states = list(only_in)
+        if not states:
+            return None
+        where += f" AND state IN ({_placeholders(len(states))})"
+        args.extend(states)
+    rows = await sql.execute(f"UPDATE payment SET {sets} WHERE {where} RETURNING {_RETURNING}", *args)  # noqa: S608
+    return payment_of(rows[0]) if rows else None
+
+
+HAS_UNRESOLVED = """
+SELECT EXISTS (SELECT 1 FROM payment p WHERE p."receipt" = {} AND p."state" IN (<states>)
+                                        AND (p."state" <> {} OR p."keep_for_capture" = {})) AS "open"
+"""
+
+
+async def has_unresolved(receipt_id: int, states: Iterable[str], requires_capture: str) -> bool:
+    """Whether the receipt has a payment `unresolved` would answer (without reading it)."""
+    wanted = list(states)
+    text = HAS_UNRESOLVED.replace("<states>", _placeholders(len(wanted)))
+    return bool(await sql.fetch_value(text, receipt_id, *wanted, requires_capture, False))

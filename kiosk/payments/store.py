@@ -67,19 +67,48 @@ async def transition(
     """Move to `target` if the row's current state allows it; False (and nothing written) otherwise."""
     async with atomic():
         stamp = now()
-        code = _decline_code(target, fields)
         receipt_id = await sql.update_payment(
             payment_id, {**(fields or {}), "state": target, "updated_at": stamp}, sources_of(target)
         )
-        if receipt_id is not None:  # the move's log line, its lease and its receipt, written together
-            moved = [sql.log_line(payment_id, stamp, step, f"→ {target}. {detail}".strip()[:2000], code)]
-            if target not in ACTIVE:
-                moved.append(sql.lease_released(payment_id))
-            if target in RECEIPT_SETTLED:
-                # Same transaction: the receipt closes exactly when its last payment settles.
-                moved.append(sql.receipt_closed_if_paid(receipt_id, stamp))
-            await sql.together(*moved)
+        if receipt_id is not None:
+            await _moved(payment_id, receipt_id, target, fields, stamp, step=step, detail=detail)
     return receipt_id is not None
+
+
+async def transition_row(
+    payment_id: int, target: str, fields: Mapping[str, Any] | None = None, *, step: str, detail: str = ""
+) -> Payment | None:
+    """`transition`, answered with the row as the move wrote it (None: nothing written)."""
+    async with atomic():
+        stamp = now()
+        row = await sql.update_payment_row(
+            payment_id, {**(fields or {}), "state": target, "updated_at": stamp}, sources_of(target)
+        )
+        if row is not None:
+            await _moved(payment_id, int(row.receipt), target, fields, stamp, step=step, detail=detail)
+    return row
+
+
+async def _moved(
+    payment_id: int,
+    receipt_id: int,
+    target: str,
+    fields: Mapping[str, Any] | None,
+    stamp: datetime,
+    *,
+    step: str,
+    detail: str,
+) -> None:
+    """In the move's transaction: its log line, the reader's lease given back once the payment is no
+    longer active, and the receipt closed when its last payment settles."""
+    code = _decline_code(target, fields)
+    moved = [sql.log_line(payment_id, stamp, step, f"→ {target}. {detail}".strip()[:2000], code)]
+    if target not in ACTIVE:
+        moved.append(sql.lease_released(payment_id))
+    if target in RECEIPT_SETTLED:
+        # Same transaction: the receipt closes exactly when its last payment settles.
+        moved.append(sql.receipt_closed_if_paid(receipt_id, stamp))
+    await sql.together(*moved)  # written together (on SQLite, one hand-off)
 
 
 async def claim_check(payment_id: int, interval: float) -> bool:

@@ -163,8 +163,9 @@ class StripeGateway(CustomerCalls, ReaderTaskCalls):
         data: dict[str, Any] = answer.data
         return data
 
-    async def _reader_call(self, reader_id: str, request: Awaitable[Any]) -> ReaderInfo:
-        """A call answered with the reader: what it says (or that it is offline) goes to `reader_news`."""
+    async def _reader_call(self, reader_id: str, request: Awaitable[Any], *, report: bool = True) -> ReaderInfo:
+        """A call answered with the reader: what it says (or that it is offline) goes to `reader_news`
+        (without `report`, only that it is offline: the caller records the answer in its own transaction)."""
         asked = datetime.now(UTC)
         try:
             answer = await self._call(request)
@@ -173,7 +174,7 @@ class StripeGateway(CustomerCalls, ReaderTaskCalls):
             if self._reader_news:
                 await self._reader_news.offline(reader_id, asked)
             raise
-        if self._reader_news:
+        if self._reader_news and report:
             await self._reader_news.seen(reader, asked)
         return reader
 
@@ -286,16 +287,18 @@ class StripeGateway(CustomerCalls, ReaderTaskCalls):
         customer_cancellation: bool,
         idempotency_key: str,
         tipping: bool = False,
+        report: bool = True,
     ) -> ReaderInfo:
         """Hand the intent to the reader; a 200 only means the reader took the action. Without
         `tipping` the reader skips its tip screen (`skip_tipping`), whatever the location's
-        configuration says. https://docs.stripe.com/api/terminal/readers/process_payment_intent"""
+        configuration says. `report`: as `_reader_call`.
+        https://docs.stripe.com/api/terminal/readers/process_payment_intent"""
         params: ReaderProcessPaymentIntentParams = {
             "payment_intent": intent_id,
             "process_config": {"enable_customer_cancellation": customer_cancellation, "skip_tipping": not tipping},
         }
         path = f"/v1/terminal/readers/{quote_plus(reader_id)}/process_payment_intent"
-        return await self._reader_call(reader_id, self._post(path, params, idempotency_key))
+        return await self._reader_call(reader_id, self._post(path, params, idempotency_key), report=report)
 
     async def collect_on_reader(
         self,
@@ -305,18 +308,18 @@ class StripeGateway(CustomerCalls, ReaderTaskCalls):
         customer_cancellation: bool,
         idempotency_key: str,
         tipping: bool = False,
+        report: bool = True,
     ) -> ReaderInfo:
         """Step one of two: the reader reads a card for the intent and charges nothing; the action
         ends with the card's PaymentMethod (brand, last4) and the intent `requires_confirmation`.
-        Without `tipping` the reader skips its tip screen, as in one step.
+        Without `tipping` the reader skips its tip screen, as in one step. `report`: as `_reader_call`.
         https://docs.stripe.com/api/terminal/readers/collect_payment_method"""
         params: ReaderCollectPaymentMethodParams = {
             "payment_intent": intent_id,
             "collect_config": {"enable_customer_cancellation": customer_cancellation, "skip_tipping": not tipping},
         }
-        readers = self._client.v1.terminal.readers
-        options: stripe.RequestOptions = {"idempotency_key": idempotency_key}
-        return await self._reader_call(reader_id, readers.collect_payment_method_async(reader_id, params, options))
+        path = f"/v1/terminal/readers/{quote_plus(reader_id)}/collect_payment_method"
+        return await self._reader_call(reader_id, self._post(path, params, idempotency_key), report=report)
 
     async def confirm_on_reader(self, reader_id: str, intent_id: str, *, idempotency_key: str) -> ReaderInfo:
         """Step two: authorize the card the reader collected for the intent.
