@@ -10,24 +10,24 @@ other's hand-offs and sleeps (webhook sent → committed p95 435 ms at 700 table
 
 Here a write transaction (IMMEDIATE or EXCLUSIVE) and a single write outside one:
 1. wait their turn in this process (a queue on the event loop, first come first served);
-2. take an exclusive `flock` on `<database>-writer` (without blocking: when the other process holds
-   it, the writer looks again every millisecond, on the loop; a thread woken by the kernel has to
-   win the GIL back before it can write, which under load cost more than the wait itself);
-3. run BEGIN, their statements and COMMIT on the event loop's own connection, right there: a point
-   write takes microseconds and the commit's fsync about a millisecond, so the lock is held only for
-   the work itself, with no hand-off to a thread and back; SQLite's lock is free when they ask for
-   it (busy timeout 0; were it taken by a writer that does not use the lock file, the statement
-   waits for it on a thread with SQLite's busy timeout, as every writer did before);
-4. let the lock and the turn go after COMMIT or ROLLBACK.
+2. take an exclusive `flock` on `<database>-writer` without blocking; when another process holds
+   it, the writer says it waits (a shared lock on `<database>-writer-waiting`) and looks again every
+   millisecond, on the loop. A writer that finds another process waiting joins the wait instead of
+   taking the lock the moment it is free, so the processes take turns. (A thread blocked in `flock`
+   is woken by the kernel at once, but then has to win the GIL back from a busy loop: under load
+   that cost more than the wait itself.);
+3. run BEGIN and their statements on the event loop's own connection, right there (a point write
+   takes microseconds: no thread hand-off and back per statement while the lock is held), and the
+   COMMIT on a thread of the loop's own (its fsync, a few milliseconds on a busy disk, must not stop
+   the loop), which lets the lock go as soon as the COMMIT returns. SQLite's lock is free when they
+   ask for it (busy timeout 0; were it taken by a writer that does not use the lock file, the
+   statement waits for it on a thread with SQLite's busy timeout, as every writer did before);
+4. let the turn go after COMMIT or ROLLBACK.
 Reads outside a transaction take no part (WAL: they never wait for a writer).
 
-Measured with two processes, 8 writers each, 6 statements a transaction, the loops kept busy:
-200 transactions per process in 2.2 s (p50 73 ms, p95 125 ms) against 75 s (p95 10.8 s, and one
-"database is locked") with Piccolo's threads and SQLite's busy handler.
-
 What keeps it safe:
-- The lock belongs to an open file, opened for one turn and closed after it: a worker that dies
-  (or is killed) lets it go with its files; SQLite rolls back what it had not committed.
+- The locks belong to open files, opened for one turn and closed after it: a worker that dies
+  (or is killed) lets them go with its files; SQLite rolls back what it had not committed.
 - One turn per transaction (a nested one joins the outer one and takes nothing), and the same
   order everywhere (the process's queue, then the file): a writer never waits for a lock held by
   one that waits for it.
@@ -392,9 +392,6 @@ async def run_statement(writer: LoopWriter, statement: str, args: list[Any], wai
     return await _with_busy_wait(writer, statement, args, wait)
 
 
-COMMIT_ON_LOOP = False
-
-
 def _commit_and_let_go(conn: sqlite3.Connection, turn: FileTurn) -> None:
     """On the committer's thread: COMMIT (its fsync, and a checkpoint now and then), and the lock
     let go right after it, without waiting for the loop."""
@@ -420,10 +417,7 @@ async def commit_turn(writer: LoopWriter, turn: FileTurn, keep: bool) -> None:
     conn = writer.conn
     assert conn is not None
     try:
-        if COMMIT_ON_LOOP:
-            _commit_and_let_go(conn, turn)
-        else:
-            await writer.committer.run(lambda: _commit_and_let_go(conn, turn))
+        await writer.committer.run(lambda: _commit_and_let_go(conn, turn))
     except asyncio.CancelledError:
         writer.conn, writer.identity = None, None
         writer.committer.then(lambda: _close_and_let_go(conn, turn))
