@@ -10,7 +10,9 @@ Others may use:
 - `check`: `database_problem` (does `kiosk serve` find a reachable, fully migrated database?);
 - `sql`: `fetch`, `fetch_one`, `fetch_value`, `execute` — how a room's hand-written SQL (its own
   `sql.py`, for a hot path) runs on either database, inside the current transaction if any;
-- `sqlite_reads`: SQLite's read connections (used by `engine`); `foreign_keys`: Piccolo's foreign-key
-  attribute reads without a `dir()` each (installed by `engine`).
+- `sqlite_reads`: SQLite's read connections (used by `engine`); `sqlite_lock`: its writers in turn
+  (one process at a time, by a lock file next to the database); `sqlite_writes`: kept thread
+  connections; `foreign_keys`: Piccolo's foreign-key attribute reads without a `dir()` each
+  (installed by `engine`).
 Imports nothing of the kiosk but `kiosk.config`.
 """

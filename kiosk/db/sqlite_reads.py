@@ -1,12 +1,13 @@
-"""Piccolo's SQLite engine, with reads that skip the per-query connection (and writes on kept
-connections, each transaction's BEGIN sent with its first statement: kiosk/db/sqlite_writes.py).
+"""Piccolo's SQLite engine, with reads that skip the per-query connection (writes and write
+transactions in turn on the event loop: kiosk/db/sqlite_lock.py; deferred transactions on kept
+thread connections, each one's BEGIN sent with its first statement: kiosk/db/sqlite_writes.py).
 
 Piccolo opens a new aiosqlite connection (and with it a new thread) for every query outside a
 transaction: about a dozen thread hand-offs for a one-row SELECT, which dominated the cost of a
 progress poll. Here a SELECT outside a transaction runs on a connection kept open by the calling
 thread, right there: a point read in WAL mode takes microseconds and never waits for a writer, and
 each statement sees the latest committed data (autocommit), so every poll still shows the
-database's truth. Anything else (writes, transactions) goes through Piccolo unchanged, off the loop.
+database's truth.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 import aiosqlite
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
+from kiosk.db.sqlite_lock import LoopConnection, TurnTransaction, Writers, write_once
 from kiosk.db.sqlite_writes import LazyBegin, WriterPool
 
 # How often a reader looks whether the file at its path is still the one it has open (a new path
@@ -49,7 +51,8 @@ class FastReadSQLiteEngine(SQLiteEngine):
     def __init__(self, path: str, **connection_kwargs: Any) -> None:
         super().__init__(path=path, **connection_kwargs)
         self._readers = threading.local()
-        self._writers = WriterPool()
+        self._writers = WriterPool()  # deferred transactions' connections (Piccolo's, on threads)
+        self.writers = Writers()  # write transactions' and single writes' (kiosk/db/sqlite_lock.py)
 
     @property
     def keep_writers(self) -> bool:
@@ -67,10 +70,26 @@ class FastReadSQLiteEngine(SQLiteEngine):
             return await super().get_connection()
         return await self._writers.take(str(self.path), self._new_writer)
 
+    @property
+    def write_wait(self) -> float:
+        """How long a writer waits for its turn before "database is locked" (SQLite's busy timeout)."""
+        return float(self.connection_kwargs.get("timeout", 5.0))
+
+    def transaction(
+        self, transaction_type: TransactionType = TransactionType.deferred, allow_nested: bool = True
+    ) -> SQLiteTransaction:
+        """A write transaction (IMMEDIATE, EXCLUSIVE) begins in its turn at the database's write
+        lock (kiosk/db/sqlite_lock.py); a deferred one is Piccolo's own, its BEGIN sent with its first
+        statement (kiosk/db/sqlite_writes.py `LazyBegin`)."""
+        if transaction_type == TransactionType.deferred:
+            return LazyBegin(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
+        return TurnTransaction(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
+
     async def close_writers(self) -> None:
         """Stop keeping write connections and close the idle ones."""
         self.keep_writers = False
         await self._writers.close()
+        self.writers.close()
 
     async def _new_writer(self) -> Any:
         """Piccolo's connection (`get_connection`), on a daemon thread: a kept connection must not
@@ -112,23 +131,19 @@ class FastReadSQLiteEngine(SQLiteEngine):
     async def _run_in_new_connection(
         self, query: str, args: list[Any] | None = None, query_type: str = "generic", table: Any = None
     ) -> Any:
-        if query.lstrip()[:6].upper() == "SELECT":
+        select = query.lstrip()[:6].upper() == "SELECT"
+        if select:
             try:
                 return self._reader().execute(query, args or []).fetchall()
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise
-        if not self.keep_writers or (query_type == "insert" and self.get_version_sync() < 3.35):
+        if select or (query_type == "insert" and self.get_version_sync() < 3.35):
+            # A read that met a lock above: Piccolo's own path, on a thread (rare: a checkpoint).
             return await super()._run_in_new_connection(query, args, query_type, table)
-        # A write outside a transaction, as Piccolo runs it (autocommit), on a kept connection: the
-        # statement and its rows in one hand-off to the connection's thread, then the commit.
-        connection = await self.get_connection()
-        try:
-            rows = await connection.execute_fetchall(query, args or [])
-            await connection.commit()
-            return rows
-        finally:
-            await connection.close()
+        # A write outside a transaction (autocommit), in its turn at the write lock, on the event
+        # loop's write connection: kiosk/db/sqlite_lock.py.
+        return await write_once(self, query, args or [])
 
     async def _run_in_existing_connection(
         self, connection: Any, query: str, args: list[Any] | None = None, query_type: str = "generic", table: Any = None
@@ -137,6 +152,8 @@ class FastReadSQLiteEngine(SQLiteEngine):
         takes four: a `PRAGMA foreign_keys = 1`, the statement, its rows, closing the cursor). The
         pragma does nothing inside a transaction (SQLite ignores it while a BEGIN is pending), and
         every connection a transaction gets has foreign keys on from the start (`get_connection`)."""
+        if isinstance(connection, LoopConnection):  # a write transaction's: right here (sqlite_lock.py)
+            return connection.raw.execute(query, args or []).fetchall()
         current = self.current_transaction.get()
         lazy = (
             current if isinstance(current, LazyBegin) and current.pending and current.connection is connection else None
@@ -151,18 +168,17 @@ class FastReadSQLiteEngine(SQLiteEngine):
         return await connection.execute_fetchall(query, args or [])
 
     async def run_in_transaction(self, statements: list[tuple[str, list[Any]]]) -> list[list[Any]] | None:
-        """Statements (compiled for SQLite) of the current transaction in one hand-off to its
-        connection's thread; None when there is no transaction of this engine's own kind."""
+        """Statements (compiled for SQLite) of the current transaction together: right here on a
+        write transaction's loop connection, else in one hand-off to its connection's thread; None
+        when there is no transaction of this engine's own kinds."""
         current = self.current_transaction.get()
+        if isinstance(current, TurnTransaction) and isinstance(current.connection, LoopConnection):
+            raw = current.connection.raw
+            return [raw.execute(query, args).fetchall() for query, args in statements]
         if not isinstance(current, LazyBegin):
             return None
         current.connection.row_factory = dict_factory
         return await current.run_all(statements)
-
-    def transaction(
-        self, transaction_type: TransactionType = TransactionType.deferred, allow_nested: bool = True
-    ) -> SQLiteTransaction:
-        return LazyBegin(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
 
 
 def _file_id(path: str) -> tuple[int, int]:

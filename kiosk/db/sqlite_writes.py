@@ -1,4 +1,6 @@
-"""SQLite's write connections, kept open between transactions instead of one per transaction.
+"""SQLite's thread connections for deferred transactions (reads that must see one snapshot) and
+`engine.batch`, kept open between transactions instead of one per transaction. Write transactions
+and single writes run on the event loop's own connection, in turn: kiosk/db/sqlite_lock.py.
 
 Piccolo opens a new aiosqlite connection, and with it a new thread, for every transaction and every
 write outside one, and closes it after: about 1 ms of CPU each, several times the write itself, and a
