@@ -219,7 +219,9 @@ def _costs_rows(report: dict[str, Any], run: dict[str, Any]) -> list[str]:
         for kind, route in costs["by_route"].items():
             note = f"{kind}: {route['requests_per_sale']} x {route['cpu_ms_per_request']} ms"
             lines.append(_row("", route["cpu_ms_per_sale"], note))
-        lines.append(_row("", costs["webhooks_ms_per_sale"], "webhooks (between requests)"))
+        lines.append(_row("", costs["webhooks_ms_per_sale"], "webhooks and background loops (between requests)"))
+        idle = f"{costs['seconds_per_sale']} s a sale; idle {costs['background_ms_per_second_idle']} ms/s"
+        lines.append(_row("", "", idle))
         lines.append(_row("simulator CPU ms / sale, one tablet", costs["simulator_cpu_ms_per_sale"], ""))
     profiled = report.get("profile")
     if profiled:
