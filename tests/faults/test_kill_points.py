@@ -53,7 +53,10 @@ async def _what_the_dead_server_left(stack: Stack, step: str, payment: Payment) 
         "before_capture": "requires_capture",
         "after_capture": "requires_capture",
     }[step]
-    assert payment.state == expected, payment.state
+    # After the capture call the kill races Stripe's webhook for it: a webhook recorded before the
+    # SIGKILL lands leaves the row captured, as Stripe has it (still never ahead of Stripe).
+    allowed = {expected, "captured"} if step == "after_capture" else {expected}
+    assert payment.state in allowed, payment.state
     if step == "before_intent":
         assert await stack.sim.calls(CREATE) == 0
     if step == "after_intent":

@@ -126,6 +126,10 @@ class Till:
     async def pay(self, receipt_id: int, reader_id: str) -> httpx.Response:
         return await self.post(f"/receipts/{receipt_id}/card", {"reader_id": reader_id})
 
+    async def page(self, receipt_id: int) -> str:
+        """The receipt page, as the browser reloads it after a card's start (a bodiless HX-Refresh)."""
+        return (await self.client.get(f"/receipts/{receipt_id}")).text
+
     async def progress(self, payment_id: int) -> httpx.Response:
         return await self.client.get(f"/payments/{payment_id}/progress", headers={"HX-Request": "true"})
 

@@ -62,7 +62,8 @@ async def test_with_every_brand_accepted_a_payment_is_one_step_with_no_extra_cal
     started = await kiosk.start(receipt)
     assert started.accepted_brands == "" and started.state == "on_reader"
     await kiosk.tap(kiosk.readers[0], AMEX)
-    done = await wait_card(started.id)
+    await wait_state(started.id, "succeeded")
+    done = await wait_card(started.id)  # the card comes with charge.succeeded, its own event
     assert done.state == "succeeded" and done.card_brand == "amex"
     after = (await kiosk.control("GET", "/_sim/calls"))["calls"]
     made = {route: n - before.get(route, 0) for route, n in after.items() if n != before.get(route, 0)}
