@@ -128,6 +128,15 @@ async def update_payment(
 ) -> int | None:
     """Write columns of one payment (limited to rows still in `only_in` states when given);
     returns its receipt id when a row was written, else None."""
+    rows = await _update(payment_id, fields, only_in, "receipt")
+    return int(rows[0]["receipt"]) if rows else None
+
+
+async def _update(
+    payment_id: int, fields: Mapping[str, Any], only_in: Collection[str] | None, returning: str
+) -> list[dict[str, Any]]:
+    """The UPDATE of `update_payment` and `update_payment_row`: the written row's `returning`
+    columns, or none."""
     names = list(fields)
     unknown = [name for name in names if name not in _PAYMENT_COLUMNS or name == "id"]
     if unknown:
@@ -139,11 +148,10 @@ async def update_payment(
     if only_in is not None:
         states = list(only_in)
         if not states:
-            return None
+            return []
         where += f" AND state IN ({', '.join('{}' for _ in states)})"
         args.extend(states)
-    rows = await execute(f"UPDATE payment SET {sets} WHERE {where} RETURNING receipt", *args)  # noqa: S608
-    return int(rows[0]["receipt"]) if rows else None
+    return await execute(f"UPDATE payment SET {sets} WHERE {where} RETURNING {returning}", *args)  # noqa: S608
 
 
 async def insert_log(payment_id: int, at: datetime, step: str, detail: str, code: str | None) -> None:
@@ -604,21 +612,7 @@ async def update_payment_row(
     payment_id: int, fields: Mapping[str, Any], only_in: Collection[str] | None = None
 ) -> Payment | None:
     """`update_payment`, answered with the whole row as written (None when no row was)."""
-    names = list(fields)
-    unknown = [name for name in names if name not in _PAYMENT_COLUMNS or name == "id"]
-    if unknown:
-        raise ValueError(f"not columns of payment: {unknown}")
-    sets = ", ".join(f'"{name}" = {{}}' for name in names)
-    where = "id = {}"
-    args: list[Any] = [_value(name, fields[name]) for name in names]
-    args.append(payment_id)
-    if only_in is not None:
-        states = list(only_in)
-        if not states:
-            return None
-        where += f" AND state IN ({_placeholders(len(states))})"
-        args.extend(states)
-    rows = await sql.execute(f"UPDATE payment SET {sets} WHERE {where} RETURNING {_RETURNING}", *args)  # noqa: S608
+    rows = await _update(payment_id, fields, only_in, _RETURNING)
     return payment_of(rows[0]) if rows else None
 
 
