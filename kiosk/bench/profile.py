@@ -46,13 +46,15 @@ SAMPLING_RATE = 100  # per second and process
 # Leaves of threads that wait rather than work, which py-spy sometimes samples as active: a kept
 # SQLite connection's thread waiting for its next statement, a lock or a selector waiting.
 # Under uvloop the event loop waits inside its C `run_until_complete`, so an idle main thread shows
-# `Runner.run` itself as its innermost frame (any Python work shows deeper frames).
+# `Runner.run` itself as its innermost frame (any Python work shows deeper frames); SQLite's commit
+# thread (kiosk/db/sqlite_lock.py) waits for its next COMMIT in `_Committer._run` itself the same way.
 IDLE_LEAVES = (
     "Condition.wait (",
     "Lock.acquire (",
     "select (selectors.py",
     "Event.wait (",
     "Runner.run (asyncio/runners.py",
+    "_Committer._run (kiosk/db/sqlite_lock.py",
 )
 
 
