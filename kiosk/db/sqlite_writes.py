@@ -11,8 +11,9 @@ transaction sees and locks is exactly what it would see on a new connection. A c
 a transaction when handed back (a failure between BEGIN and COMMIT/ROLLBACK), or kept for another
 file (the path changed, or the file was replaced), is closed instead of reused.
 
-A transaction's `BEGIN` goes to the connection's thread with its first statement (`LazyBegin`): one
-hand-off fewer per transaction (a webhook's is six), and nothing else differs: no statement of the
+A deferred transaction's `BEGIN` goes to the connection's thread with its first statement
+(`LazyBegin`): one hand-off fewer per transaction (write transactions, a webhook's or a state move's,
+have none: they run on the loop's connection), and nothing else differs: no statement of the
 transaction runs before its BEGIN, so it sees and locks what it would have from a BEGIN sent alone
 (an IMMEDIATE one takes the write lock before its first read). A transaction that ran no statement
 has nothing to commit or roll back.
