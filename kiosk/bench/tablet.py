@@ -124,10 +124,11 @@ class Tablet:
         return started
 
     async def _choose_reader(self) -> None:
-        """Open the picker; while the till's reader shows busy, wait for the picker's own refresh."""
+        """Open the picker; while the till's reader shows busy, wait for the picker's own refresh
+        (which says so, as the page's does: `refresh=1`)."""
         url = f"/receipts/{self.receipt_id}/card/readers"
-        for _ in range(PICKER_PATIENCE):
-            picker = await self.browser.hx("picker", "GET", url)
+        for attempt in range(PICKER_PATIENCE):
+            picker = await self.browser.hx("picker", "GET", f"{url}?refresh=1" if attempt else url)
             button = re.search(rf'<button[^>]*data-reader-id="{re.escape(self.seat.reader_id)}"[^>]*>', picker.text)
             if not button:
                 raise PageError("the till's reader is not in the picker")

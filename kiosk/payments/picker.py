@@ -74,16 +74,26 @@ async def location_of(warehouse_id: int) -> str | None:
 
 
 async def picker_context(
-    engine: Engine | None, warehouse_id: int, *, post_url: str, target: str, location: str | None = None
+    engine: Engine | None,
+    warehouse_id: int,
+    *,
+    post_url: str,
+    target: str,
+    location: str | None = None,
+    refreshing: bool = False,
 ) -> dict[str, Any]:
     """Context of partials/reader_picker.html: options, or the problem that prevents them.
-    `location`: the warehouse's location when the caller has read it ("": none paired)."""
+    `location`: the warehouse's location when the caller has read it ("": none paired);
+    `refreshing`: the open picker's own refresh (`refresh=1`), not a picker opening (how long
+    Stripe's word on a reader is trusted: kiosk/readers/snapshot.py)."""
     context: dict[str, Any] = {"readers": [], "problem": "", "post_url": post_url, "target": target}
     location = await location_of(warehouse_id) if location is None else location or None
     if engine is None or location is None:
         return {**context, "problem": NOT_SET_UP if engine is None else NOT_PAIRED}
     try:
-        readers = await reader_snapshot.readers_for_picker(engine.gateway, location, store.reader_holds)
+        readers = await reader_snapshot.readers_for_picker(
+            engine.gateway, location, store.reader_holds, refreshing=refreshing
+        )
     except PaymentError:
         return {**context, "problem": UNREACHABLE}
     leased = await store.leased_readers()

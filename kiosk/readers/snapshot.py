@@ -2,18 +2,24 @@
 
 The reader picker shows this snapshot and a payment's start trusts it, so listing readers at
 Stripe costs per location and per time, not per till, per server or per payment:
-- while a picker is open, Stripe's word on every reader it shows is at most `LIST_EVERY_SECONDS`
-  old: the picker lists the whole location once Stripe's word on one of its readers is that old
-  (a reader unplugged, or plugged back, shows so within seconds). However many pickers are open, on
-  however many servers, a location is listed at most once per `LIST_EVERY_SECONDS`: the claim that
-  lets one server list it is refused while the last listing is younger. A reader's word is fresh
-  from a listing, and also from any call or event that returns the reader: the readers of a busy
-  shop are seen by their own payments, so its location is listed only every `FULL_LIST_SECONDS`
-  (which also brings readers registered or removed in Stripe's Dashboard; the kiosk's own admin
-  pages expire every snapshot at once). No picker open, no listing. A reader shown free that went
-  offline meanwhile is refused by Stripe at the start with `terminal_reader_offline` (Stripe itself
-  only calls a silent reader offline after two minutes), the payment says so, and the snapshot
-  learns it;
+- a picker that OPENS (the "+ Card" picker, a retry's, a reader task's, an Interac refund's, the
+  till's customer-screen choice) trusts the snapshot's word on a reader shown online for up to
+  `TRUST_ONLINE_SECONDS`, and on any other reader (offline: it may be back any moment; busy with an
+  action no kiosk payment or task owns: it may be done any moment) for up to `LIST_EVERY_SECONDS`;
+  older, it lists the location. Re-listing an online reader sooner would not show an unplugged one
+  much sooner: Stripe itself calls a silent reader offline only after two minutes without a signal,
+  and the start is Stripe's own check (a reader gone offline is refused with
+  `terminal_reader_offline`, the payment says so and offers the others, and the snapshot learns it);
+- while a picker STAYS OPEN (its own refresh every 5 s, `refresh=1` on its URL), Stripe's word on
+  every reader it shows is at most `LIST_EVERY_SECONDS` old: the picker lists the whole location
+  once Stripe's word on one of its readers is that old, so a reader unplugged, or plugged back,
+  shows so within seconds of Stripe saying so;
+- however many pickers are open, on however many servers, a location is listed at most once per
+  `LIST_EVERY_SECONDS`: the claim that lets one server list it is refused while the last listing is
+  younger. A reader's word is fresh from a listing, and also from any call or event that returns
+  the reader: the readers of a busy shop are seen by their own payments, so its location is listed
+  only every `FULL_LIST_SECONDS` (which also brings readers registered or removed in Stripe's
+  Dashboard; the kiosk's own admin pages expire every snapshot at once). No picker open, no listing;
 - one server lists a location at a time (a claim on its `ReaderListing` row); the others show
   the snapshot meanwhile;
 - every reader Stripe returns to a call or sends in an event updates its row (`DatabaseReaderNews`),
@@ -26,7 +32,7 @@ in by the payments package, which sits above this one).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
@@ -39,9 +45,15 @@ from kiosk.stripe_account.objects import ReaderAction, ReaderInfo
 
 logger = logging.getLogger(__name__)
 
-# While a picker is open, Stripe's word on its readers is at most this old; and a location is listed
-# at most once per this long, however many pickers are open (the claim holds to it).
+# While a picker is open, Stripe's word on its readers is at most this old (a picker opening trusts
+# it this long on readers shown offline or busy with a foreign action); and a location is listed at
+# most once per this long, however many pickers are open (the claim holds to it).
 LIST_EVERY_SECONDS = 10.0
+# A picker opening trusts Stripe's word on a reader shown online (free, or busy with a kiosk payment
+# or task) this long: half of the two minutes without a signal after which Stripe itself calls a
+# reader offline, so listing it sooner would rarely show an unplugged reader sooner; and the start
+# is Stripe's own check (terminal_reader_offline: the cashier is told and offered the others).
+TRUST_ONLINE_SECONDS = 60.0
 # List the whole location at least this often, however fresh its readers' news.
 FULL_LIST_SECONDS = 600.0
 # A server listing a location holds the claim this long at most (it may die while listing).
@@ -69,24 +81,44 @@ def _age(moment: datetime) -> float:
 @dataclass(frozen=True)
 class Snapshot:
     listed_at: datetime  # the location's last listing
-    seen_at: datetime  # the oldest word from Stripe on any of its readers (a listing, a call, an event)
     readers: list[ReaderInfo]
+    # reader id -> Stripe's last word on it (a listing, a call, an event)
+    seen_at: dict[str, datetime] = field(default_factory=dict)
+    # readers busy with an action no kiosk payment or task owns (another app's, or an unknown one)
+    foreign: frozenset[str] = frozenset()
 
     def older_than(self, seconds: float) -> bool:
         return _age(self.listed_at) >= seconds
 
-    @property
-    def due(self) -> bool:
-        """Time for the picker to list the location at Stripe again."""
-        return _age(self.seen_at) >= LIST_EVERY_SECONDS or self.older_than(FULL_LIST_SECONDS)
+    def trusted_for(self, reader: ReaderInfo, *, refreshing: bool) -> float:
+        """How long a picker trusts Stripe's word on this reader: an open picker's refresh, every
+        reader `LIST_EVERY_SECONDS`; a picker opening, a reader shown online `TRUST_ONLINE_SECONDS`."""
+        if refreshing or not reader.online or reader.id in self.foreign:
+            return LIST_EVERY_SECONDS
+        return TRUST_ONLINE_SECONDS
+
+    def due(self, *, refreshing: bool) -> bool:
+        """Time for the picker (`refreshing`: an open picker's own refresh, else one opening) to list
+        the location at Stripe again. A location without readers is listed as its offline ones."""
+        if self.older_than(FULL_LIST_SECONDS):
+            return True
+        if not self.readers:
+            return self.older_than(LIST_EVERY_SECONDS)
+        return any(
+            _age(self.seen_at.get(reader.id, self.listed_at)) >= self.trusted_for(reader, refreshing=refreshing)
+            for reader in self.readers
+        )
 
 
-async def readers_for_picker(gateway: StripeGateway, location_id: str, holds: KioskHolds) -> list[ReaderInfo]:
-    """The location's readers for the picker, listed at Stripe only when the snapshot is due."""
+async def readers_for_picker(
+    gateway: StripeGateway, location_id: str, holds: KioskHolds, *, refreshing: bool = False
+) -> list[ReaderInfo]:
+    """The location's readers for a picker opening, or (`refreshing`) for an open picker's own refresh,
+    listed at Stripe only when the snapshot is due for it."""
     snapshot = await load(location_id, holds)
     if snapshot is None:
         return await refresh(gateway, location_id, holds)
-    if snapshot.due and await _claim(location_id):
+    if snapshot.due(refreshing=refreshing) and await _claim(location_id):
         return await refresh(gateway, location_id, holds)
     return snapshot.readers
 
@@ -164,9 +196,14 @@ async def load(location_id: str, holds: KioskHolds) -> Snapshot | None:
     readers = [row for row in rows if row["reader_id"] is not None]
     running = [r["action_intent"] for r in readers if r["action_status"] == "in_progress" and r["action_intent"]]
     held = await holds(running) if running else {}
-    listed_at = rows[0]["listed_at"]
-    seen_at = min((row["observed_at"] for row in readers), default=listed_at)
-    return Snapshot(listed_at, seen_at, [_reader_of(row, held) for row in readers])
+    shown = [_reader_of(row, held) for row in readers]
+    seen_at = {row["reader_id"]: row["observed_at"] for row in readers}
+    foreign = frozenset(reader.id for reader in shown if reader.busy and _intent(reader) not in held)
+    return Snapshot(rows[0]["listed_at"], shown, seen_at, foreign)
+
+
+def _intent(reader: ReaderInfo) -> str:
+    return (reader.action.payment_intent_id if reader.action else None) or ""
 
 
 def _reader_of(row: dict[str, Any], held: dict[str, Hold]) -> ReaderInfo:

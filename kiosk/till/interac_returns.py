@@ -45,11 +45,14 @@ async def tender_of(return_id: int, refund_id: int, warehouse_id: int) -> Return
     return view
 
 
-async def picker(engine: Engine | None, warehouse_id: int, return_id: int, refund_id: int) -> dict[str, Any]:
-    """The reader picker's context for this refund (its choice posts the refund to the reader)."""
+async def picker(
+    engine: Engine | None, warehouse_id: int, return_id: int, refund_id: int, *, refreshing: bool = False
+) -> dict[str, Any]:
+    """The reader picker's context for this refund (its choice posts the refund to the reader);
+    `refreshing`: the open picker's own refresh, not its opening."""
     base = f"/returns/{return_id}/refunds/{refund_id}"
     context = await picker_context(
-        engine, warehouse_id, post_url=f"{base}/reader", target=f"#reader-refund-{refund_id}"
+        engine, warehouse_id, post_url=f"{base}/reader", target=f"#reader-refund-{refund_id}", refreshing=refreshing
     )
     return {**context, "refresh_url": f"{base}/readers", "note": "", "is_admin": False, "confirm_release": None}
 

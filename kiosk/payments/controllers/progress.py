@@ -57,14 +57,23 @@ class ReleaseForm:
 
 # An admin's "Release…" press: the picker asks about that payment's reader before anything happens.
 ReleaseAsked = FromQuery[int | None]
+# `refresh=1`: the open picker's own refresh (every 5 s), not a picker opening (kiosk/readers/snapshot.py).
+PickerRefresh = FromQuery[bool]
 _PICKERS = (re.compile(r"/receipts/(\d+)/card/readers"), re.compile(r"/payments/(\d+)/readers"))
 
 
 async def _picker(
-    request: Request[Any, Any, Any], till: Till, refresh_url: str, *, note: str = "", confirm_release: int | None = None
+    request: Request[Any, Any, Any],
+    till: Till,
+    refresh_url: str,
+    *,
+    note: str = "",
+    confirm_release: int | None = None,
+    refreshing: bool = False,
 ) -> Template:
     """A reader picker: for a new card payment of a receipt, or for trying a payment again on
-    another reader (then the retry answers with the whole card section, so that is its target)."""
+    another reader (then the retry answers with the whole card section, so that is its target);
+    `refreshing`: the open picker's own refresh rather than its opening."""
     for_receipt, for_retry = (pattern.fullmatch(refresh_url) for pattern in _PICKERS)
     if for_receipt is None and for_retry is None:
         raise NotFoundException()
@@ -91,7 +100,7 @@ async def _picker(
             return Template(PICKER, context={**base, "post_url": post_url, "readers": [], "problem": str(exc)})
     engine = engine_of(request)
     context = await picker_context(
-        engine, till.warehouse.id, post_url=post_url, target="#card-tenders", location=location
+        engine, till.warehouse.id, post_url=post_url, target="#card-tenders", location=location, refreshing=refreshing
     )
     return Template(PICKER, context={**context, **base})
 
@@ -168,8 +177,10 @@ class PaymentsController(Controller):
         till: CurrentTill,
         receipt_id: FromPath[int],
         release: ReleaseAsked = None,
+        refresh: PickerRefresh = False,
     ) -> Template:
-        return await _picker(request, till, f"/receipts/{receipt_id}/card/readers", confirm_release=release)
+        url = f"/receipts/{receipt_id}/card/readers"
+        return await _picker(request, till, url, confirm_release=release, refreshing=refresh)
 
     @post("/receipts/{receipt_id:int}/card", include_in_schema=False)
     async def start(
@@ -232,8 +243,10 @@ class PaymentsController(Controller):
         till: CurrentTill,
         payment_id: FromPath[int],
         release: ReleaseAsked = None,
+        refresh: PickerRefresh = False,
     ) -> Template:
-        return await _picker(request, till, f"/payments/{payment_id}/readers", confirm_release=release)
+        url = f"/payments/{payment_id}/readers"
+        return await _picker(request, till, url, confirm_release=release, refreshing=refresh)
 
     @post("/payments/{payment_id:int}/release", include_in_schema=False)
     async def release(

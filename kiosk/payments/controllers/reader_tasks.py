@@ -69,9 +69,10 @@ class ReaderTasksController(Controller):
         kind: FromQuery[str] = "",
         customer: FromQuery[int | None] = None,
         receipt: FromQuery[int | None] = None,
+        refresh: FromQuery[bool] = False,
     ) -> Template:
-        """The reader picker for a task (it refreshes itself at this same address). Its query is
-        optional to the router, so a visitor without a session is sent to log in, not told off."""
+        """The reader picker for a task (it refreshes itself at this same address, `refresh=1`). Its
+        query is optional to the router, so a visitor without a session is sent to log in, not told off."""
         if customer is None:
             raise NotFoundException()
         await _check_receipt(till, receipt)
@@ -83,7 +84,11 @@ class ReaderTasksController(Controller):
             return _fragment(error=exc.errors["reader_task"])
         query = _query(kind, customer, receipt)
         context = await picker_context(
-            engine_of(request), till.warehouse.id, post_url=f"/reader-tasks?{query}", target="#reader-task"
+            engine_of(request),
+            till.warehouse.id,
+            post_url=f"/reader-tasks?{query}",
+            target="#reader-task",
+            refreshing=refresh,
         )
         title = "Save the card on" if kind == reader_tasks.SAVE_CARD else "Ask the email on"
         extra = {"refresh_url": f"/reader-tasks/pick?{query}", "is_admin": False, "picker_title": title}

@@ -201,10 +201,17 @@ class ReturnsController(Controller):
 
     @get("/{return_id:int}/refunds/{refund_id:int}/readers", include_in_schema=False)
     async def reader_refund_readers(
-        self, request: AnyRequest, till: CurrentTill, return_id: FromPath[int], refund_id: FromPath[int]
+        self,
+        request: AnyRequest,
+        till: CurrentTill,
+        return_id: FromPath[int],
+        refund_id: FromPath[int],
+        refresh: FromQuery[bool] = False,
     ) -> Template:
+        """The refund's reader picker, opening or (`refresh=1`) refreshing itself while open."""
         await _interac(till, return_id, refund_id)
-        context = await interac_returns.picker(_engine(request), till.warehouse.id, return_id, refund_id)
+        engine = _engine(request)
+        context = await interac_returns.picker(engine, till.warehouse.id, return_id, refund_id, refreshing=refresh)
         return Template("partials/reader_picker.html", context=context)
 
     @post("/{return_id:int}/refunds/{refund_id:int}/reader", include_in_schema=False)

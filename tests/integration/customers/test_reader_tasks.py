@@ -21,6 +21,7 @@ from kiosk.readers.tables import ReaderStatus
 from kiosk.stripe_account.errors import ReaderBusy
 from tests.admin_payments_support import message_of
 from tests.integration.customers.customers_support import customer_id, new_customer_at_till, saved_cards, turn_saving_on
+from tests.integration.readers.test_reader_snapshot import LIST, age
 from tests.kiosk_support import post_form
 from tests.payments_support import Kiosk, wait_state, wait_until
 
@@ -309,3 +310,24 @@ async def test_a_payment_and_a_task_asked_at_once_on_one_reader_get_it_one_at_a_
     winner = next(o for o in outcomes if not isinstance(o, BaseException))
     expected = "process_setup_intent" if isinstance(winner, reader_tasks.TaskView) else "process_payment_intent"
     assert reader.action.type == expected
+
+
+async def test_the_task_picker_refreshes_itself_as_an_open_picker(kiosk: Kiosk) -> None:
+    """The task's picker polls its own address with `refresh=1`: open, it shows a reader unplugged
+    within seconds, while opening it trusts a reader shown online for up to a minute."""
+    await turn_saving_on(kiosk)
+    async with kiosk.cashier() as client:
+        receipt, ada = await ada_on_a_receipt(kiosk, client)
+        query = {"kind": "save_card", "customer": ada, "receipt": receipt}
+        opened = (await client.get("/reader-tasks/pick", params=query)).text
+        own = f"/reader-tasks/pick?kind=save_card&amp;customer={ada}&amp;receipt={receipt}&amp;refresh=1"
+        assert f'hx-get="{own}"' in opened
+        listings = await kiosk.calls(LIST)
+        await kiosk.control("POST", f"/_sim/readers/{kiosk.readers[1]}/offline")
+        await age(kiosk.location, listed=30, seen=30)
+        again = (await client.get("/reader-tasks/pick", params=query)).text  # opened again: no listing
+        assert re.search(rf'data-reader-id="{kiosk.readers[1]}"[^>]*data-status="online"', again)
+        assert await kiosk.calls(LIST) == listings
+        refreshed = (await client.get("/reader-tasks/pick", params={**query, "refresh": "1"})).text
+        assert re.search(rf'data-reader-id="{kiosk.readers[1]}"[^>]*data-status="offline"', refreshed)
+        assert await kiosk.calls(LIST) == listings + 1

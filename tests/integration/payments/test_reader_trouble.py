@@ -167,6 +167,10 @@ async def test_an_admin_releases_a_reader_another_receipt_holds_after_asking(kio
         assert f'hx-get="{picker_url}?release={held.id}"' in text(await admin.get(picker_url, headers=HTMX))
         asked = text(await admin.get(f"{picker_url}?release={held.id}", headers=HTMX))
         assert "Cancel the card payment of receipt #" in asked and "Yes, release Counter 1" in asked
+        # The picker refreshing itself keeps the question on screen.
+        assert f'hx-get="{picker_url}?refresh=1&release={held.id}"' in asked  # unescaped by text()
+        kept = text(await admin.get(f"{picker_url}?refresh=1&release={held.id}", headers=HTMX))
+        assert "Yes, release Counter 1" in kept
         assert (await payment(held.id)).state == "on_reader"  # asking changes nothing
         released = text(await post_form(admin, f"/payments/{held.id}/release", {"picker": picker_url}))
     assert "Counter 1 is free" in released and not DISABLED.search(options(released)[first])

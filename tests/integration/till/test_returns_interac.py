@@ -21,6 +21,7 @@ from kiosk.simulator.cards import INTERAC_CARD
 from kiosk.stripe_account.errors import ReaderBusy
 from kiosk.till.receipts import add_line, open_receipt
 from tests.admin_payments_support import admin_browser, attr, message_of, tagged
+from tests.integration.readers.test_reader_snapshot import LIST, age
 from tests.integration.till.test_returns import allow, give_back
 from tests.kiosk_support import post_form
 from tests.payments_support import VISA, Kiosk, wait_state, wait_until
@@ -314,3 +315,26 @@ async def test_the_admin_payments_page_sends_an_interac_refund_to_the_till(kiosk
         assert refused.status_code == 400 and "taps the card on a reader" in refused.text
     assert not await Refund.exists()
     assert await kiosk.calls(ONLINE_REFUNDS) == 0
+
+
+async def test_the_refund_picker_refreshes_itself_as_an_open_picker(kiosk: Kiosk) -> None:
+    """The Interac refund's picker polls its own address with `refresh=1`: open, it shows a reader
+    unplugged within seconds; opened again, it trusts a reader shown online for up to a minute."""
+    await allow(kiosk)
+    receipt_id, _ = await interac_sale(kiosk)
+    async with kiosk.cashier() as cashier:
+        url, refund_id = await returned(cashier, receipt_id)
+        readers_url = f"{url}/refunds/{refund_id}/readers"
+        assert f'hx-get="{readers_url}?refresh=1"' in (await cashier.get(url)).text
+        listings = await kiosk.calls(LIST)
+        await kiosk.control("POST", f"/_sim/readers/{kiosk.readers[1]}/offline")
+        await age(kiosk.location, listed=30, seen=30)
+
+        def status(page: str) -> str | None:
+            shown = {attr(o, "data-reader-id"): attr(o, "data-status") for o in tagged(page, "reader-option")}
+            return shown[kiosk.readers[1]]
+
+        assert status((await cashier.get(readers_url)).text) == "online"  # opened: Stripe's word 30 s old
+        assert await kiosk.calls(LIST) == listings
+        assert status((await cashier.get(f"{readers_url}?refresh=1")).text) == "offline"
+        assert await kiosk.calls(LIST) == listings + 1
