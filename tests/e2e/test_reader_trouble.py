@@ -36,6 +36,25 @@ def counter(browser: Browser, live: Live, artifacts: Path, size: str) -> Iterato
 
 
 @pytest.mark.parametrize("size", ["tablet", "phone"])
+def test_an_open_picker_shows_a_reader_gone_offline_by_itself(counter: Counter) -> None:
+    """The picker left open refreshes itself (trusting Stripe's word on a reader only ten seconds,
+    where a picker opening trusts an online reader for a minute): a reader Stripe now calls offline
+    shows Offline and cannot be chosen without a press; plugged back in, it is offered again."""
+    receipt = counter.receipt()
+    receipt.open_picker()
+    first, second = receipt.reader(counter.readers[0]), receipt.reader(counter.readers[1])
+    expect(second).to_be_enabled()
+    counter.reader(1).go_offline_now()
+    expect(second).to_contain_text("Offline", timeout=WAIT_MS)
+    expect(second).to_be_disabled()
+    expect(first).to_be_enabled()
+    receipt.screenshot("open-picker-reader-offline")
+    counter.reader(1).plug_back_in()
+    expect(second).to_be_enabled(timeout=WAIT_MS)
+    expect(second).to_contain_text("Online")
+
+
+@pytest.mark.parametrize("size", ["tablet", "phone"])
 def test_a_reader_unplugged_before_the_pick_is_not_a_decline(counter: Counter) -> None:
     """Picked while the picker still shows it online: "Not charged", the reader named, the others
     offered at once; Today's receipts says "Card not charged: reader offline"; the other reader takes the payment."""
