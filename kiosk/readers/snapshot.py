@@ -9,11 +9,12 @@ Stripe costs per location and per time, not per till, per server or per payment:
   older, it lists the location. Re-listing an online reader sooner would not show an unplugged one
   much sooner: Stripe itself calls a silent reader offline only after two minutes without a signal,
   and the start is Stripe's own check (a reader gone offline is refused with
-  `terminal_reader_offline`, the payment says so and offers the others, and the snapshot learns it);
+  `terminal_reader_offline`, the payment says so and offers the others, and the snapshot learns
+  it: issue 10 item 2);
 - while a picker STAYS OPEN (its own refresh every 5 s, `refresh=1` on its URL), Stripe's word on
   every reader it shows is at most `LIST_EVERY_SECONDS` old: the picker lists the whole location
   once Stripe's word on one of its readers is that old, so a reader unplugged, or plugged back,
-  shows so within seconds of Stripe saying so;
+  shows so within seconds of Stripe saying so (issue 10 item 3);
 - however many pickers are open, on however many servers, a location is listed at most once per
   `LIST_EVERY_SECONDS`: the claim that lets one server list it is refused while the last listing is
   younger. A reader's word is fresh from a listing, and also from any call or event that returns
