@@ -6,12 +6,18 @@ The `kiosk` command (kiosk/cli/) and the bench's server (kiosk/bench/server.py) 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from types import FrameType
 from typing import Any
+
+import uvicorn
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors import multiprocess
 
 from kiosk.config import Settings
 from kiosk.db.check import database_problem
@@ -96,17 +102,87 @@ def serve(args: argparse.Namespace, factory: str = "kiosk.server:served_app") ->
     return 0
 
 
-def _run(args: argparse.Namespace, factory: str, settings: Settings) -> None:
-    import uvicorn
+# How often the server's own housekeeping runs (uvicorn's `on_tick`: the Date header, the request
+# limit, whether to stop). uvicorn wakes the event loop ten times a second for it; once a second is
+# its Date header's own precision, and a stop signal wakes the loop at once (KioskServer.handle_exit).
+# The ticks fall on whole seconds of the loop's clock, as the payments reconciler's do
+# (kiosk/payments/recovery.py), so an idle server's periodic work shares one wake-up.
+TICK_SECONDS = 1.0
+_TICKS = 10  # uvicorn's ticks in one of ours: its `on_tick` does its once-a-second work every time
 
-    uvicorn.run(
-        factory,
-        factory=True,
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        workers=args.workers,
-        server_header=False,
-        proxy_headers=True,
-        forwarded_allow_ips=list(settings.trusted_proxies),
+
+class KioskServer(uvicorn.Server):
+    """uvicorn's Server, waking an idle event loop once a second instead of ten times (each wake-up
+    costs an idle server CPU), and stopping at once on Ctrl-C / SIGTERM all the same."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._tick: asyncio.Future[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wake)
+
+    def _wake(self) -> None:
+        if self._tick is not None and not self._tick.done():
+            self._tick.set_result(None)
+
+    async def main_loop(self) -> None:
+        loop = self._loop = asyncio.get_running_loop()
+        counter = 0
+        should_exit = await self.on_tick(counter)
+        while not should_exit:
+            counter = (counter + _TICKS) % 864000
+            self._tick = loop.create_future()
+            now = loop.time()
+            timer = loop.call_at(now - now % TICK_SECONDS + TICK_SECONDS, self._wake)
+            if self.should_exit:  # a signal came while on_tick ran
+                self._wake()
+            await self._tick
+            timer.cancel()
+            should_exit = await self.on_tick(counter)
+
+
+class _KioskWorker(multiprocess.Process):
+    """A `--workers` process running KioskServer (uvicorn's supervisor builds its workers from the
+    module's `Process`, each running a plain Server)."""
+
+    @property
+    def server(self) -> uvicorn.Server:
+        if self._server is None:
+            self._server = KioskServer(config=self.config)
+        return self._server
+
+
+def _run(args: argparse.Namespace, factory: str, settings: Settings) -> None:
+    _start(
+        uvicorn.Config(
+            factory,
+            factory=True,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            workers=args.workers,
+            server_header=False,
+            proxy_headers=True,
+            forwarded_allow_ips=list(settings.trusted_proxies),
+        )
     )
+
+
+def _start(config: uvicorn.Config) -> None:
+    """What `uvicorn.run` does with this config, with KioskServer in each process."""
+    try:
+        if config.workers > 1:
+            multiprocess.Process = _KioskWorker  # type: ignore[misc]  # this command's own supervisor
+            multiprocess.Multiprocess(config, sockets=[config.bind_socket()]).run()
+            return
+        config.load_app()
+        server = KioskServer(config=config)
+        server.run()
+    except KeyboardInterrupt:
+        return
+    if not server.started:
+        raise SystemExit(STARTUP_FAILURE)

@@ -89,3 +89,17 @@ async def execute_all(*statements: tuple[str, Sequence[Any]]) -> list[list[dict[
 async def execute(sql: str, *args: Any) -> list[dict[str, Any]]:
     """A write (INSERT/UPDATE/DELETE, with `RETURNING` when its rows are wanted)."""
     return await _run(sql, args)
+
+
+async def write_together(*statements: tuple[str, Sequence[Any]]) -> None:
+    """Writes that do not read each other's effects (rows of different tables, say), in the current
+    transaction, their rows not wanted. On PostgreSQL they go as one statement, each a data-modifying
+    `WITH` part (one round trip instead of one each; they see the same snapshot, so none may depend
+    on another's effect); on SQLite as `execute_all` (one hand-off)."""
+    engine = _engine()
+    nested = any(isinstance(arg, QueryString) for _, args in statements for arg in args)
+    if engine.engine_type != "postgres" or nested or len(statements) < 2:
+        await execute_all(*statements)
+        return
+    parts = ", ".join(f"w{n} AS ({sql.strip()})" for n, (sql, _) in enumerate(statements))
+    await _run(f"WITH {parts} SELECT 1", tuple(arg for _, args in statements for arg in args))

@@ -197,4 +197,12 @@ async def run_forever(engine: Engine, recovery: Recovery) -> None:
             await _guarded("abandoned-receipt sweep", sweep_abandoned(engine, recovery))
             await _guarded("reader-task sweep", _sweep_reader_tasks(engine))
             next_sweep = time.monotonic() + recovery.sweep_every
-        await anyio.sleep(recovery.tick)
+        await anyio.sleep(until_next(recovery.tick))
+
+
+def until_next(period: float) -> float:
+    """Seconds to the next whole multiple of `period` on the event loop's clock: periodic work
+    (this tick, the settings check, uvicorn's own tick in kiosk/server.py) falls on a shared grid,
+    so an idle server's loop wakes once for all of it instead of once for each."""
+    now = anyio.current_time()
+    return period - now % period

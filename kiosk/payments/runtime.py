@@ -29,7 +29,7 @@ from kiosk.db import settings as settings_store
 from kiosk.money import amounts as money
 from kiosk.money import currencies
 from kiosk.payments.engine import Engine, Timing
-from kiosk.payments.recovery import run_forever
+from kiosk.payments.recovery import run_forever, until_next
 from kiosk.payments.recovery_policy import Recovery, recovery_from_env, timing_from_env
 from kiosk.readers.snapshot import DatabaseReaderNews
 from kiosk.stripe_account import keys as stripe_settings
@@ -121,7 +121,7 @@ class StripeRuntime:
 
     async def _changed_keys(self) -> bool:
         """Wait for a wake-up or the periodic check; True when the keys in force changed."""
-        with anyio.move_on_after(CHECK_SECONDS):
+        with anyio.move_on_after(until_next(CHECK_SECONDS)):
             await self._wake.wait()
         self._wake = anyio.Event()
         try:

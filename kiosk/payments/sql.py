@@ -18,7 +18,7 @@ from piccolo.columns import JSON
 from piccolo.utils.encoding import dump_json
 
 from kiosk.db import sql
-from kiosk.db.sql import execute, execute_all, fetch_one
+from kiosk.db.sql import execute, fetch_one, write_together
 from kiosk.payments.states import REQUIRES_CAPTURE, SETTLED
 from kiosk.payments.tables import Payment
 from kiosk.shop.tables import OPEN, PAID
@@ -108,8 +108,9 @@ def insert_event(event_id: str, type_: str, received_at: datetime, payment_id: i
 
 
 async def together(*statements: Statement) -> None:
-    """Writes in order in the current transaction (on SQLite, one hand-off to its connection's thread)."""
-    await execute_all(*statements)
+    """Writes in the current transaction that do not depend on each other's effects: on SQLite one
+    hand-off to its connection's thread, on PostgreSQL one statement (kiosk/db/sql.py `write_together`)."""
+    await write_together(*statements)
 
 
 async def update_payment(

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import uvicorn
 from litestar import Litestar
 
 from kiosk.cli.main import build_parser
@@ -58,7 +57,7 @@ async def test_a_browser_that_is_not_a_trusted_proxy_cannot_choose_its_address(a
 def started(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> dict[str, Any]:
     """What `kiosk serve` would hand uvicorn with this environment (the database check passed)."""
     ran: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **options: ran.update(options))
+    monkeypatch.setattr("kiosk.server._start", lambda config: ran.update(vars(config)))
     monkeypatch.setattr("kiosk.server.database_problem", lambda settings: None)
     for name, value in {"KIOSK_SECRET_KEY": "a-secret-key-for-the-test", **env}.items():
         monkeypatch.setenv(name, value)
