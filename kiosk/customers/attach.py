@@ -47,10 +47,16 @@ async def check_open(receipt_id: int, warehouse_id: int) -> None:
 
 
 async def of_receipt(receipt_id: int) -> ReceiptCustomerView | None:
-    link = await customers_sql.receipt_customer(receipt_id)  # at every draw of the receipt page
-    if link is None:
+    link = await customers_sql.receipt_customer(receipt_id)
+    return await of_link(link["customer"], link["save_card"]) if link else None
+
+
+async def of_link(customer_id: int | None, save_card: object) -> ReceiptCustomerView | None:
+    """The receipt's customer from its link as the caller read it (the receipt page reads it with
+    the receipt: kiosk/till/sql.py); None without one."""
+    if customer_id is None:
         return None
-    return ReceiptCustomerView(await directory.get(link["customer"]), bool(link["save_card"]))
+    return ReceiptCustomerView(await directory.get(customer_id), bool(save_card))
 
 
 async def attach(receipt_id: int, warehouse_id: int, customer_id: int, actor_id: int) -> None:

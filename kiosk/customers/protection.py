@@ -16,13 +16,22 @@ CHOICES = {DONT_SAVE: "Don't save cards", TOKEN_ONLY: "Save as a Stripe token on
 
 
 async def card_data_mode() -> str:
-    # Read at every draw of the receipt page: one hand-written query (kiosk/customers/sql.py).
-    value = await customers_sql.plain_setting(CARD_DATA) or DONT_SAVE
+    # One hand-written query (kiosk/customers/sql.py); the receipt page reads it with its receipt.
+    return mode_of(await customers_sql.plain_setting(CARD_DATA))
+
+
+def mode_of(value: str | None) -> str:
+    """The mode a stored value of the setting (None: unset) stands for."""
     return value if value in CHOICES else DONT_SAVE
 
 
 async def saving_allowed() -> bool:
     return await card_data_mode() == TOKEN_ONLY
+
+
+def saving_of(value: str | None) -> bool:
+    """`saving_allowed` from the setting's stored value as a caller read it (None: unset)."""
+    return mode_of(value) == TOKEN_ONLY
 
 
 async def set_card_data_mode(settings: Settings, choice: str, actor_id: int) -> bool:

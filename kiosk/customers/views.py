@@ -22,14 +22,15 @@ async def receipt_customer_context(receipt_id: int, **extra: Any) -> dict[str, A
 
 
 async def receipt_customer_of(
-    receipt_id: int, status: str, current: attach.ReceiptCustomerView | None
+    receipt_id: int, status: str, current: attach.ReceiptCustomerView | None, saving: bool | None = None
 ) -> dict[str, Any]:
-    """`receipt_customer_context` for a caller that has read the receipt's status and customer."""
+    """`receipt_customer_context` for a caller that has read the receipt's status and customer, and
+    with them whether cards may be saved (`saving`, from `protection.saving_of`; None: read here)."""
     return {
         "rc_receipt_id": receipt_id,
         "rc_open": status == OPEN,
         "rc_current": current,
-        "rc_saving": await protection.saving_allowed(),
+        "rc_saving": await protection.saving_allowed() if saving is None else saving,
         "rc_errors": {},
         "rc_typed": {},
     }

@@ -20,9 +20,13 @@ async def may_take_returns(user_id: int) -> bool:
     """Admins always; a cashier when allowed (an inactive account never). One query: a paid
     receipt's page asks it each time it is drawn."""
     rights = await people_sql.return_rights(user_id)
-    if rights is None or not rights["active"]:
-        return False
-    return bool(rights["admin"] or rights["allowed"])
+    return rights is not None and returns_allowed(rights["active"], rights["admin"], rights["allowed"])
+
+
+def returns_allowed(active: object, admin: object, allowed: object) -> bool:
+    """The rule of `may_take_returns` on a user's `active` and `admin` flags and whether their own
+    row allows returns, for a caller that read them with its own rows (the receipt page)."""
+    return bool(active) and bool(admin or allowed)
 
 
 async def allowed_returns(user_ids: list[int]) -> set[int]:

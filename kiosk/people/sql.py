@@ -10,10 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from piccolo.querystring import QueryString
-
 from kiosk.db import sql
-from kiosk.people.tables import Session
 
 # The columns are named as Piccolo's `Session.select(Session.user.id, ...)` names them.
 SESSION = """
@@ -33,10 +30,7 @@ WHERE s.token_hash = {}
 async def session_row(token_hash: str) -> dict[str, Any] | None:
     """The session of a token hash with its user and warehouse, and whether the user is linked to
     that warehouse (`linked`); None when no session has this hash."""
-    engine: Any = Session._meta.db
-    results = await engine.run_querystring(QueryString(SESSION, token_hash))
-    rows: list[dict[str, Any]] = engine.transform_response_to_dicts(results) if results else []
-    return rows[0] if rows else None
+    return await sql.fetch_one(SESSION, token_hash)
 
 
 # Returns at the till: a paid receipt's page asks whether its cashier may take them.

@@ -25,4 +25,4 @@ async def lock_receipt(receipt_id: int) -> None:
     """Inside a transaction: one writer of this receipt (its cash and card tenders) at a time. A row
     lock on PostgreSQL; SQLite's write transaction (BEGIN IMMEDIATE) already admits one writer."""
     if is_postgres(Receipt._meta.db):
-        await Receipt.select(Receipt.id).where(Receipt.id == receipt_id).lock_rows()
+        await shop_sql.lock_receipt_row(receipt_id)

@@ -47,3 +47,14 @@ async def set_line_sums(line_id: int, discount: int, receipt_discount: int, net:
 
 async def set_receipt_sums(receipt_id: int, total: int, net_total: int, tax_total: int) -> None:
     await sql.execute(SET_RECEIPT_SUMS, total, net_total, tax_total, receipt_id)
+
+
+# Locking a receipt for its one writer (PostgreSQL; SQLite's write transaction admits one writer
+# already): at every line rung up and every tender taken, as `Receipt.select(Receipt.id)
+# .where(Receipt.id == id).lock_rows()` without Piccolo's query building.
+LOCK_RECEIPT = "SELECT r.id FROM receipt r WHERE r.id = {} FOR UPDATE"
+
+
+async def lock_receipt_row(receipt_id: int) -> None:
+    """Inside the caller's transaction: waits for and holds the receipt's row lock (PostgreSQL)."""
+    await sql.fetch(LOCK_RECEIPT, receipt_id)

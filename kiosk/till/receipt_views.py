@@ -12,12 +12,15 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.catalogue.taxes import format_rate
+from kiosk.customers.protection import CARD_DATA, saving_of
+from kiosk.db import sql
 from kiosk.payments import sql as payments_sql
 from kiosk.payments.decline_messages import READER_OFFLINE, READER_TIMEOUT
 from kiosk.payments.refunds.views import ReceiptRefunds, receipt_refunds_of
 from kiosk.payments.settlement import CARD_RELEASED, CARD_SETTLED, Balance, balance_of
 from kiosk.payments.tables import Payment
 from kiosk.people.auth import now_utc
+from kiosk.people.permissions import returns_allowed
 from kiosk.shop import sql as shop_sql
 from kiosk.shop.lookup import ReceiptNotFound
 from kiosk.shop.tables import OPEN, PAID, Receipt
@@ -275,18 +278,60 @@ def settled_cards_of(payments: list[Payment]) -> list[CardTender]:
     ]
 
 
+@dataclass(frozen=True)
+class PageReads:
+    """What the till's receipt page reads with the receipt (kiosk/till/sql.py `RECEIPT`), for the
+    sections of other rooms: the receipt's customer link, whether cards may be saved, and whether
+    the cashier may take returns."""
+
+    customer_id: int | None = None
+    save_card: bool = False
+    saving: bool = False
+    may_return: bool = False
+
+
 async def receipt_page(receipt_id: int, warehouse_id: int, *, with_lines: bool = True) -> ReceiptPage:
     """Everything the receipt and print pages show; ReceiptNotFound outside this warehouse. Its
     rows are read once (kiosk/till/sql.py, kiosk/payments/sql.py) and every figure worked out from
     them; `with_lines=False` (the summary) leaves the lines out."""
-    row = await till_sql.receipt_with_warehouse(receipt_id, warehouse_id)
-    if row is None:
-        raise ReceiptNotFound(receipt_id)
-    lines = await shop_sql.receipt_lines(receipt_id) if with_lines else []
-    cash = await till_sql.cash_tenders(receipt_id)
-    payments = await payments_sql.of_receipt(receipt_id)
+    page, _ = await receipt_page_reads(receipt_id, warehouse_id, with_lines=with_lines)
+    return page
+
+
+async def receipt_page_reads(
+    receipt_id: int, warehouse_id: int, user_id: int = 0, *, with_lines: bool = True
+) -> tuple[ReceiptPage, PageReads]:
+    """`receipt_page`, and what the page shows of other rooms, read with it (`user_id`: the cashier
+    whose right to take returns is read)."""
+    # The receipt's row says which of its other rows exist: only those are read, all on one of the
+    # pool's connections (kiosk/db/sql.py `one_connection`, PostgreSQL).
+    async with sql.one_connection():
+        row = await till_sql.receipt_with_warehouse(receipt_id, warehouse_id, CARD_DATA, user_id)
+        if row is None:
+            raise ReceiptNotFound(receipt_id)
+        lines = await shop_sql.receipt_lines(receipt_id) if with_lines and row["has_lines"] else []
+        cash = await till_sql.cash_tenders(receipt_id) if row["has_cash"] else []
+        payments = await payments_sql.of_receipt(receipt_id) if row["has_payments"] else []
+        refunds = await receipt_refunds_of(payments, int(row["total"]), any_refund=bool(row["has_refunds"]))
     # Returns are taken of paid receipts only (kiosk/till/returns.py): an open one has none.
-    taken_back = await returns_of(receipt_id) if row["status"] != OPEN else []
+    taken_back = await returns_of(receipt_id) if row["status"] != OPEN and row["has_returns"] else []
+    reads = PageReads(
+        customer_id=row["rc_customer"],
+        save_card=bool(row["rc_save_card"]),
+        saving=saving_of(row["setting"]),
+        may_return=returns_allowed(row["u_active"], row["u_admin"], row["u_returns"]),
+    )
+    return _page_of(row, lines, cash, payments, refunds, taken_back), reads
+
+
+def _page_of(
+    row: dict[str, Any],
+    lines: list[dict[str, Any]],
+    cash: list[dict[str, Any]],
+    payments: list[Payment],
+    refunds: ReceiptRefunds,
+    taken_back: list[ReturnView],
+) -> ReceiptPage:
     tenders = bool(cash) or any(p.state not in CARD_RELEASED for p in payments)
     return ReceiptPage(
         id=row["id"],
@@ -310,7 +355,7 @@ async def receipt_page(receipt_id: int, warehouse_id: int, *, with_lines: bool =
         cards=settled_cards_of(payments),
         balance=balance_of(row["currency"], row["total"], [c["amount"] for c in cash], payments),
         editable=row["status"] == OPEN and not tenders,
-        refunds=await receipt_refunds_of(payments, int(row["total"])),
+        refunds=refunds,
         shop_name=row["w_receipt_name"] or row["w_name"],
         address_lines=tuple(line for line in str(row["w_address"]).splitlines() if line.strip()),
         phone=row["w_phone"],

@@ -19,20 +19,40 @@ def _columns(table: Any, alias: str) -> str:
     return ", ".join(f'{alias}."{c._meta.db_column_name}" AS "{c._meta.db_column_name}"' for c in table._meta.columns)
 
 
-# The receipt, if it is this warehouse's, with the warehouse's name and printed header.
+# The receipt, if it is this warehouse's, with the warehouse's name and printed header; which of its
+# rows of other tables exist (each read only when it does: an index probe costs far less than a
+# query); its customer link (at most one: `receipt` is unique there); a plain setting's value (the
+# card data protection); and the return rights of a user (active, admin, allowed on their own row).
 RECEIPT = f"""
 SELECT {_columns(Receipt, "r")},
-       w.name AS "w_name", w.receipt_name AS "w_receipt_name", w.address AS "w_address", w.phone AS "w_phone"
+       w.name AS "w_name", w.receipt_name AS "w_receipt_name", w.address AS "w_address", w.phone AS "w_phone",
+       EXISTS (SELECT 1 FROM receipt_line l WHERE l.receipt = r.id) AS "has_lines",
+       EXISTS (SELECT 1 FROM cash_tender c WHERE c.receipt = r.id) AS "has_cash",
+       EXISTS (SELECT 1 FROM payment p WHERE p.receipt = r.id) AS "has_payments",
+       EXISTS (SELECT 1 FROM refund f JOIN payment p ON p.id = f.payment WHERE p.receipt = r.id) AS "has_refunds",
+       EXISTS (SELECT 1 FROM receipt_return x WHERE x.receipt = r.id) AS "has_returns",
+       rc.customer AS "rc_customer", rc.save_card AS "rc_save_card",
+       (SELECT s.value FROM kiosk_setting s WHERE s.name = {{}} AND NOT s.encrypted) AS "setting",
+       u.active AS "u_active", u.admin AS "u_admin",
+       EXISTS (SELECT 1 FROM user_permission up WHERE up."user" = u.id AND up.take_returns) AS "u_returns"
 FROM receipt r JOIN warehouse w ON w.id = r.warehouse
+LEFT JOIN receipt_customer rc ON rc.receipt = r.id
+LEFT JOIN piccolo_user u ON u.id = {{}}
 WHERE r.id = {{}} AND r.warehouse = {{}}
 """  # noqa: S608 - only the tables' own column names are interpolated; values are bound parameters
 CASH = f"SELECT {_columns(CashTender, 'c')} FROM cash_tender c WHERE c.receipt = {{}} ORDER BY c.id"  # noqa: S608
 
 
-async def receipt_with_warehouse(receipt_id: int, warehouse_id: int) -> dict[str, Any] | None:
+async def receipt_with_warehouse(
+    receipt_id: int, warehouse_id: int, setting: str = "", user_id: int = 0
+) -> dict[str, Any] | None:
     """The receipt's row (as `Receipt.select()`) plus its warehouse's `w_name`, `w_receipt_name`,
-    `w_address` and `w_phone`; None when the receipt is not this warehouse's."""
-    return await sql.fetch_one(RECEIPT, receipt_id, warehouse_id)
+    `w_address` and `w_phone`; `has_lines`, `has_cash`, `has_payments`, `has_refunds` (of its
+    payments), `has_returns` (truthy ints on SQLite); its customer link `rc_customer` and
+    `rc_save_card` (NULL without one); the plain setting `setting`'s value (NULL when unset); the
+    user's `u_active`, `u_admin` and `u_returns` (NULL, NULL, false for no such user). None when
+    the receipt is not this warehouse's."""
+    return await sql.fetch_one(RECEIPT, setting, user_id, receipt_id, warehouse_id)
 
 
 async def cash_tenders(receipt_id: int) -> list[dict[str, Any]]:

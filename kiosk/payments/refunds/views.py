@@ -106,17 +106,18 @@ async def receipt_refunds(receipt_id: int, payments: list[Payment] | None = None
     return _summed(lines, payments, None if total is None else int(total["total"]))
 
 
-async def receipt_refunds_of(payments: list[Payment], total: int) -> ReceiptRefunds:
-    """`receipt_refunds` for a receipt whose total and card payments (oldest first) the caller has read."""
-    lines = await _lines_of(payments)
+async def receipt_refunds_of(payments: list[Payment], total: int, *, any_refund: bool = True) -> ReceiptRefunds:
+    """`receipt_refunds` for a receipt whose total and card payments (oldest first) the caller has
+    read; `any_refund=False`: the caller has read that none of them has a refund row (no query)."""
+    lines = await _lines_of(payments, any_refund)
     return _summed(lines, payments, total) if sum(line.amount for line in lines) else ReceiptRefunds(lines)
 
 
-async def _lines_of(payments: list[Payment]) -> list[RefundLine]:
+async def _lines_of(payments: list[Payment], any_refund: bool = True) -> list[RefundLine]:
     """The refund lines of these payments, their refunds read in one query (none without a payment;
     a refund made elsewhere may be told of a payment in any state)."""
     by_payment: dict[int, list[Refund]] = {payment.id: [] for payment in payments}
-    for row in await sql.refunds_of(list(by_payment)) if by_payment else []:
+    for row in await sql.refunds_of(list(by_payment)) if by_payment and any_refund else []:
         by_payment[int(row["payment"])].append(Refund(**row, _exists_in_db=True))
     return [line for payment in payments for line in refund_lines_of(payment, by_payment[payment.id])]
 

@@ -23,12 +23,11 @@ from kiosk.payments.settlement import CARD_SETTLED
 from kiosk.payments.views import card_tenders_of, payment_view
 from kiosk.people.auth import Till, now_utc
 from kiosk.people.guards import settings_of
-from kiosk.people.permissions import may_take_returns
 from kiosk.shop.lookup import ReceiptNotFound
 from kiosk.shop.tables import OPEN, PAID
 from kiosk.till import receipts
 from kiosk.till.customer_display import COOKIE, COOKIE_MAX_AGE, cookie_value, displays_of, reader_of_till
-from kiosk.till.receipt_views import ReceiptPage, receipt_page, todays_receipts
+from kiosk.till.receipt_views import ReceiptPage, receipt_page, receipt_page_reads, todays_receipts
 from kiosk.till.receipts import ReceiptError
 
 CurrentTill = NamedDependency[Till]
@@ -68,11 +67,12 @@ class VoidForm:
 
 async def receipt_context(till: Till, receipt_id: int, *, with_cards: bool = True, **extra: Any) -> dict[str, Any]:
     try:
-        receipt = await receipt_page(receipt_id, till.warehouse.id)
+        receipt, reads = await receipt_page_reads(receipt_id, till.warehouse.id, till.user_id)
     except ReceiptNotFound as exc:
         raise NotFoundException() from exc
     # Every section below works from the rows the page has read (its card payments, balance and
-    # refunds): nothing is read twice.
+    # refunds; the customer link, the card data setting and the cashier's returns right, read with
+    # the receipt): nothing is read twice.
     payments = list(receipt.payments)
     tenders = card_tenders_of(payments, receipt.balance, receipt.status, receipt.refunds)
     # The card section (partials/card_tenders.html) belongs to the payments engine, with its context.
@@ -81,12 +81,12 @@ async def receipt_context(till: Till, receipt_id: int, *, with_cards: bool = Tru
     favourites = await catalogue.favourites(receipt.currency) if receipt.editable and with_cards else []
     defaults = {"errors": {}, "typed": {}, "cash_taken": None, "labels": STATUS_LABELS, "ask_void": False,
                 "favourites": favourites, "rung": None}  # fmt: skip
-    defaults["may_return"] = receipt.status == PAID and await may_take_returns(till.user_id)
+    defaults["may_return"] = receipt.status == PAID and reads.may_return
     # The receipt's customer (kiosk/customers) and their saved cards (kiosk/payments).
-    current = await attach.of_receipt(receipt_id)
+    current = await attach.of_link(reads.customer_id, reads.save_card)
     sent_to = receipt_sent_to(payments)
     cards = await customer_cards_of(receipt_id, now_utc().date(), current, tenders, sent_to)
-    people = {**await receipt_customer_of(receipt_id, receipt.status, current), **cards}
+    people = {**await receipt_customer_of(receipt_id, receipt.status, current, reads.saving), **cards}
     return {**card, **people, **defaults, "till": till, "receipt": receipt, **extra}
 
 

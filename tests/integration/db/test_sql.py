@@ -4,13 +4,19 @@ Piccolo's own queries give them, and inside a transaction the transaction's own 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
+import asyncpg
 import pytest
 
 from kiosk.db import sql
 from kiosk.db.engine import write_transaction
 from kiosk.db.tables import Setting
+from tests.kiosk_support import postgres_url
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -119,3 +125,42 @@ async def test_statements_run_together_in_order_and_share_the_transactions_fate(
     # Outside a transaction each statement commits on its own.
     await sql.execute_all((rename, ("Shop", "shop.name")))
     assert await sql.fetch_value("SELECT value FROM kiosk_setting WHERE name = {}", "shop.name") == "Shop"
+
+
+@contextlib.asynccontextmanager
+async def _served_pool() -> AsyncIterator[Any]:
+    """PostgreSQL: a pool as the server runs with (the tests' engine runs without one); SQLite: none."""
+    engine: Any = Setting._meta.db
+    if not postgres_url():
+        yield engine
+        return
+    engine.pool = await asyncpg.create_pool(dsn=engine.config["dsn"], min_size=1, max_size=3)
+    try:
+        yield engine
+    finally:
+        await engine.pool.close()
+        engine.pool = None
+
+
+async def test_reads_on_one_connection_see_every_commit_and_a_task_started_meanwhile_reads_beside() -> None:
+    count = "SELECT COUNT(*) FROM kiosk_setting"
+    async with _served_pool() as engine, sql.one_connection():
+        await _add("first", "1")
+        async with write_transaction(engine):  # another connection's commit, seen at once
+            await _add("second", "2")
+        assert await sql.fetch_value(count) == 2
+        # A task started here reads on a connection of its own, at the same moment as this one.
+        beside = asyncio.create_task(sql.fetch_value(count))
+        assert await asyncio.gather(beside, sql.fetch_value(count)) == [2, 2]
+        if postgres_url():
+            pid = "SELECT pg_backend_pid()"
+            assert await sql.fetch_value(pid) == await sql.fetch_value(pid)  # one connection throughout
+            with pytest.raises(RuntimeError):
+                async with write_transaction(engine):  # a transaction inside keeps its own fate
+                    await _add("rolled back", "no")
+                    raise RuntimeError("the work failed")
+    async with _served_pool(), sql.one_connection():
+        assert [row["name"] for row in await sql.fetch("SELECT name FROM kiosk_setting ORDER BY id")] == [
+            "first",
+            "second",
+        ]

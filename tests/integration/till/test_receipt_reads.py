@@ -10,11 +10,14 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from kiosk.catalogue.tables import CatalogueItem, ItemPrice
+from kiosk.customers import attach, directory, protection
+from kiosk.customers.directory import CustomerForm
 from kiosk.payments import store
 from kiosk.payments.settlement import refresh_receipt_status
-from kiosk.payments.tables import Payment
+from kiosk.payments.tables import Payment, Refund
+from kiosk.people.permissions import set_take_returns
 from kiosk.till.receipts import add_quick_amount, open_receipt, take_cash
-from tests.kiosk_support import make_warehouse, post_form
+from tests.kiosk_support import kiosk_settings, make_user, make_warehouse, post_form
 
 Client = AsyncTestClient[Litestar]
 DETAILS = '{"receipt": {"application_preferred_name": "VISA CREDIT", "authorization_code": "A1B2C3"}}'
@@ -84,3 +87,42 @@ async def test_favourites_show_their_price_in_the_tills_currency_or_none(
     page = (await cashier_client.get(f"/receipts/{receipt_id}")).text
     prices = re.findall(r'favourite-name">([^<]+)</span>\s*<span class="favourite-price">([^<]+)<', page)
     assert prices == [("Baguette", "no price"), ("Croissant", "$1.80")]
+
+
+async def test_the_page_shows_its_customer_card_saving_and_returns_right_as_stored(
+    cashier_client: Client, warehouse: int, cashier: int
+) -> None:
+    """What the page reads with the receipt (kiosk/till/sql.py RECEIPT): the customer link and its
+    consent, the admin's card data setting, the cashier's own right to take returns."""
+    boss = await make_user("boss", admin=True)
+    receipt_id = await open_receipt(warehouse, cashier)
+    await add_quick_amount(receipt_id, warehouse, "8.00")
+    page = (await cashier_client.get(f"/receipts/{receipt_id}")).text
+    assert 'data-testid="customer-search"' in page and 'data-testid="save-card-toggle"' not in page
+    customer = await directory.create(CustomerForm("Ada Lovelace", "ada@example.com", "", ""), boss)
+    await attach.attach(receipt_id, warehouse, customer, cashier)
+    page = (await cashier_client.get(f"/receipts/{receipt_id}")).text
+    assert "Ada Lovelace" in page and 'data-testid="save-card-toggle"' not in page  # saving is off
+    await protection.set_card_data_mode(kiosk_settings(), protection.TOKEN_ONLY, boss)
+    await attach.set_save_card(receipt_id, warehouse, True, cashier)
+    page = (await cashier_client.get(f"/receipts/{receipt_id}")).text
+    assert 'data-testid="save-card-on"' in page and "Save card for next time" not in page
+    await take_cash(receipt_id, warehouse, cashier, "8")
+    paid = (await cashier_client.get(f"/receipts/{receipt_id}")).text
+    assert 'data-state="paid"' in paid and 'data-testid="start-return"' not in paid
+    await set_take_returns(boss, cashier, True)
+    assert 'data-testid="start-return"' in (await cashier_client.get(f"/receipts/{receipt_id}")).text
+
+
+async def test_a_refund_on_a_card_shows_with_the_payment_that_gave_it_back(
+    cashier_client: Client, warehouse: int, cashier: int
+) -> None:
+    receipt_id = await paid_receipt(warehouse, cashier)
+    page = (await cashier_client.get(f"/receipts/{receipt_id}")).text
+    assert 'data-testid="receipt-refunds"' not in page
+    payment = await Payment.select(Payment.id).where(Payment.receipt == receipt_id).first()
+    assert payment is not None
+    await Refund.insert(Refund(payment=payment["id"], amount=500, currency="usd", state="succeeded"))
+    page = (await cashier_client.get(f"/receipts/{receipt_id}")).text
+    assert 'data-testid="receipt-refund" data-state="succeeded"' in page
+    assert re.search(r'data-testid="receipt-refunded">\s*\$5\.00', page)
