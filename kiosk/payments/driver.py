@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kiosk.customers import cards as customer_cards
-from kiosk.payments import brands, sql, store
+from kiosk.payments import brands, leases, sql, store
 from kiosk.payments.cart_display import wait_for_display
 from kiosk.payments.decline_messages import READER_TIMEOUT
 from kiosk.payments.engine import Engine, idempotency_key
@@ -287,11 +287,23 @@ async def mark_on_reader(
     action = reader.action_for(payment.payment_intent_id)
     collecting = action.type == COLLECT_ACTION if action else bool(payment.accepted_brands)
     target = COLLECTING if collecting else ON_READER
+    change = from_action(action, payment.capture_method) if action else None
+    # Nothing more to do after this move (the reader has no result yet): a start or a retry gives
+    # its lease back with it, not in a write of its own.
+    give_back = leases.given_back_with(payment.id) if change is None else None
     async with store.atomic():
         if seen_at is not None:
             await remember_reader(reader, seen_at)
-        moved = await store.transition_row(payment.id, target, fields, step=target, detail=f"attempt {payment.attempt}")
-    change = from_action(action, payment.capture_method) if action else None
+        moved = await store.transition_row(
+            payment.id,
+            target,
+            fields,
+            step=target,
+            detail=f"attempt {payment.attempt}",
+            also=[give_back] if give_back else (),
+        )
+    if moved is not None and give_back is not None:
+        leases.gave_back(payment.id)
     if change is not None:
         await apply_change(engine, payment, change, step="reader_result")
         return None

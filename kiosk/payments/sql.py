@@ -267,6 +267,11 @@ async def release_payment_leases(holder: str) -> None:
     await sql.execute(RELEASE_PAYMENT_LEASES, holder)
 
 
+def payment_leases_released(holder: str) -> Statement:
+    """`release_payment_leases`, written with the caller's other statements (`together`)."""
+    return RELEASE_PAYMENT_LEASES, (holder,)
+
+
 UNRESOLVED = f"""
 SELECT {_PAYMENT_SELECT} FROM payment p
 WHERE p."receipt" = {{}} AND p."state" IN (<states>)
