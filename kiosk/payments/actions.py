@@ -134,7 +134,7 @@ async def start_payment(
             return twin
         raise
     async with leases.holding(lease, row.id):  # taken with the row: no claim to make
-        return await drive(engine, row.id, written=row)
+        return await drive(engine, row.id, written=row, receipt=read[0] if read else None)
 
 
 def _is_conflict(exc: Exception) -> bool:

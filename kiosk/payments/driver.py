@@ -9,11 +9,12 @@ happened at Stripe replays instead of happening twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from kiosk.customers import cards as customer_cards
-from kiosk.payments import brands, sql, store
+from kiosk.payments import brands, leases, sql, store
 from kiosk.payments.cart_display import wait_for_display
 from kiosk.payments.decline_messages import READER_TIMEOUT
 from kiosk.payments.engine import Engine, idempotency_key
@@ -117,15 +118,23 @@ async def attention(payment_id: int, reason: str, recheck_after: float, *, code:
 
 
 @leased()
-async def drive(engine: Engine, payment_id: int, *, sent_now: bool = False, written: Payment | None = None) -> Payment:
+async def drive(
+    engine: Engine,
+    payment_id: int,
+    *,
+    sent_now: bool = False,
+    written: Payment | None = None,
+    receipt: Mapping[str, Any] | None = None,
+) -> Payment:
     """Take the payment as far as the reader, from whatever step it was left at (holding its lease:
     no other server sends it meanwhile). `sent_now`: the caller just stamped it sent (a retry).
     `written`: the row as the caller just wrote it, holding the lease (a new payment), not read again;
-    likewise a step's move answers with the row it wrote."""
+    likewise a step's move answers with the row it wrote. `receipt`: the payment's receipt's `number`
+    and `warehouse` as the caller read them (else read for the create)."""
     payment = written or await _must_load(payment_id)
     created = sent_now
     if payment.state == CREATING:
-        moved = await create_intent(engine, payment)
+        moved = await create_intent(engine, payment, receipt)
         created = moved is not None
         payment = moved or await _must_load(payment_id)
     if payment.state == INTENT_CREATED and payment.saved_card:
@@ -148,9 +157,11 @@ async def _must_load(payment_id: int) -> Payment:
     return payment
 
 
-async def intent_request(payment: Payment) -> dict[str, Any]:
-    """The create call's arguments: the same for every repeat, as the idempotency key requires."""
-    receipt = await sql.receipt_for_intent(int(payment.receipt))
+async def intent_request(payment: Payment, receipt: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The create call's arguments: the same for every repeat, as the idempotency key requires (a
+    receipt's number and warehouse never change: `receipt`, when the caller read them, is not read again)."""
+    if receipt is None:
+        receipt = await sql.receipt_for_intent(int(payment.receipt))
     metadata = {"receipt": str(payment.receipt), "payment": str(payment.id), "kiosk_payment_key": str(payment.key)}
     if receipt:
         metadata["warehouse"] = str(receipt["warehouse"])
@@ -168,13 +179,13 @@ async def intent_request(payment: Payment) -> dict[str, Any]:
     }
 
 
-async def create_intent(engine: Engine, payment: Payment) -> Payment | None:
+async def create_intent(engine: Engine, payment: Payment, receipt: Mapping[str, Any] | None = None) -> Payment | None:
     """One PaymentIntent per card tender, whatever happens (the key makes a repeat a replay).
     The row as written when the payment moved to `intent_created`, stamped as sent now
-    (`send_to_reader` follows); None when it did not."""
+    (`send_to_reader` follows); None when it did not. `receipt`: as `intent_request`."""
     kill_point("before_intent")
     try:
-        intent = await engine.gateway.create_intent(**await intent_request(payment))
+        intent = await engine.gateway.create_intent(**await intent_request(payment, receipt))
     except (StripeUnavailable, RateLimited) as exc:
         reason = "Stripe could not be reached; nothing was charged. Try again or cancel."
         await attention(payment.id, reason, engine.timing.attention_recheck, code=exc.code)
@@ -276,11 +287,23 @@ async def mark_on_reader(
     action = reader.action_for(payment.payment_intent_id)
     collecting = action.type == COLLECT_ACTION if action else bool(payment.accepted_brands)
     target = COLLECTING if collecting else ON_READER
+    change = from_action(action, payment.capture_method) if action else None
+    # Nothing more to do after this move (the reader has no result yet): a start or a retry gives
+    # its lease back with it, not in a write of its own.
+    give_back = leases.given_back_with(payment.id) if change is None else None
     async with store.atomic():
         if seen_at is not None:
             await remember_reader(reader, seen_at)
-        moved = await store.transition_row(payment.id, target, fields, step=target, detail=f"attempt {payment.attempt}")
-    change = from_action(action, payment.capture_method) if action else None
+        moved = await store.transition_row(
+            payment.id,
+            target,
+            fields,
+            step=target,
+            detail=f"attempt {payment.attempt}",
+            also=[give_back] if give_back else (),
+        )
+    if moved is not None and give_back is not None:
+        leases.gave_back(payment.id)
     if change is not None:
         await apply_change(engine, payment, change, step="reader_result")
         return None

@@ -66,6 +66,9 @@ def _pid_namespace() -> str:
 PROCESS = f"{socket.gethostname()}/{_pid_namespace()}/{os.getpid()}"
 
 _HELD: ContextVar[frozenset[int]] = ContextVar("kiosk_leases_held", default=frozenset())
+# The lease a task took with a payment it drives at once (`holding`), which the step that ends its
+# work may give back in its own transaction (`given_back_with`) instead of a write of its own.
+_FINISHING: ContextVar[tuple[Lease, int] | None] = ContextVar("kiosk_lease_finishing", default=None)
 
 
 @dataclass
@@ -74,6 +77,8 @@ class Lease:
 
     holder: str
     ids: list[int] = field(default_factory=list)
+    # Given back already, with the last step's own write (`gave_back`): nothing left to release.
+    given_back: bool = False
 
 
 def _new_holder() -> str:
@@ -173,7 +178,32 @@ async def holding(lease: Lease, payment_id: int) -> AsyncIterator[None]:
     """Act on a payment whose lease this task took (`take_new`): renewed meanwhile, given back after."""
     async with kept(lease):
         with acting_on(payment_id):
-            yield
+            token = _FINISHING.set((lease, payment_id))
+            try:
+                yield
+            finally:
+                _FINISHING.reset(token)
+
+
+def given_back_with(payment_id: int) -> sql.Statement | None:
+    """For the transaction of a step after which this task does nothing more with the payment (the
+    move that puts it on the reader): the DELETE of the lease it took with the payment (`holding`),
+    to be written with that move; None when its lease is not one to give back so. Once that
+    transaction has committed, the caller says so (`gave_back`)."""
+    finishing = _FINISHING.get()
+    if finishing is None or finishing[1] != payment_id or finishing[0].given_back:
+        return None
+    if Payment._meta.db.current_transaction.get() is not None:  # committed only with an outer transaction
+        return None
+    return sql.payment_leases_released(finishing[0].holder)
+
+
+def gave_back(payment_id: int) -> None:
+    """The lease `given_back_with` named is gone with its step's commit: nothing left to release."""
+    finishing = _FINISHING.get()
+    if finishing is not None and finishing[1] == payment_id:
+        finishing[0].ids = []
+        finishing[0].given_back = True
 
 
 async def claim_ids(payment_ids: Sequence[int]) -> Lease:
@@ -218,7 +248,8 @@ async def kept(lease: Lease) -> AsyncIterator[Lease]:
         renewer.cancel()
         await asyncio.gather(renewer, return_exceptions=True)  # its own cancellation is expected
         try:
-            await release(lease)
+            if not lease.given_back:
+                await release(lease)
         except Exception:  # it expires by itself
             logger.exception("releasing payment leases of %s failed", lease.holder)
 

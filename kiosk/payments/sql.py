@@ -268,6 +268,11 @@ async def release_payment_leases(holder: str) -> None:
     await sql.execute(RELEASE_PAYMENT_LEASES, holder)
 
 
+def payment_leases_released(holder: str) -> Statement:
+    """`release_payment_leases`, written with the caller's other statements (`together`)."""
+    return RELEASE_PAYMENT_LEASES, (holder,)
+
+
 UNRESOLVED = f"""
 SELECT {_PAYMENT_SELECT} FROM payment p
 WHERE p."receipt" = {{}} AND p."state" IN (<states>)
@@ -561,10 +566,11 @@ async def intent_holds(intent_ids: Sequence[str], on_reader: Sequence[str]) -> l
 
 _RETURNING = ", ".join(f'"{c._meta.db_column_name}" AS "{name}"' for name, c in _COLUMNS_BY_NAME.items())
 
-# The warehouse's tips setting, the receipt's customer link, its open card tender (the caller's
-# states) and the stored values of the admin's settings (one column per name asked, NULL when unset).
+# The warehouse's tips setting, the receipt's number and warehouse (what the PaymentIntent's create
+# names), its customer link, its open card tender (the caller's states) and the stored values of the
+# admin's settings (one column per name asked, NULL when unset).
 START_READS = """
-SELECT w.tipping AS "tipping",
+SELECT w.tipping AS "tipping", r.number AS "number", r.warehouse AS "warehouse",
        (SELECT rc.id FROM receipt_customer rc WHERE rc.receipt = r.id LIMIT 1) AS "customer_link",
        (SELECT p.id FROM payment p
         WHERE p.receipt = r.id AND p.state IN (<states>) AND (p.state <> {} OR p.keep_for_capture = {})

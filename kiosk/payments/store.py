@@ -7,7 +7,7 @@ this works the same on SQLite and PostgreSQL without row locks.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -76,16 +76,23 @@ async def transition(
 
 
 async def transition_row(
-    payment_id: int, target: str, fields: Mapping[str, Any] | None = None, *, step: str, detail: str = ""
+    payment_id: int,
+    target: str,
+    fields: Mapping[str, Any] | None = None,
+    *,
+    step: str,
+    detail: str = "",
+    also: Sequence[sql.Statement] = (),
 ) -> Payment | None:
-    """`transition`, answered with the row as the move wrote it (None: nothing written)."""
+    """`transition`, answered with the row as the move wrote it (None: nothing written). `also`:
+    statements written with the move, only if it is made."""
     async with atomic():
         stamp = now()
         row = await sql.update_payment_row(
             payment_id, {**(fields or {}), "state": target, "updated_at": stamp}, sources_of(target)
         )
         if row is not None:
-            await _moved(payment_id, int(row.receipt), target, fields, stamp, step=step, detail=detail)
+            await _moved(payment_id, int(row.receipt), target, fields, stamp, step=step, detail=detail, also=also)
     return row
 
 
@@ -98,9 +105,10 @@ async def _moved(
     *,
     step: str,
     detail: str,
+    also: Sequence[sql.Statement] = (),
 ) -> None:
     """In the move's transaction: its log line, the reader's lease given back once the payment is no
-    longer active, and the receipt closed when its last payment settles."""
+    longer active, the receipt closed when its last payment settles (and the caller's `also`)."""
     code = _decline_code(target, fields)
     moved = [sql.log_line(payment_id, stamp, step, f"→ {target}. {detail}".strip()[:2000], code)]
     if target not in ACTIVE:
@@ -108,7 +116,7 @@ async def _moved(
     if target in RECEIPT_SETTLED:
         # Same transaction: the receipt closes exactly when its last payment settles.
         moved.append(sql.receipt_closed_if_paid(receipt_id, stamp))
-    await sql.together(*moved)  # written together (on SQLite, one hand-off)
+    await sql.together(*moved, *also)  # written together (on SQLite, one hand-off)
 
 
 async def claim_check(payment_id: int, interval: float) -> bool:

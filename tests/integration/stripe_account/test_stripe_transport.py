@@ -116,3 +116,112 @@ async def test_a_decline_reaches_the_cashier_with_its_reason(fake: tuple[FakeStr
     finally:
         await gateway.aclose()
     assert refused.value.decline_code == "insufficient_funds" and len(stripe.seen) == 1
+
+
+@dataclass
+class RawStripe:
+    """Answers each request with the next of `answers` written as raw bytes (b"": say nothing and
+    keep the connection open), then closes the connection when `close_after` says so; counts the
+    connections it accepted."""
+
+    answers: list[bytes]
+    close_after: bool = False
+    connections: int = 0
+    requests: int = 0
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next(
+                    (
+                        int(line.split(b":")[1])
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length")
+                    ),
+                    0,
+                )
+                await reader.readexactly(length)
+                self.requests += 1
+                answer = self.answers.pop(0)
+                if not answer:
+                    await asyncio.sleep(30)
+                    return
+                writer.write(answer)
+                await writer.drain()
+                if self.close_after:
+                    writer.close()
+                    return
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+def _chunked(status: int, data: dict[str, object]) -> bytes:
+    payload = json.dumps(data).encode()
+    half = len(payload) // 2
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (payload[:half], payload[half:]))
+    return f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n".encode() + (
+        chunks + b"0\r\n\r\n"
+    )
+
+
+def _plain(status: int, data: dict[str, object], *, close: bool = False) -> bytes:
+    payload = json.dumps(data).encode()
+    extra = "connection: close\r\n" if close else ""
+    head = f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n{extra}content-length: {len(payload)}\r\n\r\n"
+    return head.encode() + payload
+
+
+@pytest.fixture
+async def raw() -> AsyncIterator[tuple[RawStripe, str]]:
+    stripe = RawStripe([])
+    server = await asyncio.start_server(stripe.serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        yield stripe, f"http://127.0.0.1:{port}"
+
+
+async def test_an_answer_sent_in_chunks_is_read_whole_and_the_connection_kept_for_the_next_call(
+    raw: tuple[RawStripe, str],
+) -> None:
+    stripe, url = raw
+    stripe.answers = [_chunked(200, INTENT), _plain(200, {**INTENT, "id": "pi_2"})]
+    gateway = StripeGateway("sk_test_x", api_base=url)
+    try:
+        first, second = await _create(gateway), await _create(gateway)
+    finally:
+        await gateway.aclose()
+    assert (first.id, first.amount, second.id) == ("pi_1", 1000, "pi_2")
+    assert (stripe.requests, stripe.connections) == (2, 1)
+
+
+async def test_a_connection_stripe_closes_after_answering_is_not_used_again(raw: tuple[RawStripe, str]) -> None:
+    stripe, url = raw
+    stripe.answers = [_plain(200, INTENT, close=True), _plain(200, {**INTENT, "id": "pi_2"})]
+    gateway = StripeGateway("sk_test_x", api_base=url)
+    try:
+        first = await _create(gateway)
+        await asyncio.sleep(0.05)  # the close reaches the kiosk while its connection is idle
+        second = await _create(gateway)
+    finally:
+        await gateway.aclose()
+    assert (first.id, second.id) == ("pi_1", "pi_2")
+    assert (stripe.requests, stripe.connections) == (2, 2)  # nothing lost, nothing sent twice
+
+
+async def test_a_stripe_that_stops_answering_gives_up_and_the_cashier_is_told(
+    raw: tuple[RawStripe, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stripe, url = raw
+    stripe.answers = [b"", b"", b""]  # silence, each time the SDK sends it again
+    monkeypatch.setattr("kiosk.stripe_account.gateway.HTTP_TIMEOUT_SECONDS", 0.2)
+    gateway = StripeGateway("sk_test_x", api_base=url)
+    try:
+        with pytest.raises(errors.StripeUnavailable):
+            await _create(gateway)
+    finally:
+        await gateway.aclose()
+    assert stripe.requests == 3  # the first try and the SDK's two retries, each with the same key
