@@ -7,6 +7,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
@@ -66,13 +67,18 @@ class FakeStripe:
             writer.close()
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[tuple[FakeStripe, str]]:
-    stripe = FakeStripe([])
+async def _serving(stripe: Any) -> AsyncIterator[tuple[Any, str]]:
+    """`stripe` answering on a free port of 127.0.0.1, and its URL."""
     server = await asyncio.start_server(stripe.serve, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     async with server:
         yield stripe, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[tuple[FakeStripe, str]]:
+    async for served in _serving(FakeStripe([])):
+        yield served
 
 
 async def _create(gateway: StripeGateway) -> IntentInfo:
@@ -177,11 +183,8 @@ def _plain(status: int, data: dict[str, object], *, close: bool = False) -> byte
 
 @pytest.fixture
 async def raw() -> AsyncIterator[tuple[RawStripe, str]]:
-    stripe = RawStripe([])
-    server = await asyncio.start_server(stripe.serve, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    async with server:
-        yield stripe, f"http://127.0.0.1:{port}"
+    async for served in _serving(RawStripe([])):
+        yield served
 
 
 async def test_an_answer_sent_in_chunks_is_read_whole_and_the_connection_kept_for_the_next_call(
