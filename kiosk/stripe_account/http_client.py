@@ -171,7 +171,7 @@ class LeanHTTPXClient(CountingHTTPXClient):
             raise ValueError(f"not an HTTP URL: {url!r}")
         origin = (scheme, host, parts.port or (443 if scheme == "https" else 80))
         body = post_data.encode() if isinstance(post_data, str) else (post_data or b"")
-        head = _head(method.upper(), parts.path or "/", parts.query, parts.netloc, headers, body, method)
+        head = _head(method.upper(), parts.path or "/", parts.query, parts.netloc, headers, body)
         if self._slots is None:
             self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
         async with self._slots:
@@ -226,9 +226,7 @@ class LeanHTTPXClient(CountingHTTPXClient):
         await super().close_async()  # type: ignore[no-untyped-call]  # the SDK leaves it untyped
 
 
-def _head(
-    method: str, path: str, query: str, netloc: str, headers: Mapping[str, str], body: bytes, given_method: str
-) -> bytes:
+def _head(method: str, path: str, query: str, netloc: str, headers: Mapping[str, str], body: bytes) -> bytes:
     """The request line and headers, as httpx sends them: `Host`, then the SDK's headers, then the
     body's length when there is a body or the method takes one."""
     target = f"{path}?{query}" if query else path
@@ -237,7 +235,7 @@ def _head(
         if "\r" in name or "\n" in name or "\r" in value or "\n" in value or ":" in name:
             raise ValueError(f"invalid header {name!r}")
         lines.append(f"{name}: {value}")
-    if body or given_method.lower() in ("post", "put", "patch"):
+    if body or method in ("POST", "PUT", "PATCH"):
         lines.append(f"Content-Length: {len(body)}")
     lines.append("\r\n")
     return "\r\n".join(lines).encode()
