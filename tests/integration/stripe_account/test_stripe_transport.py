@@ -151,8 +151,8 @@ class RawStripe:
                 await reader.readexactly(length)
                 self.requests += 1
                 answer = self.answers.pop(0)
-                if not answer:
-                    await asyncio.sleep(30)
+                if not answer:  # silent until the client gives up and drops the connection
+                    await reader.read()
                     return
                 writer.write(answer)
                 await writer.drain()
