@@ -20,7 +20,7 @@ from kiosk.customers.controllers.till import ReceiptCustomerController
 from kiosk.db.engine import start_pool
 from kiosk.db.secret_box import check_secret_key
 from kiosk.payments.controllers.admin import PaymentsAdminController
-from kiosk.payments.controllers.progress import PaymentsController
+from kiosk.payments.controllers.progress import RECEIPT_PAGE, PaymentsController
 from kiosk.payments.controllers.reader_tasks import ReaderTasksController
 from kiosk.payments.controllers.saved_card import SavedCardController
 from kiosk.payments.controllers.webhook import stripe_webhook
@@ -33,7 +33,7 @@ from kiosk.reports.controllers.till import TillReportsController
 from kiosk.till.controllers.customers import TillCustomersController
 from kiosk.till.controllers.returns import ReturnsController
 from kiosk.till.controllers.ringing import RingingController
-from kiosk.till.controllers.till import PosController
+from kiosk.till.controllers.till import PosController, draw_receipt_page
 from kiosk.web.admin import ADMIN_EXCEPTION_HANDLERS, ADMIN_ROUTES, SETUP_ROUTES
 from kiosk.web.bad_input import RefuseMalformed
 from kiosk.web.compression import GzipMiddleware
@@ -147,6 +147,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers={**EXCEPTION_HANDLERS, **ADMIN_EXCEPTION_HANDLERS, **OUTAGE_HANDLERS},
     )
     app.state.settings = settings
+    # The card's start and the poll that closes a receipt answer with the receipt's page, which the
+    # till room draws (kiosk/payments/controllers/progress.py `receipt_page_answer`).
+    app.state[RECEIPT_PAGE] = draw_receipt_page
     # The progress poll's unchanged answer, before routing and middleware (kiosk/payments/poll_fast_path.py).
     app.asgi_handler = PollFastPath(app.asgi_handler, csrf_cookie=csrf_config(settings).cookie_name)
     # Stripe's events, recorded before routing and middleware (kiosk/payments/webhook_fast_path.py).

@@ -1,5 +1,5 @@
 """What a refused admin form carries back (one message per field, shown next to that field), and
-the redirect a form that was done answers with."""
+the redirect a form that was done answers with (or, to htmx, the page in place)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,11 @@ class FormErrors(ValueError):
 def see_other(path: str) -> Redirect:
     """After a form is done: the browser GETs `path`, so reloading it does not submit again."""
     return Redirect(path, status_code=303)
+
+
+# An htmx press whose answer is the whole page it leads to (drawn at the page's own address): htmx
+# puts it in place of the page's body, where a reload would have cost the browser a second request.
+PAGE_IN_PLACE = {"HX-Retarget": "body", "HX-Reswap": "innerHTML"}
 
 
 def field_error(name: str, message: str) -> FormErrors:

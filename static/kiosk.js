@@ -12,9 +12,13 @@ document.addEventListener("click", function (event) {
 
 // htmx does not swap error answers. The one exception: the kiosk's "database unavailable" notice
 // (503, retargeted at #kiosk-outage by kiosk/routes/outage.py), which must reach the cashier.
+// A boosted form the kiosk refused (400) is answered with its page, the message by the field that
+// caused it: that page is shown like any other (nothing was saved).
 document.addEventListener("htmx:beforeSwap", function (event) {
   var xhr = event.detail.xhr;
-  if (xhr.status === 503 && xhr.getResponseHeader("HX-Retarget") === "#kiosk-outage") {
+  var outage = xhr.status === 503 && xhr.getResponseHeader("HX-Retarget") === "#kiosk-outage";
+  var refused = xhr.status === 400 && event.detail.boosted;
+  if (outage || refused) {
     event.detail.shouldSwap = true;
     event.detail.isError = false;
   }

@@ -135,9 +135,20 @@ async def csrf_token(client: httpx.AsyncClient) -> str:
     return str(client.cookies[CSRF_COOKIE])
 
 
-async def post_form(client: httpx.AsyncClient, url: str, data: dict[str, str] | None = None) -> httpx.Response:
-    """Submit a form the way the browser does: urlencoded, with the page's CSRF token."""
-    return await client.post(url, data={**(data or {}), "_csrf_token": await csrf_token(client)})
+async def post_form(
+    client: httpx.AsyncClient, url: str, data: dict[str, str] | None = None, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    """Submit a form the way the browser does: urlencoded, with the page's CSRF token (`headers`:
+    htmx's, for a form htmx sends)."""
+    return await client.post(url, data={**(data or {}), "_csrf_token": await csrf_token(client)}, headers=headers)
+
+
+def redrawn(answer: httpx.Response) -> str:
+    """The receipt page an htmx answer puts in place of the old one (the page's shape moved), as
+    the cashier then sees it."""
+    assert answer.headers.get("hx-retarget") == "body" and answer.headers.get("hx-reswap") == "innerHTML"
+    assert answer.text.lstrip().lower().startswith("<!doctype html>")
+    return answer.text
 
 
 async def log_in(client: httpx.AsyncClient, username: str = "cashier", password: str = PASSWORD) -> httpx.Response:

@@ -27,7 +27,7 @@ from kiosk.payments.engine import Engine, Timing
 from kiosk.payments.tables import Payment, PaymentLog
 from kiosk.readers.tables import LocationPairing
 from kiosk.till.receipts import add_quick_amount, open_receipt
-from tests.kiosk_support import kiosk_settings, log_in, make_user, make_warehouse, post_form
+from tests.kiosk_support import kiosk_settings, log_in, make_user, make_warehouse, post_form, redrawn
 from tests.simulator_support import DEFAULT_KEY, RunningSimulator
 
 T = TypeVar("T")
@@ -138,11 +138,12 @@ PATIENCE = 30.0
 
 
 async def start_card(client: httpx.AsyncClient, receipt_id: int, reader_id: str) -> int:
-    """The cashier presses a reader in the picker: the answer has htmx reload the page, whose card
-    section shows the payment on its reader. Returns the payment's id."""
-    started = await post_form(client, f"/receipts/{receipt_id}/card", {"reader_id": reader_id})
-    assert started.status_code == 200 and started.headers.get("HX-Refresh") == "true", started.text
-    page = (await client.get(f"/receipts/{receipt_id}")).text
+    """The cashier presses a reader in the picker (htmx sends it): the answer is the receipt page,
+    put in place of the old one, whose card section shows the payment on its reader. Returns the
+    payment's id."""
+    started = await post_form(client, f"/receipts/{receipt_id}/card", {"reader_id": reader_id}, {"HX-Request": "true"})
+    assert started.status_code == 200, started.text
+    page = redrawn(started)
     shown = re.search(r'id="payment-(\d+)"', page)
     assert shown is not None, page
     return int(shown.group(1))

@@ -106,11 +106,20 @@ class Browser:
         await self.client.aclose()
 
     async def fetch(
-        self, kind: str, method: str, url: str, *, form: dict[str, str] | None = None, htmx: bool = False
+        self,
+        kind: str,
+        method: str,
+        url: str,
+        *,
+        form: dict[str, str] | None = None,
+        htmx: bool = False,
+        boosted: bool = False,
     ) -> Answer:
         headers: dict[str, str] = {}
         if htmx:
             headers = {"HX-Request": "true", "HX-Current-URL": self._current_url()}
+            if boosted:
+                headers["HX-Boosted"] = "true"
             if method != "GET":
                 headers["x-csrftoken"] = self.csrf
         cached = self.cache.get(url) if method == "GET" else None
@@ -166,6 +175,19 @@ class Browser:
         answer = await self.fetch(kind, "POST", url, form={**fields, "_csrf_token": token})
         if answer.status == 303:
             return await self.navigate(answer.header("location"))
+        return answer
+
+    async def boost(self, url: str, fields: dict[str, str], kind: str) -> Answer:
+        """A form htmx sends for the page (hx-boost), with the hidden CSRF field and htmx's header: its
+        answer is the page it leads to, at the address HX-Push-Url or HX-Replace-Url names (a 303 from
+        a kiosk that answers so is followed, as the browser would)."""
+        token = self.csrf or str(self.client.cookies.get("kiosk_csrf", ""))
+        answer = await self.fetch(kind, "POST", url, form={**fields, "_csrf_token": token}, htmx=True, boosted=True)
+        if answer.status == 303:
+            return await self.navigate(answer.header("location"))
+        address = answer.header("hx-push-url") or answer.header("hx-replace-url")
+        if address and address != "false":
+            self.page_url = address
         return answer
 
     async def hx(self, kind: str, method: str, url: str, form: dict[str, str] | None = None) -> Answer:

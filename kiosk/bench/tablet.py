@@ -1,10 +1,11 @@
 """A virtual tablet at a till: a cashier taking one card payment after another, as the pages let them.
 
-Each sale: open a receipt, type a quick amount, "+ Card", pick the till's reader, then watch the
-progress fragment the way htmx does (one poll a second after each swap; the receipt summary every
-2 s while a payment runs and on the `receipt-changed` event; a full reload on HX-Refresh, which the
-start's answer and the poll that finds the receipt paid carry themselves, bodiless: the reloaded
-page shows the payment). A share of
+Each sale: open a receipt, type a quick amount (both boosted forms, answered with the page they
+lead to), "+ Card", pick the till's reader, then watch the progress fragment the way htmx does (one
+poll a second after each swap; the receipt summary every 2 s while a payment runs and on the
+`receipt-changed` event). The start's answer and the poll that finds the receipt paid are the
+receipt page itself, put in place of the old one (HX-Retarget: body); a kiosk that answers with a
+bodiless HX-Refresh instead has the page reloaded. A share of
 customers tap a card that is declined; the cashier presses "Try again" and the next tap approves.
 A sale ends as expected when the fragment shows it approved and the reloaded receipt says "paid".
 """
@@ -101,22 +102,21 @@ class Tablet:
     async def start_payment(self) -> Answer:
         """A new receipt with a quick amount, paid by card on the till's reader (no tap yet)."""
         b = self.browser
-        await b.submit("/receipts", {}, "new_receipt")
+        await b.boost("/receipts", {}, "new_receipt")
         found = _RECEIPT_URL.search(b.page_url)
         if not found:
             raise PageError("a new receipt did not open its page")
         self.receipt_id = int(found.group(1))
         cents = self.rng.randrange(100, 10_000, 10)  # whole tens of cents: never a decline ending
         assert cents % 100 not in DECLINE_ENDINGS
-        page = await b.submit(f"/receipts/{self.receipt_id}/amount", {"amount": f"{cents / 100:.2f}"}, "add_amount")
+        page = await b.boost(f"/receipts/{self.receipt_id}/amount", {"amount": f"{cents / 100:.2f}"}, "add_amount")
         if 'data-testid="add-card"' not in page.text:
             raise PageError("the receipt offers no card tender")
         self._saw_page(page.text)
         await self._choose_reader()
         started = await b.hx("start", "POST", f"/receipts/{self.receipt_id}/card", {"reader_id": self.seat.reader_id})
-        await self._react(started)
-        # A payment on its reader reloads the page, which shows it there; a refusal is the card section.
-        shown = self.page_html if started.header("hx-refresh") == "true" else started.text
+        # A payment on its reader: the page, which shows it there; a refusal is the card section.
+        shown = self.page_html if await self._react(started) else started.text
         payment = _PAYMENT.search(shown)
         if not payment or state_of(shown) != "on_reader":
             raise PageError("the payment did not reach the reader")
@@ -165,13 +165,15 @@ class Tablet:
             while time.monotonic() < deadline:
                 await asyncio.sleep(self.opts.poll_interval)
                 answer = await self.browser.hx("poll", "GET", f"/payments/{payment_id}/progress")
-                self.recorder.poll(answer.started, answer.wire_bytes, answer.not_modified)
+                if answer.header("hx-retarget") != "body":
+                    # A poll's own answer; the one that closes the receipt is the receipt's page (the
+                    # reload it saves), whose bytes are a page's, not the polling's.
+                    self.recorder.poll(answer.started, answer.wire_bytes, answer.not_modified)
                 if answer.status != STOP_POLLING:
                     state_of(answer.text)  # a running payment's fragment, as htmx swaps it in
                     continue
-                await self._react(answer)
-                # A payment that closed the receipt reloads the page, which shows how it ended.
-                shown = self.page_html if answer.header("hx-refresh") == "true" else answer.text
+                # A payment that closed the receipt: the page, which shows how it ended.
+                shown = self.page_html if await self._react(answer) else answer.text
                 return self._outcome(state_of(shown), expect, shown, await tap)
         finally:
             tap.cancel()
@@ -189,13 +191,19 @@ class Tablet:
             self.recorder.tap_seen(self.seat.reader_id, decided, seen)
         return seen, None if decided is None else max(0.0, seen - decided)
 
-    async def _react(self, answer: Answer) -> None:
-        """What htmx does with the answer's headers: reload the page on HX-Refresh (the start of a
-        payment, the approval that closes the receipt), else refresh the summary on `receipt-changed`."""
+    async def _react(self, answer: Answer) -> bool:
+        """What htmx does with the answer: the page in place of the old one (HX-Retarget: body: the
+        start of a payment, the approval that closes the receipt), a reload on HX-Refresh, else the
+        summary refreshed on `receipt-changed`. True when the page was drawn anew."""
+        if answer.header("hx-retarget") == "body":
+            self._saw_page(answer.text)
+            return True
         if answer.header("hx-refresh") == "true":
             await self._reload()
-        elif "receipt-changed" in answer.header("hx-trigger"):
+            return True
+        if "receipt-changed" in answer.header("hx-trigger"):
             await self._summary()
+        return False
 
     async def _reload(self) -> None:
         self._saw_page((await self.browser.navigate(f"/receipts/{self.receipt_id}")).text)
@@ -203,7 +211,9 @@ class Tablet:
     async def _summary(self) -> None:
         url = f"/receipts/{self.receipt_id}/summary?shown={self.shown}"
         answer = await self.browser.hx("summary", "GET", url)
-        if answer.header("hx-refresh") == "true":
+        if answer.header("hx-retarget") == "body":
+            self._saw_page(answer.text)
+        elif answer.header("hx-refresh") == "true":
             await self._reload()
         else:
             self._saw_summary(answer.text)

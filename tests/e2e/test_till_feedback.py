@@ -227,6 +227,29 @@ def test_new_sale_at_once_after_a_paid_receipt(counter: Counter) -> None:
 
 
 @BOTH
+def test_a_press_shows_its_page_at_its_address_and_back_shows_the_receipt_afresh(counter: Counter) -> None:
+    """New sale, the amount and the card's approval each show the page they lead to at once (one
+    answer, no redirect); the address bar follows, and Back or a reload draw the receipt anew."""
+    receipt = counter.receipt()
+    paid_number = receipt.number
+    pay_on_the_reader(counter, receipt)
+    paid_at = receipt.page.url
+    receipt.page.get_by_test_id("bar-new-sale" if counter.size == "phone" else "new-sale").tap()
+    expect(receipt.page.get_by_test_id("amount")).to_be_visible()
+    assert receipt.number == paid_number + 1 and receipt.page.url != paid_at
+    receipt.add_amount("4.20")
+    expect(receipt.page.get_by_test_id("receipt-line")).to_have_count(1)
+    receipt.page.reload()  # the address is the new receipt's own: a reload shows it, nothing is sent again
+    expect(receipt.page.get_by_test_id("receipt-line")).to_have_count(1)
+    assert receipt.number == paid_number + 1
+
+    receipt.page.go_back()  # the paid receipt, loaded afresh from the kiosk
+    expect(receipt.page.get_by_test_id("receipt-status")).to_have_attribute("data-state", "paid")
+    assert receipt.number == paid_number and receipt.page.url == paid_at
+    expect(receipt.page.get_by_test_id("payment-card")).to_contain_text("Visa •••• 4242")
+
+
+@BOTH
 def test_what_is_due_stays_in_view(counter: Counter) -> None:
     """A long receipt on a phone: what is due, Card and Cash sit in a bar at the bottom."""
     receipt = counter.receipt()

@@ -127,7 +127,7 @@ class Till:
         return await self.post(f"/receipts/{receipt_id}/card", {"reader_id": reader_id})
 
     async def page(self, receipt_id: int) -> str:
-        """The receipt page, as the browser reloads it after a card's start (a bodiless HX-Refresh)."""
+        """The receipt page, as the browser loads it."""
         return (await self.client.get(f"/receipts/{receipt_id}")).text
 
     async def progress(self, payment_id: int) -> httpx.Response:

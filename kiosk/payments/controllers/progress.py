@@ -7,6 +7,7 @@ fragment read the database only. Every route is scoped to the till's warehouse (
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Template
 
+from kiosk.forms import PAGE_IN_PLACE
 from kiosk.money.amounts import MoneyError, check_card_amount
 from kiosk.payments import actions as payments
 from kiosk.payments import metrics, poll_cache, sql
@@ -39,9 +41,14 @@ PICKER = "partials/reader_picker.html"
 STOP_POLLING = 286
 # H4's receipt summary reloads itself on this event (the payment may have closed the receipt).
 RECEIPT_CHANGED = {"HX-Trigger": "receipt-changed"}
-# Where the server knows the page's shape moved (a payment started, or closed the receipt), the page
-# reloads at once instead of asking its summary, which would only answer "reload" (one request less).
+# Where the server knows the page's shape moved (a payment started, or closed the receipt), it answers
+# with the receipt page itself, put in place of the old one (PAGE_IN_PLACE), instead of a fragment the
+# summary would have to replace: one request instead of two or three. The page belongs to the till
+# room, above this one; the app hands its drawing in (kiosk/app.py). Without it (or to a browser
+# without htmx), a bodiless HX-Refresh has the page reloaded.
 RELOAD = {"HX-Refresh": "true"}
+RECEIPT_PAGE = "receipt_page"
+DrawReceiptPage = Callable[[Request[Any, Any, Any], Till, int], Awaitable[Response[Any]]]
 
 
 @dataclass
@@ -136,20 +143,21 @@ async def _payment(till: Till, payment_id: int) -> Payment:
     return payment
 
 
-async def _progress(view: PaymentView, if_none_match: str | None = None) -> Response[Any]:
+async def _progress(request: Request[Any, Any, Any], view: PaymentView) -> Response[Any]:
     """The polled fragment; a finished payment stops the polling, offers "+ Card" if the receipt is
     still due, and tells the receipt page to refresh. While it runs, a poll that finds nothing new
     is answered 304 (kiosk/payments/poll_cache.py): no rendering, no body."""
     if not view.final:
         etag = poll_cache.etag_of(view)
-        if poll_cache.unchanged(if_none_match, etag):
+        if poll_cache.unchanged(request.headers.get("if-none-match"), etag):
             return poll_cache.not_modified(etag)
         return Template(PROGRESS, context={"p": view, "notice": ""}, headers=poll_cache.validators(etag))
     money = await sql.receipt_money(view.receipt_id)
     if money is not None and money["status"] == PAID:
-        # The page polling a running payment was drawn with the receipt open: paid now, it reloads
-        # at once (the fragment would never be seen, so none is drawn).
-        return reload_page(STOP_POLLING)
+        # The page polling a running payment was drawn with the receipt open: paid now, its answer is
+        # the paid receipt's page (the fragment would never be seen, so none is drawn).
+        till = await provide_till(await provide_login(request))
+        return await receipt_page_answer(request, till, view.receipt_id, STOP_POLLING)
     add_card = await payments.card_tenders_context(view.receipt_id, money)
     context = {"p": view, "notice": "", "add_card": add_card}
     return Template(PROGRESS, context=context, status_code=STOP_POLLING, headers=RECEIPT_CHANGED)
@@ -158,6 +166,20 @@ async def _progress(view: PaymentView, if_none_match: str | None = None) -> Resp
 def reload_page(status_code: int = 200) -> Response[bytes]:
     """The answer that has htmx reload the page, without a body (the browser never shows it)."""
     return Response(b"", status_code=status_code, headers=RELOAD, media_type="text/html")
+
+
+async def receipt_page_answer(
+    request: Request[Any, Any, Any], till: Till, receipt_id: int, status_code: int = 200
+) -> Response[Any]:
+    """The receipt's page as the answer of an htmx press whose result reshaped it, put in place of
+    the old page; a bodiless reload where no page drawer is installed or htmx did not ask."""
+    draw: DrawReceiptPage | None = request.app.state.get(RECEIPT_PAGE)
+    if draw is None or request.headers.get("hx-request") != "true":
+        return reload_page(status_code)
+    page = await draw(request, till, receipt_id)
+    page.status_code = status_code
+    page.headers.update(PAGE_IN_PLACE)
+    return page
 
 
 async def card_section(till: Till, receipt_id: int, *, card_error: str = "", started: bool = False) -> Template:
@@ -212,9 +234,9 @@ class PaymentsController(Controller):
         except (PaymentError, MoneyError, LookupError) as exc:
             return await card_section(till, receipt_id, card_error=_reason(exc))
         # "+ Card" is offered only on an editable or partly paid receipt; the running payment now
-        # holds it (no lines, Void or cash forms): the page's shape moved, so it reloads, and the
-        # reloaded page shows the payment on its reader.
-        return reload_page()
+        # holds it (no lines, Void or cash forms): the page's shape moved, so the answer is the
+        # page, showing the payment on its reader.
+        return await receipt_page_answer(request, till, receipt_id)
 
     @get("/payments/{payment_id:int}/progress", include_in_schema=False)
     async def progress(self, request: Request[Any, Any, Any], payment_id: FromPath[int]) -> Response[Any]:
@@ -224,7 +246,7 @@ class PaymentsController(Controller):
         if payment is None:
             till = await provide_till(await provide_login(request))
             payment = await _payment(till, payment_id)
-        answer = await _progress(payment_view(payment), request.headers.get("if-none-match"))
+        answer = await _progress(request, payment_view(payment))
         metrics.polled(not_modified=answer.status_code == 304)
         return answer
 

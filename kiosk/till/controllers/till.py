@@ -11,12 +11,12 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from kiosk.catalogue import items as catalogue
 from kiosk.customers import attach
 from kiosk.customers.views import receipt_customer_of
-from kiosk.forms import see_other
+from kiosk.forms import PAGE_IN_PLACE, see_other
 from kiosk.payments.picker import picker_context
 from kiosk.payments.saved_cards import customer_cards_of, receipt_sent_to
 from kiosk.payments.settlement import CARD_SETTLED
@@ -35,6 +35,8 @@ AnyRequest = Request[Any, Any, Any]
 # Statuses a receipt page shows by name.
 STATUS_LABELS = {"open": "Open", "paid": "Paid", "voided": "Voided"}
 VOID_CONFIRM = "partials/void_confirm.html"
+# A boosted form refused: the page with the message by the form, at the address it was drawn for.
+STAY = {"HX-Push-Url": "false"}
 
 
 @dataclass
@@ -123,11 +125,46 @@ async def _attempt(
         raise NotFoundException() from exc
     except ReceiptError as error:
         context = await receipt_context(till, receipt_id, errors={form: str(error)}, typed=typed or {})
-        return Template("pages/receipt.html", context=context, status_code=400)
+        # A boosted form stays where it was (its own address is not a page).
+        headers = STAY if request is not None and boosted(request) else {}
+        return Template("pages/receipt.html", context=context, status_code=400, headers=headers)
     if request is not None:
         screen_follows(request, till, receipt_id)
-    query = f"?tender={result.tender_id}#cash" if isinstance(result, receipts.CashTaken) else ""
+    tender = result.tender_id if isinstance(result, receipts.CashTaken) else None
+    if request is not None and boosted(request):
+        address = f"/receipts/{receipt_id}" + (f"?tender={tender}" if tender else "")
+        return await draw_receipt_page(request, till, receipt_id, tender=tender, headers={"HX-Replace-Url": address})
+    query = f"?tender={tender}#cash" if tender else ""
     return see_other(f"/receipts/{receipt_id}{query}")
+
+
+def boosted(request: AnyRequest) -> bool:
+    """A form htmx sent for the page (hx-boost): it takes the page it leads to as its answer, with the
+    address to show, instead of a redirect the browser would follow with a second request."""
+    return request.headers.get("hx-boosted") == "true"
+
+
+async def draw_receipt_page(
+    request: AnyRequest,
+    till: Till,
+    receipt_id: int,
+    *,
+    tender: int | None = None,
+    added: int | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Template:
+    """The receipt page: for its own address, and as the answer of a press that leads to it (a boosted
+    form; the card's start and the poll that closes the receipt, kiosk/payments/controllers/progress.py)."""
+    context = await receipt_context(till, receipt_id)
+    if context["receipt"].editable:  # the customer screen shows the receipt being built
+        screen_follows(request, till, receipt_id)
+    latest = next((c for c in context["receipt"].cash if c["id"] == tender), None)
+    # Just rung up (a scan or a press): "Added Cola (2)", so a scan's result is seen at once.
+    line = next((x for x in context["receipt"].lines if added and x["item_id"] == added), None)
+    rung = f"{line['description']} ({line['quantity']})" if line else None
+    context = {**context, "cash_taken": latest, "rung": rung}
+    return Template("pages/receipt.html", context=context, status_code=status_code, headers=headers or {})
 
 
 def screen_follows(request: AnyRequest, till: Till, receipt_id: int) -> None:
@@ -179,8 +216,11 @@ class PosController(Controller):
         return response
 
     @post("/", include_in_schema=False)
-    async def new_receipt(self, till: CurrentTill) -> Redirect:
+    async def new_receipt(self, request: AnyRequest, till: CurrentTill) -> Response[Any]:
         receipt_id = await receipts.open_receipt(till.warehouse.id, till.user_id)
+        if boosted(request):  # the new receipt's page, at its own address
+            address = {"HX-Push-Url": f"/receipts/{receipt_id}"}
+            return await draw_receipt_page(request, till, receipt_id, headers=address)
         return see_other(f"/receipts/{receipt_id}")
 
     @get("/{receipt_id:int}", include_in_schema=False)
@@ -192,29 +232,26 @@ class PosController(Controller):
         tender: FromQuery[int | None] = None,
         added: FromQuery[int | None] = None,
     ) -> Template:
-        context = await receipt_context(till, receipt_id)
-        if context["receipt"].editable:  # the customer screen shows the receipt being built
-            screen_follows(request, till, receipt_id)
-        latest = next((c for c in context["receipt"].cash if c["id"] == tender), None)
-        # Just rung up (a scan or a press): "Added Cola (2)", so a scan's result is seen at once.
-        line = next((x for x in context["receipt"].lines if added and x["item_id"] == added), None)
-        rung = f"{line['description']} ({line['quantity']})" if line else None
-        return Template("pages/receipt.html", context={**context, "cash_taken": latest, "rung": rung})
+        return await draw_receipt_page(request, till, receipt_id, tender=tender, added=added)
 
     @get("/{receipt_id:int}/summary", include_in_schema=False)
-    async def summary(self, till: CurrentTill, receipt_id: FromPath[int], shown: FromQuery[str] = "") -> Response[Any]:
+    async def summary(
+        self, request: AnyRequest, till: CurrentTill, receipt_id: FromPath[int], shown: FromQuery[str] = ""
+    ) -> Response[Any]:
         """The status and totals fragment. When the page's shape moved since it was drawn (a card
-        payment started, ended or closed the receipt), the whole page is reloaded so every part
-        shows the new state: no Void button or cash form is left that the server would refuse."""
+        payment started, ended or closed the receipt), the answer is the whole page, put in place of
+        the old one, so every part shows the new state: no Void button or cash form is left that the
+        server would refuse."""
         # Polled every 2 s while a card payment runs: only what the fragment shows is read (the
         # receipt, its totals and status), not the page's customer, cards and returns.
         try:
             receipt = await receipt_page(receipt_id, till.warehouse.id, with_lines=False)
         except ReceiptNotFound as exc:
             raise NotFoundException() from exc
-        headers = {"HX-Refresh": "true"} if shown and shown != receipt.shape else {}
+        if shown and shown != receipt.shape:
+            return await draw_receipt_page(request, till, receipt_id, headers=PAGE_IN_PLACE)
         context = {"receipt": receipt, "labels": STATUS_LABELS}
-        return Template("partials/receipt_summary.html", context=context, headers=headers)
+        return Template("partials/receipt_summary.html", context=context)
 
     @get("/{receipt_id:int}/print", include_in_schema=False)
     async def printable(self, till: CurrentTill, receipt_id: FromPath[int], paper: FromQuery[str] = "80") -> Template:
