@@ -26,6 +26,7 @@ command, a test without one) it does nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -70,7 +71,8 @@ class Alarm:
             running = None
         if running is loop:
             self._add(seconds)
-        else:
+            return
+        with contextlib.suppress(RuntimeError):  # its loop has closed: that reconciler has stopped
             loop.call_soon_threadsafe(self._add, seconds)
 
     def _add(self, seconds: float) -> None:

@@ -98,3 +98,12 @@ async def test_a_hint_a_look_may_have_missed_asks_for_one_more_look() -> None:
 def test_without_a_running_reconciler_a_hint_does_nothing() -> None:
     wakeup.due_at(store.now())
     wakeup.due_at(None)
+
+
+def test_a_hint_for_a_reconciler_whose_loop_has_closed_is_dropped() -> None:
+    """A write in a test's or a command's loop after a server's loop closed must still succeed."""
+    loop = asyncio.new_event_loop()
+    stopped = wakeup.Alarm(1.0)
+    stopped._loop = loop
+    loop.close()
+    stopped.hint(0.0)
