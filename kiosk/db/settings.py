@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from kiosk.db import sql
 from kiosk.db.engine import write_transaction
 from kiosk.db.secret_box import SecretBox, UnreadableSecret
 from kiosk.db.tables import Setting
@@ -83,6 +84,11 @@ async def write(
             await audit()
 
 
+# Read by every process every few seconds (kiosk/payments/runtime.py CHECK_SECONDS), idle or not:
+# hand-written (kiosk/db/sql.py), as building Piccolo's query cost several times the read itself.
+REVISION_SQL = 'SELECT "value" FROM kiosk_setting WHERE "name" = {}'
+
+
 async def revision() -> int:
-    rows = await Setting.select(Setting.value).where(Setting.name == REVISION)
-    return int(rows[0]["value"]) if rows else 0
+    value = await sql.fetch_value(REVISION_SQL, REVISION)
+    return int(value) if value is not None else 0

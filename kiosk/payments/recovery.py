@@ -6,8 +6,10 @@ never act on the same payment, and spends Stripe calls from the server's budget
 - at start-up, payments a dead process left unsent (`creating`, `intent_created`) or between the two
   steps of a brand check (`collected`) are resumed with the same idempotency keys, so a step that
   reached Stripe replays instead of happening twice;
-- every tick, payments whose webhook is overdue (`reconcile_after` passed) are checked with Stripe:
-  a reader action stuck `in_progress`, a missing webhook, an authorization still to capture;
+- payments whose webhook is overdue (`reconcile_after` passed) are checked with Stripe on the first
+  tick after it: a reader action stuck `in_progress`, a missing webhook, an authorization still to
+  capture. The loop sleeps until then (at most `Recovery.ceiling`) instead of asking every tick;
+  this process's own writes of `reconcile_after` wake it sooner (kiosk/payments/wakeup.py);
 - every `sweep_every`, card tenders of abandoned receipts (open, untouched for `abandon_after`) are
   canceled: the intent is canceled at Stripe, and an authorization never captured is released.
 """
@@ -16,13 +18,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import time
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import anyio
 
-from kiosk.payments import leases, reader_tasks, sql, store
+from kiosk.payments import leases, reader_tasks, sql, store, wakeup
 from kiosk.payments.actions import cancel_payment
 from kiosk.payments.engine import Engine
 from kiosk.payments.reconciler import check
@@ -174,30 +176,52 @@ async def _sweep_reader_tasks(engine: Engine) -> PassReport:
     return PassReport(checked=await reader_tasks.sweep(engine))
 
 
-async def _anything_due() -> bool:
-    """One cheap read per tick: an idle server's reconciler costs next to nothing."""
+async def _look() -> sql.Due:
+    """One cheap read per wake-up (sql.next_due): an idle server's reconciler costs next to nothing."""
     try:
-        return await sql.anything_due(store.now(), leases.PROCESS.rpartition("/")[0] + "/")
+        return await sql.next_due(leases.PROCESS.rpartition("/")[0] + "/")
     except Exception:  # the database may be briefly down: the passes say so in the log
-        return True
+        return sql.Due(None, True)
+
+
+def next_wake(now: float, due: sql.Due | None, hinted: float, recovery: Recovery, *, also: float = math.inf) -> float:
+    """When (the loop's clock) the reconciler looks again: the next tick when something is due now
+    (`due` None), else the tick after the earliest of the rows' `reconcile_after` (`due`, converted
+    by the wall clock), this process's hints (`hinted`, kiosk/payments/wakeup.py) and `also` (the
+    next sweep), but no later than the idle ceiling's next multiple (`Recovery.ceiling`)."""
+    if due is None:
+        return wakeup.on_grid(now, recovery.tick)
+    earliest = min(hinted, also)
+    if due.earliest is not None:
+        earliest = min(earliest, now + (due.earliest - store.now()).total_seconds())
+    return min(wakeup.on_grid(max(earliest, now), recovery.tick), wakeup.on_grid(now, recovery.ceiling))
 
 
 async def run_forever(engine: Engine, recovery: Recovery) -> None:
-    """The background task of every server's lifespan."""
+    """The background task of every server's lifespan: looks when something may be due (see
+    kiosk/payments/wakeup.py), takes the passes when something is."""
     engine = paced(engine, recovery)
     resumed = False
     next_sweep = 0.0
-    while True:
-        if not resumed:
-            resumed = await _guarded("start-up pass", resume_unsent(engine))
-        if await _anything_due():
-            await _guarded("pass", check_due(engine, recovery))
-            await _guarded("in-person refunds", _reader_refunds(engine))
-        if time.monotonic() >= next_sweep:
-            await _guarded("abandoned-receipt sweep", sweep_abandoned(engine, recovery))
-            await _guarded("reader-task sweep", _sweep_reader_tasks(engine))
-            next_sweep = time.monotonic() + recovery.sweep_every
-        await anyio.sleep(until_next(recovery.tick))
+    with wakeup.alarm(recovery.tick) as alarm:
+        while True:
+            if not resumed:
+                resumed = await _guarded("start-up pass", resume_unsent(engine))
+            asked = anyio.current_time()
+            found = await _look()
+            due: sql.Due | None = found
+            if found.now(store.now()):
+                await _guarded("pass", check_due(engine, recovery))
+                await _guarded("in-person refunds", _reader_refunds(engine))
+                due = None  # the passes moved what they checked: look again at the next tick
+            if anyio.current_time() >= next_sweep:
+                await _guarded("abandoned-receipt sweep", sweep_abandoned(engine, recovery))
+                await _guarded("reader-task sweep", _sweep_reader_tasks(engine))
+                next_sweep = anyio.current_time() + recovery.sweep_every
+            if not resumed:
+                due = None
+            now = anyio.current_time()
+            await alarm.sleep_until(next_wake(now, due, alarm.hinted(asked), recovery, also=next_sweep), asked)
 
 
 def until_next(period: float) -> float:

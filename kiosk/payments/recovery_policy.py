@@ -26,6 +26,10 @@ class Recovery:
     """The reconciler's pace (seconds unless said otherwise)."""
 
     tick: float = 1.0  # how often it looks for payments whose webhook is overdue
+    # While nothing is due, it sleeps up to this long between looks (kiosk/payments/wakeup.py): its
+    # own writes wake it sooner; another server's new due payment is found within it. A tick shorter
+    # than the default 1 s shrinks it in proportion (`ceiling`).
+    idle_ceiling: float = 5.0
     batch: int = 20  # payments leased per look
     # An open receipt untouched this long is abandoned: its card tenders that are not paid (and any
     # authorization not captured) are canceled at Stripe. Well inside the 2-day capture window.
@@ -35,6 +39,12 @@ class Recovery:
     # well below, leaving room for the tills and for other servers. After a 429 it pauses.
     stripe_calls_per_second: float = 5.0
     rate_limited_pause: float = 2.0
+
+    @property
+    def ceiling(self) -> float:
+        """The longest idle sleep: `idle_ceiling`, as many ticks as it holds seconds when the tick is
+        shorter than a second (the fault suite's 0.2-s tick: 1 s), never less than one tick."""
+        return max(self.tick, min(self.idle_ceiling, self.idle_ceiling * self.tick))
 
 
 def _parse(text: str, kind: type[T], env: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Any
 from kiosk.customers import attach, cards
 from kiosk.customers.cards import SavedCardView
 from kiosk.forms import FormErrors
-from kiosk.payments import store
+from kiosk.payments import store, wakeup
 from kiosk.payments.actions import unresolved_payment
 from kiosk.payments.decline_messages import cashier_message
 from kiosk.payments.driver import drive
@@ -94,6 +94,7 @@ async def _record(
             stripe_customer=stripe_customer,
             saved_card=card.payment_method_id,
         )
+        wakeup.due_at(payment.reconcile_after)
         rows = await Payment.insert(payment).returning(Payment.id)
         payment_id = int(rows[0]["id"])
         await store.log(payment_id, "created", f"{payment.amount} {payment.currency} on saved card {card.label}")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -19,6 +20,7 @@ from piccolo.utils.encoding import dump_json
 
 from kiosk.db import sql
 from kiosk.db.sql import execute, fetch_one, write_together
+from kiosk.payments import wakeup
 from kiosk.payments.states import REQUIRES_CAPTURE, SETTLED
 from kiosk.payments.tables import Payment
 from kiosk.shop.tables import OPEN, PAID
@@ -128,6 +130,8 @@ async def _update(
     """The UPDATE of `update_payment` and `update_payment_row`: the written row's `returning`
     columns, or none."""
     names = list(fields)
+    if "reconcile_after" in fields:
+        wakeup.due_at(fields["reconcile_after"])
     unknown = [name for name in names if name not in _PAYMENT_COLUMNS or name == "id"]
     if unknown:
         raise ValueError(f"not columns of payment: {unknown}")
@@ -165,21 +169,47 @@ def receipt_closed_if_paid(receipt_id: int, at: datetime) -> Statement:
     return CLOSE_RECEIPT, (PAID, at, receipt_id, OPEN, *sorted(SETTLED), REQUIRES_CAPTURE, True)
 
 
-# An idle server's reconciler: each tick first asks this one cheap question, and takes its full
-# passes (recovery.run_forever) only when something may be waiting: a payment or an in-person refund
-# whose `reconcile_after` has passed, or a lease held by a process of this host (one that died is
-# taken over by the pass). Each answer is a superset of what the passes themselves look for.
-ANYTHING_DUE = """
-SELECT EXISTS (SELECT 1 FROM payment WHERE reconcile_after <= {}) AS "payments",
-       EXISTS (SELECT 1 FROM refund WHERE reconcile_after <= {}) AS "refunds",
+# The reconciler's look (recovery.run_forever): the earliest `reconcile_after` of the payments and of
+# the refunds (each a walk down its index), and whether a process of this host holds a payment lease
+# (one that died is taken over by the pass). Passes run when something is due or leased; otherwise
+# the loop sleeps until the earliest of them (kiosk/payments/wakeup.py). Each answer is a superset
+# of what the passes themselves look for.
+NEXT_DUE = """
+SELECT (SELECT MIN(reconcile_after) FROM payment) AS "payments",
+       (SELECT MIN(reconcile_after) FROM refund) AS "refunds",
        EXISTS (SELECT 1 FROM payment_lease WHERE holder LIKE {}) AS "leases"
 """
 
 
-async def anything_due(now: datetime, holder_prefix: str) -> bool:
-    """Whether the reconciler's tick has anything to look at (see ANYTHING_DUE)."""
-    row = await fetch_one(ANYTHING_DUE, now, now, holder_prefix + "%")
-    return row is None or any(bool(value) for value in row.values())
+@dataclass(frozen=True)
+class Due:
+    """What the reconciler's look found: the earliest `reconcile_after` (None: nothing waits) and
+    whether a process of this host holds a lease."""
+
+    earliest: datetime | None
+    leased: bool
+
+    def now(self, at: datetime) -> bool:
+        """Whether the passes have something to do at `at`."""
+        return self.leased or (self.earliest is not None and self.earliest <= at)
+
+
+def _timestamp(value: Any) -> datetime | None:
+    """A MIN of a timestamp column: on SQLite the stored text (an expression has no declared type
+    to convert it by), read as Piccolo reads the column (UTC)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    read = datetime.fromisoformat(value.decode() if isinstance(value, bytes) else str(value))
+    return read.replace(tzinfo=UTC) if read.tzinfo is None else read.astimezone(UTC)
+
+
+async def next_due(holder_prefix: str) -> Due:
+    """The reconciler's look (see NEXT_DUE)."""
+    row = await fetch_one(NEXT_DUE, holder_prefix + "%")
+    if row is None:
+        return Due(None, True)
+    times = [when for when in (_timestamp(row["payments"]), _timestamp(row["refunds"])) if when is not None]
+    return Due(min(times, default=None), bool(row["leases"]))
 
 
 # A settled payment whose card and amount taken are both known needs nothing more from Stripe: the
@@ -609,6 +639,7 @@ INSERT_PAYMENT_ROW = INSERT_PAYMENT.replace('RETURNING "id"', f"RETURNING {_RETU
 
 async def insert_payment_row(values: Mapping[str, Any], now: datetime) -> Payment:
     """A new card tender in state `creating`, attempt 1, as written."""
+    wakeup.due_at(values["reconcile_after"])
     rows = await sql.execute(INSERT_PAYMENT_ROW, *_insert_args(values, now))
     return payment_of(rows[0])
 

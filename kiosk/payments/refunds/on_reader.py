@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.money.amounts import format_money
-from kiosk.payments import store
+from kiosk.payments import store, wakeup
 from kiosk.payments.engine import Engine, idempotency_key
 from kiosk.payments.faults import kill_point
 from kiosk.payments.leases import leased
@@ -153,6 +153,8 @@ async def _note(refund_id: int, fields: dict[str, Any], *, only_steps: tuple[str
     if only_steps is not None:
         where = where & Refund.reader_step.is_in(list(only_steps))
     values = {getattr(Refund, name): value for name, value in {**fields, "updated_at": store.now()}.items()}
+    if "reconcile_after" in fields:
+        wakeup.due_at(fields["reconcile_after"])
     return bool(await Refund.update(values).where(where).returning(Refund.id))
 
 

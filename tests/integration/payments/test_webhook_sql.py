@@ -125,12 +125,18 @@ async def test_older_news_of_a_reader_never_overwrites_newer(db: str) -> None:
 
 async def test_the_idle_reconciler_finds_nothing_until_a_payment_is_due(warehouse: int, cashier: int) -> None:
     now = store.now()
-    assert not await sql.anything_due(now, "this-host/ns")
-    payment = await card(await receipt_for(warehouse, cashier), 2000, reconcile_after=now + timedelta(seconds=30))
-    assert not await sql.anything_due(now, "this-host/ns")
-    assert await sql.anything_due(now + timedelta(seconds=31), "this-host/ns")
-    await store.update(payment, {"reconcile_after": None})
-    assert not await sql.anything_due(now + timedelta(seconds=31), "this-host/ns")
+    assert await sql.next_due("this-host/ns/") == sql.Due(None, False)
+    receipt = await receipt_for(warehouse, cashier)
+    later = await card(receipt, 2000, reconcile_after=now + timedelta(seconds=30))
+    sooner = await card(receipt, 500, reconcile_after=now + timedelta(seconds=10))
+    due = await sql.next_due("this-host/ns/")
+    # The look tells when the loop must look again: the sooner payment's time, to the microsecond.
+    assert due == sql.Due(now + timedelta(seconds=10), False)
+    assert not due.now(now) and due.now(now + timedelta(seconds=11))
+    await store.update(sooner, {"reconcile_after": None})
+    assert (await sql.next_due("this-host/ns/")).earliest == now + timedelta(seconds=30)
+    await store.update(later, {"reconcile_after": None})
+    assert await sql.next_due("this-host/ns/") == sql.Due(None, False)
 
 
 async def test_the_event_completing_a_settled_payments_details_leaves_stripe_unasked(
