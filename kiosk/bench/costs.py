@@ -41,22 +41,14 @@ class MeteredBrowser(Browser):
         self.count: dict[str, int] = defaultdict(int)
         self.busy_seconds = 0.0  # wall time inside metered requests
 
-    async def fetch(
-        self,
-        kind: str,
-        method: str,
-        url: str,
-        *,
-        form: dict[str, str] | None = None,
-        htmx: bool = False,
-        boosted: bool = False,
-    ) -> Answer:
+    async def fetch(self, kind: str, method: str, url: str, **options: Any) -> Answer:
+        """Browser.fetch (its options as given), metered."""
         async with self.gate:
             if not self.metering:
-                return await super().fetch(kind, method, url, form=form, htmx=htmx, boosted=boosted)
+                return await super().fetch(kind, method, url, **options)
             cpu0, t0 = sample(self.server_pid).cpu_seconds, time.monotonic()
             try:
-                return await super().fetch(kind, method, url, form=form, htmx=htmx, boosted=boosted)
+                return await super().fetch(kind, method, url, **options)
             finally:
                 self.cpu[kind] += sample(self.server_pid).cpu_seconds - cpu0
                 self.count[kind] += 1
