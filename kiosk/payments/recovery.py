@@ -229,4 +229,4 @@ def until_next(period: float) -> float:
     (this tick, the settings check, uvicorn's own tick in kiosk/server.py) falls on a shared grid,
     so an idle server's loop wakes once for all of it instead of once for each."""
     now = anyio.current_time()
-    return period - now % period
+    return wakeup.on_grid(now, period) - now
