@@ -171,23 +171,24 @@ class Browser:
 
     async def submit(self, url: str, fields: dict[str, str], kind: str) -> Answer:
         """A plain form post (with the page's hidden CSRF field); a 303 leads to the next page."""
-        token = self.csrf or str(self.client.cookies.get("kiosk_csrf", ""))
-        answer = await self.fetch(kind, "POST", url, form={**fields, "_csrf_token": token})
-        if answer.status == 303:
-            return await self.navigate(answer.header("location"))
-        return answer
+        return await self._post_form(url, fields, kind)
 
     async def boost(self, url: str, fields: dict[str, str], kind: str) -> Answer:
         """A form htmx sends for the page (hx-boost), with the hidden CSRF field and htmx's header: its
         answer is the page it leads to, at the address HX-Push-Url or HX-Replace-Url names (a 303 from
         a kiosk that answers so is followed, as the browser would)."""
-        token = self.csrf or str(self.client.cookies.get("kiosk_csrf", ""))
-        answer = await self.fetch(kind, "POST", url, form={**fields, "_csrf_token": token}, htmx=True, boosted=True)
-        if answer.status == 303:
-            return await self.navigate(answer.header("location"))
+        answer = await self._post_form(url, fields, kind, htmx=True, boosted=True)
         address = answer.header("hx-push-url") or answer.header("hx-replace-url")
         if address and address != "false":
             self.page_url = address
+        return answer
+
+    async def _post_form(self, url: str, fields: dict[str, str], kind: str, **options: bool) -> Answer:
+        """A form posted with the page's CSRF field; a 303 is followed to the page it names."""
+        token = self.csrf or str(self.client.cookies.get("kiosk_csrf", ""))
+        answer = await self.fetch(kind, "POST", url, form={**fields, "_csrf_token": token}, **options)
+        if answer.status == 303:
+            return await self.navigate(answer.header("location"))
         return answer
 
     async def hx(self, kind: str, method: str, url: str, form: dict[str, str] | None = None) -> Answer:
