@@ -1,8 +1,9 @@
 """A tablet's browser as the kiosk's pages drive it: cookies, form posts with the CSRF field, htmx
-requests with the CSRF header, and the HTTP cache's revalidation (ETag → If-None-Match → 304, which
-the browser hands to htmx as the cached 200, so htmx swaps exactly what it would have swapped).
-Requests are built by httpx (its headers, cookie jar and form encoding) and sent through
-kiosk/bench/wire.py: the same requests at a twentieth of the bench's CPU.
+requests with the CSRF header. It keeps no HTTP cache: the pages and fragments a sale asks for all
+say `no-store` (the progress poll's "nothing changed" is a bodiless 204, which htmx does not swap:
+the tablet keeps what it shows, kiosk/bench/tablet.py). Requests are built by httpx (its headers,
+cookie jar and form encoding) and sent through kiosk/bench/wire.py: the same requests at a
+twentieth of the bench's CPU.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from kiosk.bench.wire import Wire, WireError
 
 # What a tablet's browser accepts; the bench decodes gzip and deflate (no brotli decoder needed).
 ACCEPT_ENCODING = "gzip, deflate"
-OK_STATUSES = frozenset({200, 204, 286, 303, 304})
+OK_STATUSES = frozenset({200, 204, 286, 303})
 _CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 # One TLS context for every tablet's client (the kiosk is plain HTTP, httpx makes one anyway):
 # loading the system's certificates took 25 ms of the bench's CPU per tablet signed in.
@@ -51,11 +52,10 @@ class Headers(dict[str, str]):
 
 @dataclass
 class Answer:
-    status: int  # as htmx sees it: a revalidated 304 is the cached 200
+    status: int
     text: str
     headers: Headers
     wire_bytes: int  # status line + headers + body as sent (compressed)
-    not_modified: bool
     started: float
 
     def header(self, name: str) -> str:
@@ -76,7 +76,7 @@ def header_bytes(response: httpx.Response) -> int:
 
 
 class Browser:
-    """One tablet's browser on the kiosk: its own connections, cookies and cache."""
+    """One tablet's browser on the kiosk: its own connections and cookies."""
 
     def __init__(self, base_url: str, recorder: Recorder) -> None:
         self.recorder = recorder
@@ -90,7 +90,6 @@ class Browser:
             limits=httpx.Limits(max_connections=6, max_keepalive_connections=6),
         )
         self.wire = Wire(self.client)
-        self.cache: dict[str, tuple[str, str]] = {}  # url -> (etag, body)
         self.csrf = ""
         self.page_url = "/"
         self._current = ("", "")  # (page_url, its absolute URL)
@@ -122,9 +121,6 @@ class Browser:
                 headers["HX-Boosted"] = "true"
             if method != "GET":
                 headers["x-csrftoken"] = self.csrf
-        cached = self.cache.get(url) if method == "GET" else None
-        if cached:
-            headers["If-None-Match"] = cached[0]
         started = time.monotonic()
         try:
             reply = await self._send(method, url, form, headers)
@@ -137,7 +133,7 @@ class Browser:
         if reply.status not in OK_STATUSES:
             self.recorder.http_error(kind, reply.status, started)
             raise PageError(f"{method} {url} answered {reply.status}", recorded=True)
-        return self._answer(url, reply, cached, started)
+        return Answer(reply.status, reply.text, reply.headers, reply.wire_bytes, started)
 
     async def _send(self, method: str, url: str, form: dict[str, str] | None, headers: dict[str, str]) -> _Reply:
         if method == "GET":
@@ -147,14 +143,6 @@ class Browser:
         # The kiosk's pages and fragments are UTF-8 (and say so).
         text = raw.body.decode("utf-8", errors="replace")
         return _Reply(raw.status, Headers.of(raw.headers), text, raw.wire_bytes)
-
-    def _answer(self, url: str, reply: _Reply, cached: tuple[str, str] | None, started: float) -> Answer:
-        if reply.status == 304 and cached:
-            return Answer(200, cached[1], reply.headers, reply.wire_bytes, True, started)
-        etag = reply.headers.get("etag")
-        if etag and reply.status == 200 and "no-store" not in reply.headers.get("cache-control", ""):
-            self.cache[url] = (etag, reply.text)
-        return Answer(reply.status, reply.text, reply.headers, reply.wire_bytes, False, started)
 
     async def navigate(self, url: str, kind: str = "page") -> Answer:
         """A full page load (following redirects as the browser does); the page's CSRF token is kept."""

@@ -109,7 +109,8 @@ async def throughput(fleet: Fleet, seconds: float = 2.0, rounds: int = 2) -> dic
     payers = await _payers(fleet)
     routes = {
         "healthz": [(t.browser, "/healthz") for t in payers],
-        "progress": [(t.browser, f"/payments/{t.payment_id}/progress") for t in payers],
+        # Each at the address its page polls (the version the start drew): as unchanged as a running payment is.
+        "progress": [(t.browser, t.poll_url) for t in payers],
     }
     totals = {name: Tally() for name in routes}
     calls_before = (await fleet.stack.control("GET", "/_sim/calls"))["total"]

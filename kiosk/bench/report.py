@@ -161,8 +161,8 @@ def table(report: dict[str, Any]) -> str:
         _row("simulator CPU ms / payment", run["simulator_cpu_ms_per_sale"], "the embedded Stripe"),
         _row("bench CPU ms / payment", run["bench_cpu_ms_per_sale"], "the tablets and customers"),
         _row("first load bytes (compressed)", load["total_bytes"], f"uncompressed {load['uncompressed_body_bytes']}"),
-        _row("bytes per poll", run["bytes_per_poll"], f"not-modified share {run['poll_not_modified_share']}"),
-        _row("bytes per not-modified poll", run["bytes_per_unchanged_poll"], "headers only (304)"),
+        _row("bytes per poll", run["bytes_per_poll"], f"unchanged share {run['poll_not_modified_share']}"),
+        _row("bytes per unchanged poll", run["bytes_per_unchanged_poll"], "headers only (204)"),
     ]
     lines += _costs_rows(report, run)
     if report.get("capacity"):

@@ -2,7 +2,8 @@
 
 Each sale: open a receipt, type a quick amount (both boosted forms, answered with the page they
 lead to), "+ Card", pick the till's reader, then watch the progress fragment the way htmx does (one
-poll a second after each swap; the receipt summary every 2 s while a payment runs and on the
+poll a second, at the address in the fragment's `hx-get`, which carries its version; a 204 keeps the
+fragment shown, a 200 is swapped in with its own address; the receipt summary every 2 s while a payment runs and on the
 `receipt-changed` event). The start's answer and the poll that finds the receipt paid are the
 receipt page itself, put in place of the old one (HX-Retarget: body); a kiosk that answers with a
 bodiless HX-Refresh instead has the page reloaded. A share of
@@ -36,6 +37,9 @@ DECLINE_ENDINGS = frozenset({1, 3, 5, 55, 65, 75})
 
 _STATE = re.compile(r'data-testid="payment-status" data-state="([a-z_]+)"')
 _PAYMENT = re.compile(r'id="payment-(\d+)"')
+# The running fragment's own poll address (its version in the query string).
+_POLL_URL = re.compile(r'hx-get="(/payments/\d+/progress[^"]*)"')
+UNCHANGED = 204
 _RECEIPT_STATE = re.compile(r'data-testid="receipt-status" data-state="([a-z_]+)"')
 _RECEIPT_URL = re.compile(r"/receipts/(\d+)$")
 _SHOWN = re.compile(r"/summary\?shown=([a-z_]+)")
@@ -49,6 +53,14 @@ class Seat:
     password: str
     reader_id: str
     location_id: str = ""  # the Stripe location of the till's shop
+
+
+def poll_url_of(html: str) -> str:
+    """Where htmx polls the fragment in `html` (the page, the card section or the fragment itself)."""
+    found = _POLL_URL.search(html)
+    if not found:
+        raise PageError("no progress poll in the markup")
+    return found.group(1).replace("&amp;", "&")
 
 
 def state_of(html: str) -> str:
@@ -71,6 +83,12 @@ class Tablet:
         self.shown = "open"  # the receipt status the page's summary shows
         self.page_html = ""
         self.payment_id = 0  # the latest payment started
+        self.fragment = ""  # the running payment's progress fragment as shown (or the markup holding it)
+
+    @property
+    def poll_url(self) -> str:
+        """Where htmx polls the running payment's fragment now (its version included)."""
+        return poll_url_of(self.fragment)
 
     async def sign_in(self) -> None:
         await self.browser.navigate("/login")
@@ -121,6 +139,7 @@ class Tablet:
         if not payment or state_of(shown) != "on_reader":
             raise PageError("the payment did not reach the reader")
         self.payment_id = int(payment.group(1))
+        self.fragment = shown
         return started
 
     async def _choose_reader(self) -> None:
@@ -149,6 +168,7 @@ class Tablet:
                 again = await self.browser.hx("retry", "POST", f"/payments/{payment_id}/retry")
                 if state_of(again.text) != "on_reader":
                     raise PageError("try again did not send the payment to the reader")
+                self.fragment = again.text
                 await self._react(again)
                 retried = True
             approved_at, tap_to_screen = await self._attempt(payment_id, VISA, expect="approved")
@@ -164,13 +184,19 @@ class Tablet:
         try:
             while time.monotonic() < deadline:
                 await asyncio.sleep(self.opts.poll_interval)
-                answer = await self.browser.hx("poll", "GET", f"/payments/{payment_id}/progress")
+                url = self.poll_url
+                if not url.startswith(f"/payments/{payment_id}/"):
+                    raise PageError(f"the page polls {url}, not payment {payment_id}")
+                answer = await self.browser.hx("poll", "GET", url)
                 if answer.header("hx-retarget") != "body":
                     # A poll's own answer; the one that closes the receipt is the receipt's page (the
                     # reload it saves), whose bytes are a page's, not the polling's.
-                    self.recorder.poll(answer.started, answer.wire_bytes, answer.not_modified)
+                    self.recorder.poll(answer.started, answer.wire_bytes, answer.status == UNCHANGED)
+                if answer.status == UNCHANGED:
+                    continue  # nothing swapped: the fragment shown (and its address) stays
                 if answer.status != STOP_POLLING:
                     state_of(answer.text)  # a running payment's fragment, as htmx swaps it in
+                    self.fragment = answer.text
                     continue
                 # A payment that closed the receipt: the page, which shows how it ended.
                 shown = self.page_html if await self._react(answer) else answer.text

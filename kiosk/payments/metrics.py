@@ -40,7 +40,8 @@ STATES = (CREATING, INTENT_CREATED, ON_READER, COLLECTING, COLLECTED, SUCCEEDED,
           DECLINED, CANCELED, NEEDS_ATTENTION)  # fmt: skip
 
 POLLS = Counter("kiosk_progress_polls", "Progress polls answered, by how", ["answer"])
-NOT_MODIFIED, RENDERED = "not_modified", "rendered"
+# `unchanged`: answered 204, the fragment's version still the payment's (kiosk/payments/poll_cache.py).
+UNCHANGED, RENDERED = "unchanged", "rendered"
 WEBHOOKS = Counter("kiosk_webhooks", "Stripe events received with a valid signature, by outcome", ["outcome"])
 WEBHOOK_LAG = Histogram(
     "kiosk_webhook_lag_seconds",
@@ -58,8 +59,8 @@ BACKLOG_AGE = Gauge(
 )
 
 
-def polled(not_modified: bool) -> None:
-    POLLS.labels(NOT_MODIFIED if not_modified else RENDERED).inc()
+def polled(unchanged: bool) -> None:
+    POLLS.labels(UNCHANGED if unchanged else RENDERED).inc()
 
 
 @functools.cache

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.money.amounts import MoneyError, card_minimum, check_card_amount, format_money
-from kiosk.payments import brands, sql, store
+from kiosk.payments import brands, poll_cache, sql, store
 from kiosk.payments.decline_messages import (
     CHECKING,
     READER_OFFLINE,
@@ -79,6 +79,11 @@ class PaymentView:
     # The tip the customer added on the reader, and what Stripe took in all (None: not said yet).
     tip: int = 0
     charged: int | None = None
+
+    @property
+    def version(self) -> str:
+        """What the running fragment's poll carries in its address (kiosk/payments/poll_cache.py)."""
+        return poll_cache.version_of(self)
 
 
 def _headline(payment: Payment, slow: bool) -> tuple[str, str]:

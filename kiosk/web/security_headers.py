@@ -2,7 +2,7 @@
 pages, static files), a short set on the answers it never shows as one.
 
 Hooked in as an app-level `before_send`, which sees every response — also 404s and other errors
-answered before any route runs (which route middleware would miss), and the 304s of the progress
+answered before any route runs (which route middleware would miss), and the 204s of the progress
 poll's fast path (kiosk/payments/poll_fast_path.py).
 
 The short set (X-Content-Type-Options, and HSTS outside the demo) goes on:
@@ -12,13 +12,14 @@ The short set (X-Content-Type-Options, and HSTS outside the demo) goes on:
   never hands one to a navigation (the back button, the address bar) as a document: the navigation
   asks the server again and gets the page with the full set;
 - 304s: the browser keeps the headers of the answer it stored, updating only those a 304 carries;
+- 204s (the progress poll's "nothing changed"): no content, nothing a browser could show;
 - JSON (the health check, answers to Stripe's webhooks): never a document with scripts or frames.
 
 Every HTML answer (page or fragment) that does not set its own caching says `Cache-Control:
 no-store`: receipts, settings and people are one shop's business, and on a shared tablet the
 browser's Back after logout must ask the server (which sends the login page) rather than show them
-from its cache. Static files keep their max-age, and the progress fragment its `no-cache` with an
-ETag (kiosk/payments/poll_cache.py), which lets the browser store it only to revalidate it.
+from its cache. Static files keep their max-age; the progress poll's bodiless 204 says `no-store`
+itself (kiosk/payments/poll_cache.py).
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def is_htmx_request(scope: Scope) -> bool:
 
 def is_document(status: int, headers: Iterable[tuple[bytes, bytes]], htmx: bool) -> bool:
     """Whether a browser could show this answer as a page of its own (see the module's docstring)."""
-    if htmx or status == 304:
+    if htmx or status in (204, 304):
         return False
     content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
     return not content_type.lower().startswith(b"application/json")

@@ -21,7 +21,7 @@ def human_time(value: datetime | None, now: datetime | None = None, relative: bo
     """A moment as people say it, in the server's time zone: "just now", "5 min ago", "in 5 min"
     within the hour; else "today 14:05", "yesterday 14:05", "tomorrow 14:05", "6 Dec 14:05", and
     "6 Dec 2025 14:05" in another year. Never a raw timestamp. `relative=False` keeps to the clock
-    forms, for a fragment the browser revalidates (a 304 would keep "in 5 min" as the minutes pass)."""
+    forms, for a polled fragment an unchanged answer keeps (a 204 would keep "in 5 min" as the minutes pass)."""
     if value is None:
         return ""
     now = now or datetime.now(UTC).astimezone()  # the server's time zone, unless `now` names one

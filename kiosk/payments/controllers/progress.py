@@ -66,6 +66,9 @@ class ReleaseForm:
 ReleaseAsked = FromQuery[int | None]
 # `refresh=1`: the open picker's own refresh (every 5 s), not a picker opening (kiosk/readers/snapshot.py).
 PickerRefresh = FromQuery[bool]
+# `v`: the version of the progress fragment the poll comes from (kiosk/payments/poll_cache.py); none
+# or another one is answered with the fragment.
+PolledVersion = FromQuery[str | None]
 _PICKERS = (re.compile(r"/receipts/(\d+)/card/readers"), re.compile(r"/payments/(\d+)/readers"))
 
 
@@ -143,15 +146,14 @@ async def _payment(till: Till, payment_id: int) -> Payment:
     return payment
 
 
-async def _progress(request: Request[Any, Any, Any], view: PaymentView) -> Response[Any]:
+async def _progress(request: Request[Any, Any, Any], view: PaymentView, version: str | None) -> Response[Any]:
     """The polled fragment; a finished payment stops the polling, offers "+ Card" if the receipt is
-    still due, and tells the receipt page to refresh. While it runs, a poll that finds nothing new
-    is answered 304 (kiosk/payments/poll_cache.py): no rendering, no body."""
+    still due, and tells the receipt page to refresh. While it runs, a poll whose `version` is still
+    the payment's is answered 204 (kiosk/payments/poll_cache.py): no rendering, no body."""
     if not view.final:
-        etag = poll_cache.etag_of(view)
-        if poll_cache.unchanged(request.headers.get("if-none-match"), etag):
-            return poll_cache.not_modified(etag)
-        return Template(PROGRESS, context={"p": view, "notice": ""}, headers=poll_cache.validators(etag))
+        if poll_cache.unchanged(version, view):
+            return poll_cache.unchanged_answer()
+        return Template(PROGRESS, context={"p": view, "notice": ""})
     money = await sql.receipt_money(view.receipt_id)
     if money is not None and money["status"] == PAID:
         # The page polling a running payment was drawn with the receipt open: paid now, its answer is
@@ -239,15 +241,17 @@ class PaymentsController(Controller):
         return await receipt_page_answer(request, till, receipt_id)
 
     @get("/payments/{payment_id:int}/progress", include_in_schema=False)
-    async def progress(self, request: Request[Any, Any, Any], payment_id: FromPath[int]) -> Response[Any]:
+    async def progress(
+        self, request: Request[Any, Any, Any], payment_id: FromPath[int], v: PolledVersion = None
+    ) -> Response[Any]:
         # Polled every second by every open till: one query when all is well (kiosk/payments/poll_lookup.py),
         # else the usual `login` and `till` checks, which answer as on every other till route.
         payment = await payment_for_poll(request, payment_id)
         if payment is None:
             till = await provide_till(await provide_login(request))
             payment = await _payment(till, payment_id)
-        answer = await _progress(request, payment_view(payment))
-        metrics.polled(not_modified=answer.status_code == 304)
+        answer = await _progress(request, payment_view(payment), v)
+        metrics.polled(unchanged=answer.status_code == poll_cache.UNCHANGED)
         return answer
 
     @post("/payments/{payment_id:int}/cancel", include_in_schema=False)

@@ -1,6 +1,6 @@
-"""The progress poll's fast path (kiosk/payments/poll_fast_path.py): it answers 304 itself only when the till
-may see the payment and nothing changed, and hands everything else to the app, which answers it as
-always. The app behind it here records what reached it."""
+"""The progress poll's fast path (kiosk/payments/poll_fast_path.py): it answers 204 itself only when the till
+may see the payment and the version the poll carries is still the payment's, and hands everything else
+to the app, which answers it as always. The app behind it here records what reached it."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from piccolo.apps.user.tables import BaseUser
 
-from kiosk.payments import poll_cache
 from kiosk.payments.poll_fast_path import PollFastPath
 from kiosk.payments.tables import Payment
 from kiosk.payments.views import payment_view
@@ -30,16 +29,20 @@ Message = dict[str, Any]
 
 @dataclass
 class Poll:
-    """A till's open payment and what its browser sends when it revalidates the progress fragment."""
+    """A till's open payment and what its browser sends when htmx polls the progress fragment."""
 
     payment_id: int
     token: str
-    etag: str
+    version: str
     headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def query(self) -> bytes:
+        return f"v={self.version}".encode()
 
     def request_headers(self) -> dict[str, str]:
         cookie = f"{SESSION_COOKIE}={{token}}; {CSRF_COOKIE}=csrf-token"
-        headers = {"cookie": cookie, "hx-request": "true", "if-none-match": self.etag, **self.headers}
+        headers = {"cookie": cookie, "hx-request": "true", **self.headers}
         return {name: value.replace("{token}", self.token) for name, value in headers.items()}
 
 
@@ -65,11 +68,11 @@ async def poll(warehouse: int, cashier: int) -> Poll:
     await add_quick_amount(receipt, warehouse, "10.00")
     payment = Payment(receipt=receipt, amount=1000, currency="usd", state="on_reader", reader_label="Till 1")
     await payment.save()
-    etag = poll_cache.etag_of(payment_view(await _payment_row(payment.id)))
-    return Poll(payment.id, await start_session(cashier), etag)
+    version = payment_view(await _payment_row(payment.id)).version
+    return Poll(payment.id, await start_session(cashier), version)
 
 
-async def send_through(poll: Poll, *, method: str = "GET", path: str = "", query: bytes = b"") -> Answer:
+async def send_through(poll: Poll, *, method: str = "GET", path: str = "", query: bytes | None = None) -> Answer:
     reached: list[bool] = []
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
@@ -88,7 +91,7 @@ async def send_through(poll: Poll, *, method: str = "GET", path: str = "", query
         "type": "http",
         "method": method,
         "path": path or f"/payments/{poll.payment_id}/progress",
-        "query_string": query,
+        "query_string": poll.query if query is None else query,
         "headers": headers,
         "state": {},
     }
@@ -98,9 +101,8 @@ async def send_through(poll: Poll, *, method: str = "GET", path: str = "", query
 
 async def test_an_unchanged_poll_is_answered_before_the_app(poll: Poll) -> None:
     answer = await send_through(poll)
-    assert not answer.reached_app and answer.status == 304
-    headers = dict(answer.sent[0]["headers"])
-    assert headers[b"etag"] == poll.etag.encode() and headers[b"cache-control"] == b"no-cache, private"
+    assert not answer.reached_app and answer.status == 204
+    assert dict(answer.sent[0]["headers"]) == {b"cache-control": b"no-store"}
     assert answer.sent[1]["body"] == b""
 
 
@@ -161,12 +163,15 @@ async def test_whatever_the_route_must_answer_otherwise_reaches_the_app(poll: Po
 
 REQUESTS: dict[str, dict[str, Any]] = {
     "a POST": {"method": "POST"},
-    "a query string": {"query": b"x=1"},
+    "no version": {"query": b""},
+    "another version": {"query": b"v=AAAAAAAAAAAA"},
+    "a version too short": {"query": b"v=AAAAAAAAAAA"},
+    "more than the version": {"query": b"x=1&v={version}"},
+    "the version twice": {"query": b"v={version}&v={version}"},
+    "the version escaped": {"query": b"%76={version}"},
     "another address": {"path": "/payments/1/progress/"},
 }
 HEADERS: dict[str, dict[str, str]] = {
-    "no If-None-Match": {"if-none-match": ""},
-    "another tag": {"if-none-match": 'W/"another"'},
     "not htmx": {"hx-request": ""},
     "no CSRF cookie (the middleware would set one)": {"cookie": f"{SESSION_COOKIE}={{token}}"},
     "an unknown session": {"cookie": f"{SESSION_COOKIE}=unknown; {CSRF_COOKIE}=csrf-token"},
@@ -176,7 +181,10 @@ HEADERS: dict[str, dict[str, str]] = {
 @pytest.mark.parametrize("kind", list(REQUESTS) + list(HEADERS))
 async def test_unusual_requests_reach_the_app(poll: Poll, kind: str) -> None:
     poll.headers = HEADERS.get(kind, {})
-    answer = await send_through(poll, **REQUESTS.get(kind, {}))
+    request = dict(REQUESTS.get(kind, {}))
+    if "query" in request:
+        request["query"] = request["query"].replace(b"{version}", poll.version.encode())
+    answer = await send_through(poll, **request)
     assert answer.reached_app and not answer.sent
 
 
@@ -190,12 +198,12 @@ async def test_a_database_error_is_left_to_the_route(poll: Poll, monkeypatch: py
 
 
 async def test_through_the_app_every_poll_shows_the_database(app: Litestar, poll: Poll) -> None:
-    """304 while nothing changes, the outcome once it does; then the login page once logged out."""
+    """204 while nothing changes, the outcome once it does; then the login page once logged out."""
     async with AsyncTestClient(app=app) as browser:
-        url = f"/payments/{poll.payment_id}/progress"
+        url = f"/payments/{poll.payment_id}/progress?v={poll.version}"
         headers = {k: v for k, v in poll.request_headers().items() if k != "cookie"}
         browser.cookies.update({SESSION_COOKIE: poll.token, CSRF_COOKIE: "csrf-token"})
-        assert (await browser.get(url, headers=headers)).status_code == 304
+        assert (await browser.get(url, headers=headers)).status_code == 204
         await _change_state(poll)
         done = await browser.get(url, headers=headers)
         assert done.status_code == 286 and 'data-state="succeeded"' in done.text

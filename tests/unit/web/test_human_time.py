@@ -43,8 +43,8 @@ def test_nothing_reads_as_nothing() -> None:
     assert human_time(None, NOW) == ""
 
 
-def test_a_revalidated_fragment_keeps_to_the_clock() -> None:
-    """Without relative forms a time within the hour reads as a clock time, which a 304 keeps true."""
+def test_a_fragment_kept_by_its_polls_keeps_to_the_clock() -> None:
+    """Without relative forms a time within the hour reads as a clock time, which an unchanged poll's 204 keeps true."""
     now = datetime(2026, 12, 6, 14, 0, tzinfo=UTC)
     assert human_time(now + timedelta(minutes=5), now, relative=False) == "today 14:05"
     assert human_time(now + timedelta(minutes=5), now) == "in 5 min"
