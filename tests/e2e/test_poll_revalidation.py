@@ -70,6 +70,23 @@ def test_the_browser_gets_204s_for_an_unchanged_payment(
         assert polls[first].endswith(str(panel.get_attribute("hx-get")))
         receipt.screenshot("poll-unchanged")
 
+        # A lost connection is said; back, a 204 (nothing swapped) is enough to take the notice away.
+        page.wait_for_load_state("load")  # the redrawn page has its scripts
+        shown_version = panel.get_attribute("hx-get")
+        kiosk = f"{live.kiosk.url}/**"
+        page.route(kiosk, lambda route: route.abort("internetdisconnected"))
+        expect(page.get_by_test_id("connection-lost")).to_be_visible()
+        receipt.screenshot("poll-connection-lost")
+        sent_before = set(polls)
+        page.unroute(kiosk)
+        expect(page.get_by_test_id("connection-lost")).to_be_hidden()
+        deadline = time.monotonic() + WITHIN_SECONDS
+        while time.monotonic() < deadline and not set(_unchanged(polls, answers)) - sent_before:
+            page.wait_for_timeout(200)
+        assert set(_unchanged(polls, answers)) - sent_before, "no 204 since the connection came back"
+        assert panel.get_attribute("hx-get") == shown_version  # hidden by a 204, not by a redraw
+        expect(page.get_by_test_id("connection-lost")).to_be_hidden()
+
         VirtualReader(reader_window.new_page(), live.kiosk.sim.url, live.kiosk.readers[0]).tap_card(VISA)
         receipt.expect_payment("succeeded")
         receipt.expect_receipt("paid")

@@ -12,13 +12,14 @@ from kiosk.bench.browser import header_bytes
 from kiosk.payments.tables import Payment
 from kiosk.shop.tables import Receipt
 from tests.kiosk_support import make_warehouse, post_form, redrawn
-from tests.payments_support import VISA, Kiosk, wait_state
+from tests.payments_support import INSUFFICIENT_FUNDS, VISA, Kiosk, wait_state
 
 HTMX = {"HX-Request": "true", "Accept-Encoding": "gzip, deflate"}
 # What a 204 to htmx carries: no caching, nosniff (which every answer carries), and the Vary every
 # answer to htmx has; no page headers: it is no page. (Date, and Server here, come from the HTTP server.)
 UNCHANGED_HEADERS = {"cache-control", "vary", "x-content-type-options"}
 FROM_THE_SERVER = {"date", "server"}
+METRIC = re.compile(r'^(kiosk_progress_polls_total\{answer="[a-z_]+"\}) ([0-9.e+-]+)$', re.MULTILINE)
 POLL = re.compile(r'hx-get="(/payments/(\d+)/progress\?v=([A-Za-z0-9_-]{12}))" hx-trigger="every 1s"')
 
 
@@ -125,3 +126,42 @@ async def test_the_204_is_the_same_whichever_path_answers_it(kiosk: Kiosk) -> No
         assert fast.headers[name] == routed.headers[name]
     assert set(plain.headers) - FROM_THE_SERVER == UNCHANGED_HEADERS - {"vary"}  # not htmx: no HX-Request
     assert plain.content == routed.content == b""
+
+
+async def test_try_again_draws_the_version_its_first_poll_finds_unchanged(kiosk: Kiosk) -> None:
+    """After a decline, "Try again" answers with the card section: its fragment names the new
+    attempt's version, so the next poll is a 204 as after a start."""
+    async with kiosk.cashier() as client:
+        payment_id, declined_url, _ = await start(kiosk, client)
+        await kiosk.tap(kiosk.readers[0], INSUFFICIENT_FUNDS)
+        await wait_state(payment_id, "declined")
+        ended = await client.get(declined_url, headers=HTMX)
+        assert ended.status_code == 286 and POLL.search(ended.text) is None  # finished: no trigger, no version
+        again = await post_form(client, f"/payments/{payment_id}/retry", {}, {"HX-Request": "true"})
+        assert again.status_code == 200 and 'data-state="on_reader"' in again.text
+        shown_id, url, _ = poll_of(again.text)
+        assert shown_id == payment_id and url != declined_url
+        assert (await client.get(url, headers=HTMX)).status_code == 204
+
+
+async def test_unchanged_polls_are_counted_as_such(kiosk: Kiosk) -> None:
+    """/metrics tells the operator how polls were answered: 204s as `unchanged`, by either path."""
+    unchanged, rendered = (
+        'kiosk_progress_polls_total{answer="unchanged"}',
+        'kiosk_progress_polls_total{answer="rendered"}',
+    )
+    async with kiosk.cashier() as client:
+        payment_id, url, _ = await start(kiosk, client)
+        was = await polls_counted(client)
+        assert (await client.get(url, headers=HTMX)).status_code == 204  # the fast path
+        assert (await client.get(url)).status_code == 204  # the route
+        assert (await client.get(f"/payments/{payment_id}/progress", headers=HTMX)).status_code == 200
+        now = await polls_counted(client)
+    assert now.get(unchanged, 0) - was.get(unchanged, 0) == 2
+    assert now.get(rendered, 0) - was.get(rendered, 0) == 1
+
+
+async def polls_counted(client: httpx.AsyncClient) -> dict[str, float]:
+    scraped = await client.get("/metrics")
+    assert scraped.status_code == 200
+    return {name: float(value) for name, value in METRIC.findall(scraped.text)}
