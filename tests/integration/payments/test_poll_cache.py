@@ -136,7 +136,9 @@ async def test_try_again_draws_the_version_its_first_poll_finds_unchanged(kiosk:
         await kiosk.tap(kiosk.readers[0], INSUFFICIENT_FUNDS)
         await wait_state(payment_id, "declined")
         ended = await client.get(declined_url, headers=HTMX)
-        assert ended.status_code == 286 and POLL.search(ended.text) is None  # finished: no trigger, no version
+        assert ended.status_code == 286 and 'data-state="declined"' in ended.text
+        # Finished: no poll at all, so a tap on the panel (htmx's default trigger) fetches nothing.
+        assert f"/payments/{payment_id}/progress" not in ended.text
         again = await post_form(client, f"/payments/{payment_id}/retry", {}, {"HX-Request": "true"})
         assert again.status_code == 200 and 'data-state="on_reader"' in again.text
         shown_id, url, _ = poll_of(again.text)
