@@ -40,9 +40,9 @@ def version_of(view: Any) -> str:
     return base64.urlsafe_b64encode(digest).decode()
 
 
-def unchanged(sent: str | None, view: Any) -> bool:
-    """Whether the version a poll carried is the version of `view` (a running payment's)."""
-    return bool(sent) and sent == version_of(view)
+def unchanged(sent: str | None, version: str) -> bool:
+    """Whether the version a poll carried is the running payment's `version` (PaymentView.version)."""
+    return bool(sent) and sent == version
 
 
 def unchanged_answer() -> Response[None]:

@@ -65,7 +65,7 @@ class PollFastPath:
         if payment is None:
             return False
         view = payment_view(payment)
-        if view.final or not poll_cache.unchanged(version.decode(), view):
+        if view.final or not poll_cache.unchanged(version.decode(), view.version):
             return False
         await send({"type": "http.response.start", "status": poll_cache.UNCHANGED, "headers": list(UNCHANGED_HEADERS)})
         await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -6,6 +6,7 @@ it must never cost a Stripe call.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -80,9 +81,10 @@ class PaymentView:
     tip: int = 0
     charged: int | None = None
 
-    @property
+    @functools.cached_property
     def version(self) -> str:
-        """What the running fragment's poll carries in its address (kiosk/payments/poll_cache.py)."""
+        """What the running fragment's poll carries in its address (kiosk/payments/poll_cache.py):
+        computed once per view, though the route compares it and the fragment then writes it."""
         return poll_cache.version_of(self)
 
 

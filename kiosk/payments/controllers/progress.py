@@ -151,7 +151,7 @@ async def _progress(request: Request[Any, Any, Any], view: PaymentView, version:
     still due, and tells the receipt page to refresh. While it runs, a poll whose `version` is still
     the payment's is answered 204 (kiosk/payments/poll_cache.py): no rendering, no body."""
     if not view.final:
-        if poll_cache.unchanged(version, view):
+        if poll_cache.unchanged(version, view.version):
             return poll_cache.unchanged_answer()
         return Template(PROGRESS, context={"p": view, "notice": ""})
     money = await sql.receipt_money(view.receipt_id)

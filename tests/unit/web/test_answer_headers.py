@@ -87,7 +87,7 @@ def test_the_version_follows_what_the_fragment_shows() -> None:
 
 
 def test_only_the_views_own_version_is_unchanged() -> None:
-    view = View("on_reader", "Present card")
-    assert poll_cache.unchanged(poll_cache.version_of(view), view)
+    own = poll_cache.version_of(View("on_reader", "Present card"))
+    assert poll_cache.unchanged(own, own)
     for sent_version in (None, "", poll_cache.version_of(View("on_reader", "Processing…")), "AAAAAAAAAAAA"):
-        assert not poll_cache.unchanged(sent_version, view)
+        assert not poll_cache.unchanged(sent_version, own)
