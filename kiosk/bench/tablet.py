@@ -120,14 +120,14 @@ class Tablet:
     async def start_payment(self) -> Answer:
         """A new receipt with a quick amount, paid by card on the till's reader (no tap yet)."""
         b = self.browser
-        await b.boost("/receipts", {}, "new_receipt")
-        found = _RECEIPT_URL.search(b.page_url)
-        if not found:
-            raise PageError("a new receipt did not open its page")
-        self.receipt_id = int(found.group(1))
         cents = self.rng.randrange(100, 10_000, 10)  # whole tens of cents: never a decline ending
         assert cents % 100 not in DECLINE_ENDINGS
-        page = await b.boost(f"/receipts/{self.receipt_id}/amount", {"amount": f"{cents / 100:.2f}"}, "add_amount")
+        # New sale with the customer's amount typed beside it: the receipt opens with it (one press).
+        page = await b.boost("/receipts", {"amount": f"{cents / 100:.2f}"}, "new_sale")
+        found = _RECEIPT_URL.search(b.page_url)
+        if not found:
+            raise PageError("a new sale did not open its receipt's page")
+        self.receipt_id = int(found.group(1))
         if 'data-testid="add-card"' not in page.text:
             raise PageError("the receipt offers no card tender")
         self._saw_page(page.text)

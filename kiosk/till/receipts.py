@@ -47,6 +47,32 @@ async def open_receipt(warehouse_id: int, user_id: int) -> int:
         return await till_sql.insert_receipt(warehouse_id, number, bumped["currency"], OPEN, user_id, now_utc())
 
 
+@dataclass(frozen=True)
+class NewSale:
+    """A sale opened at the till: its receipt, and why the amount typed with the press was not
+    added (None when it was, or when none was typed)."""
+
+    receipt_id: int
+    refused: str | None = None
+
+
+async def open_sale(warehouse_id: int, user_id: int, amount: str = "") -> NewSale:
+    """New sale: a new receipt and, when an amount was typed with the press, that amount as its first
+    line (a quick amount), in one transaction. An amount that is refused (not a sum of the currency)
+    does not stop the sale: the receipt opens empty and `refused` says why, for the field."""
+    async with write_transaction(Receipt._meta.db):
+        receipt_id = await open_receipt(warehouse_id, user_id)  # joins this transaction
+        if not amount.strip():
+            return NewSale(receipt_id)
+        receipt = await receipt_row(receipt_id, warehouse_id)
+        try:
+            unit = parse_money(amount, receipt["currency"])
+        except ReceiptError as error:
+            return NewSale(receipt_id, str(error))
+        await _ring_up(receipt, warehouse_id, QUICK_AMOUNT_DESCRIPTION, 1, unit)
+        return NewSale(receipt_id)
+
+
 def parse_quantity(text: str) -> int:
     cleaned = text.strip()
     if not cleaned.isdigit() or not 1 <= int(cleaned) <= MAX_QUANTITY:
@@ -81,9 +107,14 @@ async def add_line(receipt_id: int, warehouse_id: int, description: str, quantit
         count = parse_quantity(quantity)
         unit = parse_money(unit_price, receipt["currency"])
         await check_editable(receipt)
-        rules = await tax_rules(warehouse_id)
-        await till_sql.insert_line(receipt_id, description, count, unit, rules.default_rate)
-        await reprice(receipt_id, receipt=receipt, rules=rules)
+        await _ring_up(receipt, warehouse_id, description, count, unit)
+
+
+async def _ring_up(receipt: dict[str, Any], warehouse_id: int, description: str, count: int, unit: int) -> None:
+    """A line on an editable receipt, inside the caller's write transaction, and the sums again."""
+    rules = await tax_rules(warehouse_id)
+    await till_sql.insert_line(receipt["id"], description, count, unit, rules.default_rate)
+    await reprice(receipt["id"], receipt=receipt, rules=rules)
 
 
 async def add_quick_amount(receipt_id: int, warehouse_id: int, amount: str) -> None:

@@ -250,6 +250,35 @@ def test_a_press_shows_its_page_at_its_address_and_back_shows_the_receipt_afresh
 
 
 @BOTH
+def test_the_next_customers_amount_goes_with_new_sale(counter: Counter) -> None:
+    """Typed beside New sale on the paid receipt (and beside New receipt on today's list), the next
+    customer's amount is on the new receipt when it opens: "+ Card" at once, one press fewer."""
+    receipt = counter.receipt()
+    paid_number = receipt.number
+    pay_on_the_reader(counter, receipt)
+    page, paid_at = receipt.page, receipt.page.url
+    page.get_by_test_id("next-sale-amount").fill("6.80")
+    counter.screenshot("next-sale-amount")
+    page.get_by_test_id("new-sale").tap()
+    expect(page.get_by_test_id("receipt-status")).to_have_attribute("data-state", "open")
+    assert receipt.number == paid_number + 1 and page.url != paid_at
+    expect(page.get_by_test_id("receipt-line")).to_have_count(1)
+    expect(page.get_by_test_id("amount-due")).to_have_text("$6.80")
+    expect(page.get_by_test_id("bar-card" if counter.size == "phone" else "add-card")).to_be_visible()
+    page.reload()  # the address is the new receipt's own
+    expect(page.get_by_test_id("amount-due")).to_have_text("$6.80")
+
+    till = receipt.back_to_list()
+    till.page.get_by_test_id("new-sale-amount").fill("12,4x")  # not an amount: the sale opens without it
+    till.page.get_by_test_id("new-receipt").tap()
+    expect(page.get_by_test_id("amount-error")).to_be_visible()
+    expect(page.get_by_test_id("amount")).to_have_value("12,4x")
+    expect(page.get_by_test_id("receipt-line")).to_have_count(0)
+    assert receipt.number == paid_number + 2
+    counter.screenshot("new-sale-amount-refused")
+
+
+@BOTH
 def test_what_is_due_stays_in_view(counter: Counter) -> None:
     """A long receipt on a phone: what is due, Card and Cash sit in a bar at the bottom."""
     receipt = counter.receipt()

@@ -216,10 +216,21 @@ class PosController(Controller):
         return response
 
     @post("/", include_in_schema=False)
-    async def new_receipt(self, request: AnyRequest, till: CurrentTill) -> Response[Any]:
-        receipt_id = await receipts.open_receipt(till.warehouse.id, till.user_id)
-        if boosted(request):  # the new receipt's page, at its own address
-            address = {"HX-Push-Url": f"/receipts/{receipt_id}"}
+    async def new_receipt(
+        self, request: AnyRequest, till: CurrentTill, data: URLEncodedBody[AmountForm]
+    ) -> Response[Any]:
+        """New sale (New receipt on today's list): a new receipt, with the next customer's amount when
+        one was typed beside the button (the sale's first press saved: it goes to the card at once).
+        An amount refused opens the receipt all the same, with the message and what was typed by its
+        quick-amount field."""
+        sale = await receipts.open_sale(till.warehouse.id, till.user_id, data.amount)
+        receipt_id = sale.receipt_id
+        address = {"HX-Push-Url": f"/receipts/{receipt_id}"} if boosted(request) else {}
+        if sale.refused is not None:
+            screen_follows(request, till, receipt_id)
+            context = await receipt_context(till, receipt_id, errors={"amount": sale.refused}, typed=asdict(data))
+            return Template("pages/receipt.html", context=context, headers=address)
+        if address:  # the new receipt's page, at its own address
             return await draw_receipt_page(request, till, receipt_id, headers=address)
         return see_other(f"/receipts/{receipt_id}")
 

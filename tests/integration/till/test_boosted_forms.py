@@ -26,7 +26,7 @@ def heading(page: str) -> str:
 
 async def test_new_receipt_answers_with_its_page_at_its_own_address(cashier_client: Client) -> None:
     today = (await cashier_client.get("/receipts")).text
-    assert re.search(r'<form method="post" action="/receipts" hx-boost="true">', today)
+    assert re.search(r'<form method="post" action="/receipts" hx-boost="true"[^>]*>', today)
 
     opened = await post_form(cashier_client, "/receipts/", headers=BOOSTED)
     receipt = await Receipt.objects().first()
@@ -79,3 +79,38 @@ async def test_new_sale_on_a_closed_receipt_is_boosted_too(
     opened = await post_form(cashier_client, "/receipts/", headers=BOOSTED)
     assert opened.headers["hx-push-url"] == f"/receipts/{receipt_id + 1}"
     assert 'data-testid="receipt-status" data-state="open"' in opened.text
+
+
+async def test_new_sale_takes_the_next_customers_amount_with_the_press(
+    cashier_client: Client, warehouse: int, cashier: int
+) -> None:
+    receipt_id = await open_receipt(warehouse, cashier)
+    await add_quick_amount(receipt_id, warehouse, "2.00")
+    await post_form(cashier_client, f"/receipts/{receipt_id}/cash", {"given": "2.00"})
+    paid = (await cashier_client.get(f"/receipts/{receipt_id}")).text
+    assert 'data-testid="next-sale-amount"' in paid  # beside New sale, on the paid receipt
+
+    opened = await post_form(cashier_client, "/receipts/", {"amount": "7.25"}, BOOSTED)
+    new_id = receipt_id + 1
+    assert opened.status_code == 200 and opened.headers["hx-push-url"] == f"/receipts/{new_id}"
+    # The new receipt already carries the amount: "+ Card" for it, no second press.
+    assert heading(opened.text).startswith("Receipt #") and "$7.25" in opened.text
+    assert 'data-testid="add-card"' in opened.text
+    assert (await Receipt.select(Receipt.total).where(Receipt.id == new_id).first()) == {"total": 725}
+
+    plain = await post_form(cashier_client, "/receipts", {"amount": "1.10"})  # today's list, without htmx
+    assert plain.status_code == 303 and plain.headers["location"] == f"/receipts/{new_id + 1}"
+    assert (await Receipt.select(Receipt.total).where(Receipt.id == new_id + 1).first()) == {"total": 110}
+
+
+async def test_a_refused_amount_with_new_sale_opens_the_sale_and_says_why(cashier_client: Client) -> None:
+    opened = await post_form(cashier_client, "/receipts/", {"amount": "12,4x"}, BOOSTED)
+    receipt = await Receipt.objects().first()
+    assert receipt is not None and receipt.total == 0  # the sale is open, without the amount
+    assert opened.status_code == 200 and opened.headers["hx-push-url"] == f"/receipts/{receipt.id}"
+    assert 'data-testid="amount-error"' in opened.text and 'value="12,4x"' in opened.text  # by the field
+    assert await Receipt.count() == 1
+
+    blank = await post_form(cashier_client, "/receipts/", {"amount": "  "}, BOOSTED)  # nothing typed
+    assert blank.status_code == 200 and 'data-testid="amount-error"' not in blank.text
+    assert await Receipt.count() == 2
