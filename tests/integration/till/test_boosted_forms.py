@@ -65,14 +65,20 @@ async def test_a_refused_amount_keeps_the_page_and_says_why(
     assert (await Receipt.select(Receipt.total).where(Receipt.id == receipt_id).first()) == {"total": 300}
 
 
+async def paid_in_cash(client: Client, warehouse: int, cashier: int) -> tuple[int, str]:
+    """A $2.00 receipt paid in cash: its id and its page, as the cashier sees it."""
+    receipt_id = await open_receipt(warehouse, cashier)
+    await add_quick_amount(receipt_id, warehouse, "2.00")
+    await post_form(client, f"/receipts/{receipt_id}/cash", {"given": "2.00"})
+    paid = (await client.get(f"/receipts/{receipt_id}")).text
+    assert 'data-testid="receipt-status" data-state="paid"' in paid
+    return receipt_id, paid
+
+
 async def test_new_sale_on_a_closed_receipt_is_boosted_too(
     cashier_client: Client, warehouse: int, cashier: int
 ) -> None:
-    receipt_id = await open_receipt(warehouse, cashier)
-    await add_quick_amount(receipt_id, warehouse, "2.00")
-    await post_form(cashier_client, f"/receipts/{receipt_id}/cash", {"given": "2.00"})
-    paid = (await cashier_client.get(f"/receipts/{receipt_id}")).text
-    assert 'data-testid="receipt-status" data-state="paid"' in paid
+    receipt_id, paid = await paid_in_cash(cashier_client, warehouse, cashier)
     forms = re.findall(r'<form method="post" action="/receipts/"[^>]*>', paid)
     assert forms and all('hx-boost="true"' in form for form in forms)  # the summary's and the bar's
 
@@ -84,10 +90,7 @@ async def test_new_sale_on_a_closed_receipt_is_boosted_too(
 async def test_new_sale_takes_the_next_customers_amount_with_the_press(
     cashier_client: Client, warehouse: int, cashier: int
 ) -> None:
-    receipt_id = await open_receipt(warehouse, cashier)
-    await add_quick_amount(receipt_id, warehouse, "2.00")
-    await post_form(cashier_client, f"/receipts/{receipt_id}/cash", {"given": "2.00"})
-    paid = (await cashier_client.get(f"/receipts/{receipt_id}")).text
+    receipt_id, paid = await paid_in_cash(cashier_client, warehouse, cashier)
     assert 'data-testid="next-sale-amount"' in paid  # beside New sale, on the paid receipt
 
     opened = await post_form(cashier_client, "/receipts/", {"amount": "7.25"}, BOOSTED)
