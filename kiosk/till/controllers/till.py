@@ -151,12 +151,15 @@ async def draw_receipt_page(
     *,
     tender: int | None = None,
     added: int | None = None,
+    errors: dict[str, str] | None = None,
+    typed: dict[str, str] | None = None,
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Template:
     """The receipt page: for its own address, and as the answer of a press that leads to it (a boosted
-    form; the card's start and the poll that closes the receipt, kiosk/payments/controllers/progress.py)."""
-    context = await receipt_context(till, receipt_id)
+    form; the card's start and the poll that closes the receipt, kiosk/payments/controllers/progress.py).
+    `errors` and `typed`: a message by a form and what was typed in it (a new sale's refused amount)."""
+    context = await receipt_context(till, receipt_id, errors=errors or {}, typed=typed or {})
     if context["receipt"].editable:  # the customer screen shows the receipt being built
         screen_follows(request, till, receipt_id)
     latest = next((c for c in context["receipt"].cash if c["id"] == tender), None)
@@ -226,10 +229,9 @@ class PosController(Controller):
         sale = await receipts.open_sale(till.warehouse.id, till.user_id, data.amount)
         receipt_id = sale.receipt_id
         address = {"HX-Push-Url": f"/receipts/{receipt_id}"} if boosted(request) else {}
-        if sale.refused is not None:
-            screen_follows(request, till, receipt_id)
-            context = await receipt_context(till, receipt_id, errors={"amount": sale.refused}, typed=asdict(data))
-            return Template("pages/receipt.html", context=context, headers=address)
+        if sale.refused is not None:  # the page itself, even without htmx: a redirect would lose the message
+            errors, typed = {"amount": sale.refused}, asdict(data)
+            return await draw_receipt_page(request, till, receipt_id, errors=errors, typed=typed, headers=address)
         if address:  # the new receipt's page, at its own address
             return await draw_receipt_page(request, till, receipt_id, headers=address)
         return see_other(f"/receipts/{receipt_id}")
