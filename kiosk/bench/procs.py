@@ -133,6 +133,41 @@ def sample(pid: int, with_children: bool = True) -> ProcSample:
     return ProcSample(cpu, rss, peak, largest)
 
 
+@dataclass(frozen=True)
+class ThreadCPU:
+    """CPU time of every thread of a process tree (its workers' too), in nanoseconds, and which
+    threads they were: the scheduler's own count (`/proc/<pid>/task/<tid>/schedstat`), exact where
+    utime/stime are 10-ms clock ticks. A thread that ends takes its count with it, so a window's
+    figure is whole only if `threads` at its end holds every thread of its start (`ended`)."""
+
+    seconds: float
+    threads: frozenset[tuple[int, int]]
+
+    def ended(self, later: ThreadCPU) -> int:
+        """Threads of this sample that `later` no longer has (their CPU is missing from a difference)."""
+        return len(self.threads - later.threads)
+
+
+def thread_cpu(pid: int) -> ThreadCPU:
+    """The scheduler's CPU time of `pid`, its workers and all their threads (see ThreadCPU); the
+    clock ticks of `sample` on a kernel without schedstat."""
+    total, threads = 0, set()
+    for member in _tree(pid):
+        try:
+            tasks = list(Path(f"/proc/{member}/task").iterdir())
+        except OSError:
+            continue  # gone meanwhile
+        for task in tasks:
+            try:
+                total += int((task / "schedstat").read_text().split()[0])
+            except FileNotFoundError:
+                return ThreadCPU(sample(pid).cpu_seconds, frozenset())
+            except (OSError, ValueError, IndexError):
+                continue  # the thread ended meanwhile
+            threads.add((member, int(task.name)))
+    return ThreadCPU(total / 1e9, frozenset(threads))
+
+
 def machine() -> dict[str, object]:
     """What the figures came from: cores, CPU model, memory, Python."""
     model = ""

@@ -12,7 +12,8 @@ Others may use:
   `sql.py`, for a hot path) runs on either database, inside the current transaction if any;
 - `sqlite_reads`: SQLite's read connections (used by `engine`); `sqlite_lock`: its writers in turn
   (one process at a time, by a lock file next to the database); `sqlite_writes`: kept thread
-  connections; `foreign_keys`: Piccolo's foreign-key attribute reads without a `dir()` each
-  (installed by `engine`).
+  connections; `foreign_keys`: Piccolo's foreign-key attribute reads without a `dir()` each, and
+  `sqlite_types`: SQLite's values converted as Piccolo converts them, for less CPU (both installed
+  by `engine`).
 Imports nothing of the kiosk but `kiosk.config`.
 """

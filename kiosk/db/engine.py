@@ -9,11 +9,13 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import TransactionType
 
 from kiosk.config import Settings
-from kiosk.db import foreign_keys
+from kiosk.db import foreign_keys, sqlite_types
 from kiosk.db.sqlite_reads import FastReadSQLiteEngine
 
 # Reading a foreign key's attributes without a dir() each time (kiosk/db/foreign_keys.py).
 foreign_keys.install()
+# SQLite's values read and written as Piccolo's converters do, for less CPU (kiosk/db/sqlite_types.py).
+sqlite_types.install()
 
 # Seconds a SQLite writer waits for another writer before "database is locked".
 SQLITE_BUSY_TIMEOUT = 30

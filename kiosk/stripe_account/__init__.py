@@ -11,6 +11,8 @@ No other room imports the `stripe` SDK (an import-linter contract). Others may u
 - `budget`: the per-second budget of Stripe calls shared by a process's background work;
 - `keys`: the Stripe keys (classified test/live, masked, encrypted at rest through kiosk/db),
   `KeysInForce` (the keys a running process uses, kept by kiosk/payments/runtime.py).
+Inside, `sdk_logging` has the SDK format its log lines only when a logger or `STRIPE_LOG` wants
+them (installed by `gateway`).
 `controllers` is the Stripe admin page, mounted by kiosk/web. Imports `people` (guards), `audit`,
 `db`, `forms`, `config`.
 """

@@ -59,7 +59,11 @@ from kiosk.stripe_account.objects import (
     reader_from,
     refund_from,
 )
+from kiosk.stripe_account.sdk_logging import install as quiet_sdk_logging
 from kiosk.stripe_account.signature import verify as signature_check
+
+# The SDK formats its log lines only when they are wanted (kiosk/stripe_account/sdk_logging.py).
+quiet_sdk_logging()
 
 T = TypeVar("T")
 # What a reader's screen shows between payments (set_reader_display), as the SDK types it.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from jinja2.compiler import CodeGenerator, Frame
 
 from kiosk.catalogue.taxes import format_rate, plain_rate
 from kiosk.money.amounts import format_decimal, format_money
+from kiosk.payments.card_reader import CardReader, card_reader_of
 from kiosk.web.admin import admin_sections
 
 
@@ -41,6 +43,15 @@ def human_time(value: datetime | None, now: datetime | None = None, relative: bo
 
 
 _DAY_NAMES = {0: "today", -1: "yesterday", 1: "tomorrow"}
+
+
+def till_card_reader(context: Mapping[str, Any]) -> CardReader | None:
+    """`{{ till_card_reader() }}`: the till's card reader (kiosk/payments/card_reader.py), from the
+    request's cookie, in the warehouse of the page's `till`; None without either."""
+    request, till = context.get("request"), context.get("till")
+    if request is None or till is None:
+        return None
+    return card_reader_of(request.cookies, till.warehouse.id)
 
 
 class WholeIncludes(CodeGenerator):
@@ -86,3 +97,5 @@ def register_template_helpers(engine: Any) -> None:
     filters["tax_rate_plain"] = plain_rate
     # The admin layout's section nav (templates/admin/base.html).
     engine.register_template_callable("admin_sections", admin_sections)
+    # The card buttons of a receipt (templates/partials/card_buttons.html).
+    engine.register_template_callable("till_card_reader", till_card_reader)

@@ -279,6 +279,36 @@ def test_the_next_customers_amount_goes_with_new_sale(counter: Counter) -> None:
 
 
 @BOTH
+def test_the_next_sale_offers_the_reader_the_till_used(counter: Counter) -> None:
+    """After a payment on Counter 1, the till's next receipt offers it at once: one press starts the
+    card there (the phone's bottom bar too), and "Other reader…" still opens the picker."""
+    receipt = counter.receipt()
+    pay_on_the_reader(counter, receipt)  # chosen in the picker
+    page = receipt.page
+    page.get_by_test_id("next-sale-amount").fill("8.20")
+    page.get_by_test_id("new-sale").tap()
+    expect(page.get_by_test_id("amount-due")).to_have_text("$8.20")
+    quick = page.get_by_test_id("bar-card" if counter.size == "phone" else "card-on-reader")
+    expect(quick).to_have_text("Card on Counter 1" if counter.size == "phone" else "Card $8.20 on Counter 1")
+    expect(page.get_by_test_id("add-card")).to_have_text("Other reader…")
+    counter.screenshot("till-card-reader")
+    quick.tap()
+    receipt.expect_payment("on_reader")
+    receipt.expect_card_holds_the_rest()
+    expect(receipt.headline()).to_contain_text("Counter 1")
+    counter.reader(0).expect_amount("$8.20")
+    counter.reader(0).tap_card(VISA)
+    receipt.expect_receipt("paid")
+
+    page.get_by_test_id("next-sale-amount").fill("3.00")  # and the picker, for another reader
+    page.get_by_test_id("new-sale").tap()
+    expect(page.get_by_test_id("amount-due")).to_have_text("$3.00")
+    receipt.open_picker()
+    expect(receipt.reader(counter.shop.kiosk.readers[1])).to_be_enabled()
+    counter.screenshot("till-card-reader-other")
+
+
+@BOTH
 def test_what_is_due_stays_in_view(counter: Counter) -> None:
     """A long receipt on a phone: what is due, Card and Cash sit in a bar at the bottom."""
     receipt = counter.receipt()

@@ -20,7 +20,8 @@ from litestar.response import Template
 from kiosk.forms import PAGE_IN_PLACE
 from kiosk.money.amounts import MoneyError, check_card_amount
 from kiosk.payments import actions as payments
-from kiosk.payments import metrics, poll_cache, sql
+from kiosk.payments import card_reader, metrics, poll_cache, sql
+from kiosk.payments.card_reader import card_reader_of
 from kiosk.payments.decline_messages import FAILURES
 from kiosk.payments.engine import Engine
 from kiosk.payments.picker import picker_context
@@ -29,11 +30,13 @@ from kiosk.payments.settlement import Balance, balance_from
 from kiosk.payments.tables import Payment
 from kiosk.payments.views import PaymentView, payment_view
 from kiosk.people.auth import Till
-from kiosk.people.guards import provide_login, provide_till
+from kiosk.people.guards import provide_login, provide_till, settings_of
 from kiosk.shop.tables import OPEN, PAID
 from kiosk.stripe_account.errors import PaymentError, PaymentNotAllowed, ReaderOffline
+from kiosk.stripe_account.objects import ReaderInfo
 
 CurrentTill = NamedDependency[Till]
+AnyRequest = Request[Any, Any, Any]
 PROGRESS = "partials/payment_progress.html"
 CARD_TENDERS = "partials/card_tenders.html"
 PICKER = "partials/reader_picker.html"
@@ -161,6 +164,9 @@ async def _progress(request: Request[Any, Any, Any], view: PaymentView, version:
         till = await provide_till(await provide_login(request))
         return await receipt_page_answer(request, till, view.receipt_id, STOP_POLLING)
     add_card = await payments.card_tenders_context(view.receipt_id, money)
+    if add_card["can_add_card"]:  # offered on the till's card reader, if it has one
+        till = await provide_till(await provide_login(request))
+        add_card["card_reader"] = card_reader_of(request.cookies, till.warehouse.id)
     context = {"p": view, "notice": "", "add_card": add_card}
     return Template(PROGRESS, context=context, status_code=STOP_POLLING, headers=RECEIPT_CHANGED)
 
@@ -187,8 +193,26 @@ async def receipt_page_answer(
 async def card_section(till: Till, receipt_id: int, *, card_error: str = "", started: bool = False) -> Template:
     """The receipt's card part; after a change the receipt page is told to refresh its summary."""
     receipt = await _card_receipt(till, receipt_id)
-    context = {"receipt": receipt, "card_error": card_error, **await payments.card_tenders_context(receipt_id, receipt)}
+    tenders = await payments.card_tenders_context(receipt_id, receipt)
+    context = {"receipt": receipt, "card_error": card_error, "till": till, **tenders}
     return Template(CARD_TENDERS, context=context, headers=RECEIPT_CHANGED if started else {})
+
+
+def remember_card_reader(request: AnyRequest, till: Till, answer: Response[Any], reader: ReaderInfo) -> None:
+    """A payment started on `reader`: it is the till's card reader from now on (a cookie of the
+    device, kiosk/payments/card_reader.py), set only when it changed (reader or its label)."""
+    if card_reader_of(request.cookies, till.warehouse.id) != card_reader.shown_as(reader.id, reader.label):
+        value = card_reader.cookie_value(till.warehouse.id, reader.id, reader.label)
+        secure = not settings_of(request).demo  # as the session cookie
+        answer.set_cookie(
+            card_reader.COOKIE,
+            value,
+            max_age=card_reader.COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="lax",
+            path="/",
+            secure=secure,
+        )
 
 
 class PaymentsController(Controller):
@@ -237,8 +261,10 @@ class PaymentsController(Controller):
             return await card_section(till, receipt_id, card_error=_reason(exc))
         # "+ Card" is offered only on an editable or partly paid receipt; the running payment now
         # holds it (no lines, Void or cash forms): the page's shape moved, so the answer is the
-        # page, showing the payment on its reader.
-        return await receipt_page_answer(request, till, receipt_id)
+        # page, showing the payment on its reader, which is now the till's card reader.
+        answer = await receipt_page_answer(request, till, receipt_id)
+        remember_card_reader(request, till, answer, reader)
+        return answer
 
     @get("/payments/{payment_id:int}/progress", include_in_schema=False)
     async def progress(
@@ -320,7 +346,9 @@ class PaymentsController(Controller):
             await payments.retry_payment(engine, payment.id, reader, _holder(till))
         except (PaymentError, LookupError) as exc:
             return await card_section(till, int(payment.receipt), card_error=_reason(exc))
-        return await card_section(till, int(payment.receipt), started=True)
+        answer = await card_section(till, int(payment.receipt), started=True)
+        remember_card_reader(request, till, answer, reader)
+        return answer
 
     async def _act(self, request: Request[Any, Any, Any], till: Till, payment_id: int, action: str) -> Template:
         payment = await _payment(till, payment_id)

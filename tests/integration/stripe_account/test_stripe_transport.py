@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -228,3 +229,30 @@ async def test_a_stripe_that_stops_answering_gives_up_and_the_cashier_is_told(
     finally:
         await gateway.aclose()
     assert stripe.requests == 3  # the first try and the SDK's two retries, each with the same key
+
+
+async def test_the_sdks_log_lines_are_written_when_wanted_and_not_formatted_when_not(
+    fake: tuple[FakeStripe, str], caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kiosk/stripe_account/sdk_logging.py: with the `stripe` logger at DEBUG an operator reads the
+    SDK's own lines (the request, the answer's code and body); left at its default, no line is made."""
+    import stripe._util
+
+    stripe_, url = fake
+    stripe_.answers = [(200, INTENT), (200, INTENT)]
+    made: list[object] = []
+    logfmt = stripe._util.logfmt
+    monkeypatch.setattr(stripe._util, "logfmt", lambda props: made.append(props) or logfmt(props))
+    gateway = StripeGateway("sk_test_x", api_base=url)
+    try:
+        with caplog.at_level(logging.WARNING, logger="stripe"):
+            await _create(gateway)
+        assert made == [] and not [r for r in caplog.records if r.name == "stripe"]
+        with caplog.at_level(logging.DEBUG, logger="stripe"):
+            await _create(gateway)
+    finally:
+        await gateway.aclose()
+    lines = [r.getMessage() for r in caplog.records if r.name == "stripe"]
+    assert any("Request to Stripe api" in line and "/v1/payment_intents" in line for line in lines)
+    assert any("Stripe API response" in line and "response_code=200" in line for line in lines)
+    assert any("API response body" in line and "pi_1" in line for line in lines)
