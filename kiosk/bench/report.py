@@ -93,6 +93,12 @@ def targets(opts: BenchOptions, run: dict[str, Any]) -> list[dict[str, Any]]:
         best = run["capacity"]["tablets"]
         name = "tablets with poll p99 < 100 ms, tap-to-screen p95 <= 1.1 s, no errors"
         found.append((name, ">= 1000", best, best >= 1000))
+    if run.get("sale_costs"):  # issue 15: every request, webhook and background second of a sale
+        cpu = run["sale_costs"]["server_cpu_ms_per_sale"]
+        found.append(("server CPU per sale, one tablet (ms)", "<= 20", cpu, cpu <= 20))
+    if run.get("capacity"):  # at the largest tablet count, each server process's own peak
+        peak = main["server_worker_peak_rss_mb"]
+        found.append(("server worker peak memory (MB)", "< 200", peak, peak < 200))
     load = run["first_load"]["total_bytes"]
     found.append(("cashier page first load (bytes, compressed)", "<= 50000", load, load <= 50_000))
     per_poll = main["bytes_per_poll"]
