@@ -148,9 +148,15 @@ class ThreadCPU:
         return len(self.threads - later.threads)
 
 
+# Kernels built without schedstat have no such file for any process: the clock ticks of `sample` then.
+SCHEDSTAT = Path("/proc/self/schedstat").exists()
+
+
 def thread_cpu(pid: int) -> ThreadCPU:
     """The scheduler's CPU time of `pid`, its workers and all their threads (see ThreadCPU); the
     clock ticks of `sample` on a kernel without schedstat."""
+    if not SCHEDSTAT:
+        return ThreadCPU(sample(pid).cpu_seconds, frozenset())
     total, threads = 0, set()
     for member in _tree(pid):
         try:
@@ -160,10 +166,8 @@ def thread_cpu(pid: int) -> ThreadCPU:
         for task in tasks:
             try:
                 total += int((task / "schedstat").read_text().split()[0])
-            except FileNotFoundError:
-                return ThreadCPU(sample(pid).cpu_seconds, frozenset())
             except (OSError, ValueError, IndexError):
-                continue  # the thread ended meanwhile
+                continue  # the thread ended meanwhile (its file gone with it)
             threads.add((member, int(task.name)))
     return ThreadCPU(total / 1e9, frozenset(threads))
 

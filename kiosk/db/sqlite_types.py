@@ -15,7 +15,7 @@ sale's server CPU.
 - BOOLEAN: `b"1"` is True, as Piccolo compares the text with `"1"`;
 - TIMESTAMP / TIMESTAMPTZ: `datetime.fromisoformat` of the text (UTC attached for TIMESTAMPTZ);
 - datetimes written: one in `timezone.utc` is written as it is (`str`), any other as Piccolo does.
-`tests/unit/test_sqlite_types.py` checks each against Piccolo's own on the same inputs.
+`tests/unit/db/test_sqlite_types.py` checks each against Piccolo's own on the same inputs.
 """
 
 from __future__ import annotations

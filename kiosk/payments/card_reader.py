@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 COOKIE = "kiosk_card_reader"
-COOKIE_MAX_AGE = 400 * 24 * 3600  # a year and a bit: browsers cap cookies at 400 days
 MAX_READER_ID = 64
 MAX_LABEL = 100
 
@@ -31,15 +30,19 @@ class CardReader:
     label: str
 
 
+def is_reader_id(value: str) -> bool:
+    """Whether a value a device sent back (a cookie, a form) can be a Terminal reader's id."""
+    return value.startswith("tmr_") and len(value) <= MAX_READER_ID
+
+
 def card_reader_of(cookies: Mapping[str, str], warehouse_id: int) -> CardReader | None:
     """The till's card reader in this warehouse, if this device has started a payment here.
     `cookies`: as the request has them, their values decoded (Litestar unquotes them)."""
     warehouse, _, rest = cookies.get(COOKIE, "").partition(":")
     reader_id, _, label = rest.partition(":")
-    if warehouse != str(warehouse_id) or not reader_id.startswith("tmr_") or len(reader_id) > MAX_READER_ID:
+    if warehouse != str(warehouse_id) or not is_reader_id(reader_id):
         return None
-    shown = label.strip()[:MAX_LABEL]
-    return CardReader(reader_id, shown or reader_id)
+    return shown_as(reader_id, label)
 
 
 def shown_as(reader_id: str, label: str) -> CardReader:

@@ -147,6 +147,16 @@ def session_cookie(request: Request[Any, Any, Any], token: str) -> Cookie:
     )
 
 
+# A cookie that remembers something of the device itself (a till's readers), not of who is logged in.
+DEVICE_COOKIE_MAX_AGE = 400 * 24 * 3600  # a year and a bit: browsers cap cookies at 400 days
+
+
+def device_cookie(request: Request[Any, Any, Any], key: str, value: str) -> Cookie:
+    """A cookie of the device (a till's customer-screen or card reader), as the session cookie is
+    made (HttpOnly, SameSite=Lax, Secure except in the plain-HTTP demo), kept for DEVICE_COOKIE_MAX_AGE."""
+    return replace(session_cookie(request, value), key=key, max_age=DEVICE_COOKIE_MAX_AGE)
+
+
 def expired_session_cookie(request: Request[Any, Any, Any]) -> Cookie:
     """Tells the browser to forget the session cookie (logout)."""
     return replace(session_cookie(request, ""), max_age=0, expires=0)

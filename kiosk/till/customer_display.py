@@ -26,6 +26,7 @@ from typing import Any, Literal
 from kiosk.catalogue.pricing import tax_rules
 from kiosk.catalogue.taxes import EXCLUSIVE
 from kiosk.payments import cart_display
+from kiosk.payments.card_reader import is_reader_id
 from kiosk.payments.engine import Engine
 from kiosk.shop.tables import OPEN, Receipt, ReceiptLine
 from kiosk.stripe_account.gateway import Cart, CartLine
@@ -33,7 +34,6 @@ from kiosk.stripe_account.gateway import Cart, CartLine
 logger = logging.getLogger(__name__)
 
 COOKIE = "kiosk_till_reader"
-COOKIE_MAX_AGE = 400 * 24 * 3600  # a year and a bit: browsers cap cookies at 400 days
 QUIET_SECONDS = 0.5
 # Stripe's cart shows at most this many lines; the rest are summed into one "n more items" line.
 MAX_CART_LINES = 100
@@ -43,7 +43,7 @@ def reader_of_till(cookies: dict[str, str], warehouse_id: int) -> str | None:
     """The reader this device chose for its customer screen, if it chose one in this warehouse."""
     raw = cookies.get(COOKIE, "")
     warehouse, _, reader_id = raw.partition(":")
-    if warehouse != str(warehouse_id) or not reader_id.startswith("tmr_") or len(reader_id) > 64:
+    if warehouse != str(warehouse_id) or not is_reader_id(reader_id):
         return None
     return reader_id
 

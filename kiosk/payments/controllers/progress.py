@@ -21,7 +21,6 @@ from kiosk.forms import PAGE_IN_PLACE
 from kiosk.money.amounts import MoneyError, check_card_amount
 from kiosk.payments import actions as payments
 from kiosk.payments import card_reader, metrics, poll_cache, sql
-from kiosk.payments.card_reader import card_reader_of
 from kiosk.payments.decline_messages import FAILURES
 from kiosk.payments.engine import Engine
 from kiosk.payments.picker import picker_context
@@ -30,7 +29,7 @@ from kiosk.payments.settlement import Balance, balance_from
 from kiosk.payments.tables import Payment
 from kiosk.payments.views import PaymentView, payment_view
 from kiosk.people.auth import Till
-from kiosk.people.guards import provide_login, provide_till, settings_of
+from kiosk.people.guards import device_cookie, provide_login, provide_till
 from kiosk.shop.tables import OPEN, PAID
 from kiosk.stripe_account.errors import PaymentError, PaymentNotAllowed, ReaderOffline
 from kiosk.stripe_account.objects import ReaderInfo
@@ -164,10 +163,9 @@ async def _progress(request: Request[Any, Any, Any], view: PaymentView, version:
         till = await provide_till(await provide_login(request))
         return await receipt_page_answer(request, till, view.receipt_id, STOP_POLLING)
     add_card = await payments.card_tenders_context(view.receipt_id, money)
-    if add_card["can_add_card"]:  # offered on the till's card reader, if it has one
-        till = await provide_till(await provide_login(request))
-        add_card["card_reader"] = card_reader_of(request.cookies, till.warehouse.id)
-    context = {"p": view, "notice": "", "add_card": add_card}
+    context: dict[str, Any] = {"p": view, "notice": "", "add_card": add_card}
+    if add_card["can_add_card"]:  # "+ Card" again: offered on the till's card reader, if it has one
+        context["till"] = await provide_till(await provide_login(request))
     return Template(PROGRESS, context=context, status_code=STOP_POLLING, headers=RECEIPT_CHANGED)
 
 
@@ -201,18 +199,9 @@ async def card_section(till: Till, receipt_id: int, *, card_error: str = "", sta
 def remember_card_reader(request: AnyRequest, till: Till, answer: Response[Any], reader: ReaderInfo) -> None:
     """A payment started on `reader`: it is the till's card reader from now on (a cookie of the
     device, kiosk/payments/card_reader.py), set only when it changed (reader or its label)."""
-    if card_reader_of(request.cookies, till.warehouse.id) != card_reader.shown_as(reader.id, reader.label):
+    if card_reader.card_reader_of(request.cookies, till.warehouse.id) != card_reader.shown_as(reader.id, reader.label):
         value = card_reader.cookie_value(till.warehouse.id, reader.id, reader.label)
-        secure = not settings_of(request).demo  # as the session cookie
-        answer.set_cookie(
-            card_reader.COOKIE,
-            value,
-            max_age=card_reader.COOKIE_MAX_AGE,
-            httponly=True,
-            samesite="lax",
-            path="/",
-            secure=secure,
-        )
+        answer.set_cookie(device_cookie(request, card_reader.COOKIE, value))
 
 
 class PaymentsController(Controller):

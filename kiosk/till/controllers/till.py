@@ -17,16 +17,17 @@ from kiosk.catalogue import items as catalogue
 from kiosk.customers import attach
 from kiosk.customers.views import receipt_customer_of
 from kiosk.forms import PAGE_IN_PLACE, see_other
+from kiosk.payments.card_reader import is_reader_id
 from kiosk.payments.picker import picker_context
 from kiosk.payments.saved_cards import customer_cards_of, receipt_sent_to
 from kiosk.payments.settlement import CARD_SETTLED
 from kiosk.payments.views import card_tenders_of, payment_view
 from kiosk.people.auth import Till, now_utc
-from kiosk.people.guards import settings_of
+from kiosk.people.guards import device_cookie
 from kiosk.shop.lookup import ReceiptNotFound
 from kiosk.shop.tables import OPEN, PAID
 from kiosk.till import receipts
-from kiosk.till.customer_display import COOKIE, COOKIE_MAX_AGE, cookie_value, displays_of, reader_of_till
+from kiosk.till.customer_display import COOKIE, cookie_value, displays_of, reader_of_till
 from kiosk.till.receipt_views import ReceiptPage, receipt_page, receipt_page_reads, todays_receipts
 from kiosk.till.receipts import ReceiptError
 
@@ -208,12 +209,8 @@ class PosController(Controller):
         before = reader_of_till(request.cookies, till.warehouse.id)
         displays_of(request.app.state).left(before)
         response = see_other("/receipts/?screen=" + ("set" if data.reader_id else "off"))
-        if data.reader_id.startswith("tmr_") and len(data.reader_id) <= 64:
-            value = cookie_value(till.warehouse.id, data.reader_id)
-            secure = not settings_of(request).demo  # as the session cookie
-            response.set_cookie(
-                COOKIE, value, max_age=COOKIE_MAX_AGE, httponly=True, samesite="lax", path="/", secure=secure
-            )
+        if is_reader_id(data.reader_id):
+            response.set_cookie(device_cookie(request, COOKIE, cookie_value(till.warehouse.id, data.reader_id)))
         else:
             response.delete_cookie(COOKIE, path="/")
         return response

@@ -94,3 +94,19 @@ async def test_the_till_reader_of_another_warehouse_is_not_offered(kiosk: Kiosk)
         client.cookies.set(COOKIE, "not:a:reader")
         page = await client.get(f"/receipts/{receipt}")
         assert quick_button(page.text) is None
+
+
+async def test_after_a_cancel_the_card_is_offered_on_the_till_reader_again(kiosk: Kiosk) -> None:
+    """The canceled payment's panel offers the card again: from the cancel's own answer and from a
+    poll that finds it canceled (the page of another tab, say)."""
+    receipt = await kiosk.receipt("6.00")
+    async with kiosk.cashier() as client:
+        payment_id = await start_card(client, receipt, kiosk.readers[1])  # Counter 2 is now the till's
+        canceled = await post_form(client, f"/payments/{payment_id}/cancel", {}, HTMX)
+        await wait_state(payment_id, "canceled")
+        polled = await client.get(f"/payments/{payment_id}/progress", headers=HTMX)
+    for answer in (canceled, polled):
+        button = quick_button(answer.text)
+        assert button is not None and button.endswith(">Card $6.00 on Counter 2</button>"), answer.text
+        assert re.search(r'data-testid="add-card"[^>]*>Other reader…<', answer.text)
+    assert polled.status_code == 286
