@@ -11,7 +11,6 @@ from litestar.config.compression import CompressionConfig
 from litestar.datastructures import CacheControlHeader
 from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXPlugin
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
@@ -43,7 +42,7 @@ from kiosk.web.metrics import MetricsController
 from kiosk.web.outage import OUTAGE_HANDLERS, outage_over
 from kiosk.web.reading_locale import before_each_request
 from kiosk.web.security_headers import security_headers
-from kiosk.web.templating import register_template_helpers
+from kiosk.web.templating import KioskTemplateEngine, register_template_helpers
 
 
 @get("/healthz", sync_to_thread=False, include_in_schema=False)
@@ -126,7 +125,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MetricsController,  # /metrics for Prometheus: loopback or KIOSK_METRICS_TOKEN
         ],
         template_config=TemplateConfig(
-            directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=register_template_helpers
+            directory=TEMPLATES_DIR, engine=KioskTemplateEngine, engine_callback=register_template_helpers
         ),
         plugins=[HTMXPlugin()],
         # stripe_lifespan runs the payments engine with the stored Stripe keys (and restarts it on change).

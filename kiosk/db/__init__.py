@@ -3,7 +3,8 @@
 Owns the `kiosk_setting` table (named values, secret ones encrypted with `KIOSK_SECRET_KEY`).
 Others may use:
 - `engine`: `write_transaction` (IMMEDIATE on SQLite, joins an outer one), `is_postgres`,
-  `make_engine` (piccolo_conf.py);
+  `make_engine` (piccolo_conf.py); `durability`: `recoverable()`, write transactions whose COMMIT
+  does not wait for the disk on SQLite (only for what a power cut may take back: see its module);
 - `settings`: read and write named settings, and the revision number that tells other processes
   the settings changed; `secret_box`: the `SecretBox` that encrypts secret settings, and the
   `KIOSK_SECRET_KEY` check at start; `tables.Setting`;

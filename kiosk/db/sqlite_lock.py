@@ -21,8 +21,15 @@ Here a write transaction (IMMEDIATE or EXCLUSIVE) and a single write outside one
    COMMIT on a thread of the loop's own (its fsync, a few milliseconds on a busy disk, must not stop
    the loop), which lets the lock go as soon as the COMMIT returns. SQLite's lock is free when they
    ask for it (busy timeout 0; were it taken by a writer that does not use the lock file, the
-   statement waits for it on a thread with SQLite's busy timeout, as every writer did before);
+   statement waits for it on a thread with SQLite's busy timeout, as every writer did before).
+   A transaction begun inside `durability.recoverable()` commits with `synchronous = NORMAL` (no
+   fsync) right there on the loop instead (kiosk/db/durability.py says when that is allowed);
 4. let the turn go after COMMIT or ROLLBACK.
+A server's write connection does not checkpoint at each commit (a checkpoint writes and syncs the
+database file: milliseconds, on the loop for a commit there). Every CHECKPOINT_EVERY commits, one
+COMMIT goes to the committer's thread whatever its durability, and the log is folded back into the
+file right after it, before the turn is let go, as SQLite's own checkpoint would: no writer of any
+process adds to the log meanwhile, so it is folded back whole and the next writer starts it anew.
 Reads outside a transaction take no part (WAL: they never wait for a writer).
 
 What keeps it safe:
@@ -55,10 +62,17 @@ from typing import Any
 
 from piccolo.engine.sqlite import SQLiteTransaction, dict_factory
 
+from kiosk.db.durability import is_recoverable
 from kiosk.db.sqlite_writes import file_identity
 
 LOCK_SUFFIX = "-writer"
 WAITING = "-waiting"
+
+# SQLite's `synchronous` levels: a durable COMMIT waits for the disk, a recoverable one does not.
+FULL, NORMAL = "FULL", "NORMAL"
+# A kept write connection's commits between two checkpoints on the committer's thread (SQLite's own
+# comes at 1,000 pages of log; a sale's commits write 2 to 6 pages each).
+CHECKPOINT_EVERY = 100
 
 
 class GaveUp(sqlite3.OperationalError):
@@ -245,6 +259,8 @@ class LoopWriter:
         self.conn: sqlite3.Connection | None = None
         self.identity: tuple[str, int, int] | None = None
         self._committer: _Committer | None = None
+        self.synchronous = FULL  # the connection's level now
+        self.commits = 0  # since the last checkpoint (a kept connection's)
 
     @property
     def committer(self) -> _Committer:
@@ -268,8 +284,29 @@ class LoopWriter:
         )
         conn.row_factory = dict_factory
         conn.execute("PRAGMA foreign_keys = 1")
-        self.conn, self.identity = conn, identity
+        conn.execute(f"PRAGMA synchronous = {FULL}")
+        if keep:  # checkpoints on the committer's thread, every CHECKPOINT_EVERY commits (`checkpoint_due`)
+            conn.execute("PRAGMA wal_autocheckpoint = 0")
+        self.conn, self.identity, self.synchronous, self.commits = conn, identity, FULL, 0
         return conn
+
+    def durable(self, durable: bool) -> None:
+        """Before BEGIN: the connection's COMMIT waits for the disk or not (SQLite refuses to change
+        it inside a transaction)."""
+        level = FULL if durable else NORMAL
+        if self.conn is not None and level != self.synchronous:
+            self.conn.execute(f"PRAGMA synchronous = {level}")
+            self.synchronous = level
+
+    def checkpoint_due(self, keep: bool) -> bool:
+        """Does this COMMIT of a kept connection (one more) bring the log's checkpoint?"""
+        if not keep:
+            return False  # SQLite's own checkpoints (the connection closes after its turn)
+        self.commits += 1
+        if self.commits < CHECKPOINT_EVERY:
+            return False
+        self.commits = 0
+        return True
 
     def close(self) -> None:
         if self.conn is not None:
@@ -392,11 +429,15 @@ async def run_statement(writer: LoopWriter, statement: str, args: list[Any], wai
     return await _with_busy_wait(writer, statement, args, wait)
 
 
-def _commit_and_let_go(conn: sqlite3.Connection, turn: FileTurn) -> None:
-    """On the committer's thread: COMMIT (its fsync, and a checkpoint now and then), and the lock
-    let go right after it, without waiting for the loop."""
+def _commit_and_let_go(conn: sqlite3.Connection, turn: FileTurn, checkpoint: bool = False) -> None:
+    """COMMIT (on the committer's thread: its fsync; SQLite's checkpoint now and then for a connection
+    that is not kept; `checkpoint`: the log folded back, a kept connection's), and the lock let go
+    right after it, without waiting for the loop."""
     try:
         conn.execute("COMMIT")
+        if checkpoint and not conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):  # a reader holding the log back: the next one will
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
     finally:
         if not conn.in_transaction:
             turn.let_go()
@@ -410,14 +451,19 @@ def _close_and_let_go(conn: sqlite3.Connection, turn: FileTurn) -> None:
 
 
 async def commit_turn(writer: LoopWriter, turn: FileTurn, keep: bool) -> None:
-    """COMMIT on the committer's thread and end the turn. A COMMIT that fails is rolled back and
-    raised. If the caller is cancelled meanwhile, the thread finishes the COMMIT with the connection,
-    then closes it (rolling back what did not commit) and lets the lock go; the process's next
-    writer opens a new connection."""
+    """COMMIT and end the turn: on the committer's thread, or right here when the connection's
+    COMMIT does not wait for the disk (a recoverable transaction's). A COMMIT that fails is rolled
+    back and raised. If the caller is cancelled meanwhile, the thread finishes the COMMIT with the
+    connection, then closes it (rolling back what did not commit) and lets the lock go; the process's
+    next writer opens a new connection."""
     conn = writer.conn
     assert conn is not None
+    checkpoint = writer.checkpoint_due(keep)
     try:
-        await writer.committer.run(lambda: _commit_and_let_go(conn, turn))
+        if writer.synchronous == NORMAL and not checkpoint:
+            _commit_and_let_go(conn, turn)
+        else:
+            await writer.committer.run(lambda: _commit_and_let_go(conn, turn, checkpoint))
     except asyncio.CancelledError:
         writer.conn, writer.identity = None, None
         writer.committer.then(lambda: _close_and_let_go(conn, turn))
@@ -435,13 +481,14 @@ async def commit_turn(writer: LoopWriter, turn: FileTurn, keep: bool) -> None:
 
 async def write_once(engine: Any, query: str, args: list[Any]) -> list[Any]:
     """A single write outside a transaction, in its turn: BEGIN IMMEDIATE, the statement and its
-    rows here, the COMMIT on the committer's thread."""
+    rows here, the COMMIT as `commit_turn` does it."""
     writer = engine.writers.here()
     wait = engine.write_wait
     keep = engine.keep_writers
     turn = await take_turn(writer, str(engine.path), wait)
     try:
         conn = writer.connection(engine.connection_kwargs, keep)
+        writer.durable(not is_recoverable())
         await run_statement(writer, "BEGIN IMMEDIATE", [], wait)
         try:
             rows: list[Any] = conn.execute(query, args).fetchall()
@@ -490,6 +537,7 @@ class TurnTransaction(SQLiteTransaction):
         turn = await take_turn(writer, str(engine.path), engine.write_wait)
         try:
             writer.connection(engine.connection_kwargs, engine.keep_writers)
+            writer.durable(not is_recoverable())
             await run_statement(writer, f"BEGIN {self.transaction_type.value}", [], engine.write_wait)
             raw = writer.conn
             assert raw is not None

@@ -291,17 +291,20 @@ async def mark_on_reader(
     # Nothing more to do after this move (the reader has no result yet): a start or a retry gives
     # its lease back with it, not in a write of its own.
     give_back = leases.given_back_with(payment.id) if change is None else None
-    async with store.atomic():
-        if seen_at is not None:
-            await remember_reader(reader, seen_at)
-        moved = await store.transition_row(
-            payment.id,
-            target,
-            fields,
-            step=target,
-            detail=f"attempt {payment.attempt}",
-            also=[give_back] if give_back else (),
-        )
+    # Recoverable: taken back by a power cut, the payment is as it was sent (its intent and
+    # `reconcile_after` committed durably before the call), due for a check with Stripe.
+    with store.recoverable():
+        async with store.atomic():
+            if seen_at is not None:
+                await remember_reader(reader, seen_at)
+            moved = await store.transition_row(
+                payment.id,
+                target,
+                fields,
+                step=target,
+                detail=f"attempt {payment.attempt}",
+                also=[give_back] if give_back else (),
+            )
     if moved is not None and give_back is not None:
         leases.gave_back(payment.id)
     if change is not None:

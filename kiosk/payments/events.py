@@ -14,6 +14,7 @@ by setting `reconcile_after`.
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from datetime import UTC, datetime
 
 from kiosk.payments import sql, store
@@ -47,19 +48,22 @@ def _is_unique_violation(exc: Exception) -> bool:
 async def record_event(engine: Engine, event: EventInfo) -> str:
     """Record and apply one verified event; returns what it did (stored with the event)."""
     try:
-        async with store.atomic():
-            seen, payment = await sql.event_and_payment(event.id, _intent_of(event))
-            if seen:
-                return DUPLICATE
-            outcome = await _apply(engine, payment, event) if payment else "not a kiosk payment"
-            # Then, written together: the event's row, and what else it tells.
-            last = [sql.insert_event(event.id, event.type, store.now(), payment.id if payment else None, outcome[:255])]
-            if payment is not None and (event.intent is not None or event.charge_card is not None):
-                last.append(sql.details_complete(payment.id))  # the card and the amount taken: nothing to ask
-            if event.reader is not None:  # the reader picker's snapshot learns the reader's status too
-                last.append(reader_news(event.reader, datetime.fromtimestamp(event.created, UTC)))
-            await sql.together(*last)
-            kill_point("webhook_applied")
+        with store.recoverable() if _recoverable(event) else nullcontext():
+            async with store.atomic():
+                seen, payment = await sql.event_and_payment(event.id, _intent_of(event))
+                if seen:
+                    return DUPLICATE
+                outcome = await _apply(engine, payment, event) if payment else "not a kiosk payment"
+                # Then, written together: the event's row, and what else it tells.
+                last = [
+                    sql.insert_event(event.id, event.type, store.now(), payment.id if payment else None, outcome[:255])
+                ]
+                if payment is not None and (event.intent is not None or event.charge_card is not None):
+                    last.append(sql.details_complete(payment.id))  # the card and the amount taken: nothing to ask
+                if event.reader is not None:  # the reader picker's snapshot learns the reader's status too
+                    last.append(reader_news(event.reader, datetime.fromtimestamp(event.created, UTC)))
+                await sql.together(*last)
+                kill_point("webhook_applied")
     except Exception as exc:
         # The same event delivered twice at once: the other one won. Any other conflict (two events
         # about one refund racing to record it) is raised: the 5xx makes Stripe deliver it again,
@@ -68,6 +72,17 @@ async def record_event(engine: Engine, event: EventInfo) -> str:
             return DUPLICATE
         raise
     return outcome
+
+
+def _recoverable(event: EventInfo) -> bool:
+    """May a power cut take this event's transaction back (kiosk/db/durability.py)? A card payment's
+    news, yes: what a power cut takes back is a prefix of the commits, and every prefix leaves the
+    payment due for a check with Stripe (`reconcile_after`, committed durably before Stripe was
+    called; the card's details are read from the PaymentIntent when its charge event is missing).
+    Refund news, no: a refund made in Stripe's Dashboard on a settled payment is not looked for again."""
+    if event.reader is not None and event.reader.action is not None and event.reader.action.type == REFUND_ACTION:
+        return False
+    return not refund_events.is_refund_news(event)
 
 
 def _intent_of(event: EventInfo) -> str | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.catalogue.pricing import reprice, tax_rules
+from kiosk.db.durability import recoverable
 from kiosk.db.engine import write_transaction
 from kiosk.money.amounts import MoneyError, parse_amount
 from kiosk.payments.settlement import balance, has_tenders, refresh_receipt_status
@@ -59,7 +60,14 @@ class NewSale:
 async def open_sale(warehouse_id: int, user_id: int, amount: str = "") -> NewSale:
     """New sale: a new receipt and, when an amount was typed with the press, that amount as its first
     line (a quick amount), in one transaction. An amount that is refused (not a sum of the currency)
-    does not stop the sale: the receipt opens empty and `refused` says why, for the field."""
+    does not stop the sale: the receipt opens empty and `refused` says why, for the field.
+    Recoverable (kiosk/db/durability.py): no money is taken on a receipt before its first tender,
+    which commits durably and the receipt with it."""
+    with recoverable():
+        return await _open_sale(warehouse_id, user_id, amount)
+
+
+async def _open_sale(warehouse_id: int, user_id: int, amount: str) -> NewSale:
     async with write_transaction(Receipt._meta.db):
         receipt_id = await open_receipt(warehouse_id, user_id)  # joins this transaction
         if not amount.strip():
