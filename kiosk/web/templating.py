@@ -100,7 +100,16 @@ class KioskEnvironment(Environment):
                 return obj[attribute]
             except KeyError:
                 return self.undefined(obj=obj, name=attribute)
-        return super().getattr(obj, attribute)
+        # Anything else as Jinja reads it (here, not through `super()`: objects' attributes are read
+        # as often as rows' keys, and the extra call doubled their cost).
+        try:
+            return getattr(obj, attribute)
+        except AttributeError:
+            pass
+        try:
+            return obj[attribute]
+        except (TypeError, LookupError, AttributeError):
+            return self.undefined(obj=obj, name=attribute)
 
     def make_globals(self, d: Any) -> Any:
         return {**self.globals, **d} if d else dict(self.globals)
