@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kiosk.customers import cards as customer_cards
+from kiosk.db.durability import recoverable
 from kiosk.payments import brands, leases, sql, store
 from kiosk.payments.cart_display import wait_for_display
 from kiosk.payments.decline_messages import READER_TIMEOUT
@@ -293,7 +294,7 @@ async def mark_on_reader(
     give_back = leases.given_back_with(payment.id) if change is None else None
     # Recoverable: taken back by a power cut, the payment is as it was sent (its intent and
     # `reconcile_after` committed durably before the call), due for a check with Stripe.
-    with store.recoverable():
+    with recoverable():
         async with store.atomic():
             if seen_at is not None:
                 await remember_reader(reader, seen_at)

@@ -17,6 +17,7 @@ import logging
 from contextlib import nullcontext
 from datetime import UTC, datetime
 
+from kiosk.db.durability import recoverable
 from kiosk.payments import sql, store
 from kiosk.payments.driver import apply_change
 from kiosk.payments.engine import Engine
@@ -48,7 +49,7 @@ def _is_unique_violation(exc: Exception) -> bool:
 async def record_event(engine: Engine, event: EventInfo) -> str:
     """Record and apply one verified event; returns what it did (stored with the event)."""
     try:
-        with store.recoverable() if _recoverable(event) else nullcontext():
+        with recoverable() if _recoverable(event) else nullcontext():
             async with store.atomic():
                 seen, payment = await sql.event_and_payment(event.id, _intent_of(event))
                 if seen:

@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from kiosk.db import durability
 from kiosk.db.engine import is_postgres, write_transaction
 from kiosk.payments import sql
 from kiosk.payments.states import ACTIVE, DECLINED, NEEDS_ATTENTION, RECEIPT_SETTLED, sources_of
@@ -31,12 +30,6 @@ def later(seconds: float) -> datetime:
 def atomic() -> Any:
     """One transaction (IMMEDIATE on SQLite); nested uses join the outer one."""
     return write_transaction(Payment._meta.db)
-
-
-def recoverable() -> Any:
-    """Around `atomic()`: its COMMIT does not wait for the disk, for a change that Stripe holds the
-    truth of and the reconciler reads again should a power cut take it back (kiosk/db/durability.py)."""
-    return durability.recoverable()
 
 
 async def load(payment_id: int) -> Payment | None:
