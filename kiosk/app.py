@@ -16,7 +16,7 @@ from litestar.template.config import TemplateConfig
 
 from kiosk.config import HTMX_DIST_DIR, STATIC_DIR, TEMPLATES_DIR, Settings
 from kiosk.customers.controllers.till import ReceiptCustomerController
-from kiosk.db.engine import start_pool
+from kiosk.db.engine import start_pool, stop_pool
 from kiosk.db.secret_box import check_secret_key
 from kiosk.payments.controllers.admin import PaymentsAdminController
 from kiosk.payments.controllers.progress import RECEIPT_PAGE, PaymentsController
@@ -82,7 +82,7 @@ async def _database_pool(app: Litestar) -> AsyncIterator[None]:
         yield
     finally:
         if settings.uses_postgres:
-            await engine.close_connection_pool()
+            await stop_pool(engine)
         else:
             await engine.close_writers()
 

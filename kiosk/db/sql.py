@@ -24,8 +24,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from piccolo.querystring import QueryString
 
+from kiosk.db import pg_kept
 from kiosk.db.tables import Setting
 
 
@@ -56,6 +58,9 @@ async def _run(sql: str, args: tuple[Any, ...]) -> list[Any]:
     if held is not None:
         return [dict(record) for record in await held.fetch(query, *args)]
     if engine.pool:
+        kept = pg_kept.kept_for(engine.pool)
+        if kept is not None and (connection := kept.take()) is not None:
+            return await kept.run(connection, query, args)  # kiosk/db/pg_kept.py: no acquire, no release
         return [dict(record) for record in await engine.pool.fetch(query, *args)]
     return [dict(record) for record in await engine._run_in_new_connection(query, list(args))]
 
@@ -82,24 +87,44 @@ def _held() -> Any:
 
 @asynccontextmanager
 async def one_connection() -> AsyncIterator[None]:
-    """PostgreSQL: the statements run here outside a transaction go to one pool connection, taken
-    once for them all. Each still runs on its own (autocommit: it sees what is committed when it
-    runs), as through the pool; what is saved is the pool's acquire and release around each one,
-    which cost twice the CPU of a point read itself (~40 of ~60 us). For a short run of reads that
-    nothing else interrupts (a page's rows): the connection is nobody else's meanwhile. SQLite, no
-    pool, or inside a transaction or another such run: nothing changes."""
+    """PostgreSQL: the statements run here outside a transaction go to one pool connection (a kept
+    one when one is free: kiosk/db/pg_kept.py), taken once for them all. Each still runs on its own
+    (autocommit: it sees what is committed when it runs), as through the pool; what is saved is the
+    pool's acquire and release around each one, which cost twice the CPU of a point read itself (~40
+    of ~60 us). For a short run of reads that nothing else interrupts (a page's rows): the connection
+    is nobody else's meanwhile. SQLite, no pool, or inside a transaction or another such run: nothing
+    changes."""
     engine = _engine()
     if engine.engine_type == "sqlite" or not engine.pool or engine.current_transaction.get() or _held() is not None:
         yield
         return
-    async with engine.pool.acquire() as connection:
-        held = _Held(asyncio.current_task(), connection)
-        token = _HELD.set(held)
-        try:
+    kept = pg_kept.kept_for(engine.pool)
+    if kept is None or (connection := kept.take()) is None:
+        async with engine.pool.acquire() as pooled, _holding(pooled):
             yield
-        finally:
-            held.connection = None
-            _HELD.reset(token)
+        return
+    try:
+        async with _holding(connection):
+            yield
+    except asyncpg.PostgresError:
+        kept.give_back(connection)
+        raise
+    except BaseException:
+        kept.lost(connection)  # a statement may not have ended: back to the pool (kiosk/db/pg_kept.py)
+        raise
+    kept.give_back(connection)
+
+
+@asynccontextmanager
+async def _holding(connection: Any) -> AsyncIterator[None]:
+    """This task's statements outside a transaction go to `connection` meanwhile."""
+    held = _Held(asyncio.current_task(), connection)
+    token = _HELD.set(held)
+    try:
+        yield
+    finally:
+        held.connection = None
+        _HELD.reset(token)
 
 
 async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:

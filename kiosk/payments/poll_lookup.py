@@ -14,14 +14,14 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
-from piccolo.querystring import QueryString
 
+from kiosk.db import sql
 from kiosk.payments.tables import Payment
 from kiosk.people.auth import IDLE_TIMEOUT, hash_token, now_utc
 from kiosk.people.guards import SESSION_COOKIE, is_htmx
 
 _PAYMENT_COLUMNS = [column._meta.db_column_name for column in Payment._meta.columns]
-# Placeholders `{}` are Piccolo's: the same text runs on SQLite and PostgreSQL.
+# Placeholders `{}` (kiosk/db/sql.py): the same text runs on SQLite and PostgreSQL.
 LOOKUP = f"""
 SELECT {", ".join(f'p."{name}" AS "{name}"' for name in _PAYMENT_COLUMNS)},
        s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at,
@@ -46,14 +46,12 @@ def _usable(row: dict[str, Any]) -> bool:
 async def usable_payment(token: str, payment_id: int) -> Payment | None:
     """The payment when the session of `token` may see it right now, for an htmx GET (a background
     poll, which the `login` dependency does not count as activity); None means "ask the long way"."""
-    engine: Any = Payment._meta.db
-    # The engine's own entry point (transactions, PostgreSQL's pool) without the query builder's
-    # per-query work, which costs more than this point read.
-    results = await engine.run_querystring(QueryString(LOOKUP, payment_id, hash_token(token)))
-    rows: list[dict[str, Any]] = engine.transform_response_to_dicts(results) if results else []
-    if not rows or not _usable(rows[0]):
+    # Hand-written SQL's runner (kiosk/db/sql.py): no query builder, and on PostgreSQL a kept
+    # connection instead of the pool's acquire and release (kiosk/db/pg_kept.py).
+    row = await sql.fetch_one(LOOKUP, payment_id, hash_token(token))
+    if row is None or not _usable(row):
         return None
-    return Payment(**{name: rows[0][name] for name in _PAYMENT_COLUMNS}, _exists_in_db=True)
+    return Payment(**{name: row[name] for name in _PAYMENT_COLUMNS}, _exists_in_db=True)
 
 
 async def payment_for_poll(request: Request[Any, Any, Any], payment_id: int) -> Payment | None:
