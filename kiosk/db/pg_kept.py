@@ -76,17 +76,14 @@ class KeptConnections:
         self.missing += 1
         self._refill_soon()
 
+    def lent(self, connection: Any) -> _Lent:
+        """Around the statements of a taken connection: given back after them, or lost."""
+        return _Lent(self, connection)
+
     async def run(self, connection: Any, query: str, args: tuple[Any, ...]) -> list[Any]:
         """One statement on a taken connection, which is given back (or lost) after it."""
-        try:
+        with self.lent(connection):
             records = await connection.fetch(query, *args)
-        except asyncpg.PostgresError:
-            self.give_back(connection)
-            raise
-        except BaseException:
-            self.lost(connection)
-            raise
-        self.give_back(connection)
         return [dict(record) for record in records]
 
     async def stop(self) -> None:
@@ -129,6 +126,26 @@ class KeptConnections:
 
 
 _REFILL = "kiosk-pg-kept-refill"
+
+
+class _Lent:
+    """`KeptConnections.lent`: a plain `with` (no generator on the statement's path). Ended normally
+    or in PostgreSQL's own error, the connection is given back; any other way, it is lost."""
+
+    __slots__ = ("connection", "kept")
+
+    def __init__(self, kept: KeptConnections, connection: Any) -> None:
+        self.kept = kept
+        self.connection = connection
+
+    def __enter__(self) -> Any:
+        return self.connection
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None or issubclass(kind, asyncpg.PostgresError):
+            self.kept.give_back(self.connection)
+        else:
+            self.kept.lost(self.connection)
 
 
 def _open(connection: Any) -> bool:

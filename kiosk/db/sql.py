@@ -24,7 +24,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
 from piccolo.querystring import QueryString
 
 from kiosk.db import pg_kept
@@ -103,16 +102,9 @@ async def one_connection() -> AsyncIterator[None]:
         async with engine.pool.acquire() as pooled, _holding(pooled):
             yield
         return
-    try:
+    with kept.lent(connection):  # given back after the block, or lost (kiosk/db/pg_kept.py)
         async with _holding(connection):
             yield
-    except asyncpg.PostgresError:
-        kept.give_back(connection)
-        raise
-    except BaseException:
-        kept.lost(connection)  # a statement may not have ended: back to the pool (kiosk/db/pg_kept.py)
-        raise
-    kept.give_back(connection)
 
 
 @asynccontextmanager
